@@ -1,1 +1,111 @@
+//! Kiln: an ahead-of-time compiler from WebAssembly (wasm32-wasi, WASI preview1) to
+//! native objects and executables, built on wasmparser and Cranelift.
+//!
+//! [`compile`] turns module bytes into an object; [`build`] also links it with the
+//! runtime library and writes the result atomically.
 
+mod builtins;
+mod codegen;
+mod descriptor;
+mod environ;
+mod error;
+mod imports;
+mod output;
+mod translate;
+mod traps;
+
+pub use error::Error;
+pub use kiln_runtime::abi::BoundsChecks;
+pub use kiln_targets::Target;
+pub use output::build;
+
+/// What `kiln compile` produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Emit {
+    /// A linked native executable.
+    Exe,
+    /// The native object, not linked.
+    Obj,
+    /// Cranelift IR of every function, as text.
+    Clif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptLevel {
+    None,
+    Speed,
+    SpeedAndSize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub target: Target,
+    pub emit: Emit,
+    pub opt_level: OptLevel,
+    pub bounds_checks: BoundsChecks,
+    /// Symbol of the module descriptor in the object.
+    pub descriptor_symbol: String,
+    /// Emit a C `main` that runs the module's `_start` as a WASI command, and require
+    /// every import to be a WASI function the runtime provides.
+    pub entry: bool,
+    /// Overrides the module name recorded in the descriptor.
+    pub module_name: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            target: Target::host(),
+            emit: Emit::Exe,
+            opt_level: OptLevel::Speed,
+            bounds_checks: BoundsChecks::Guard,
+            descriptor_symbol: kiln_runtime::abi::DEFAULT_DESCRIPTOR_SYMBOL.to_string(),
+            entry: true,
+            module_name: None,
+        }
+    }
+}
+
+/// The result of [`compile`]: object bytes, or IR text for [`Emit::Clif`].
+pub struct Compiled {
+    pub object: Vec<u8>,
+    pub clif: String,
+}
+
+/// Compiles a module given as wasm binary or WebAssembly text.
+pub fn compile(input: &[u8], options: &Options) -> Result<Compiled, Error> {
+    let wasm = to_binary(input)?;
+    let env = environ::ModuleEnv::parse(&wasm)?;
+    if options.entry {
+        imports::check_command(&env)?;
+    }
+    let out = codegen::compile_module(&env, options)?;
+    Ok(Compiled {
+        object: out.object,
+        clif: out.clif,
+    })
+}
+
+const WASM_MAGIC: &[u8] = b"\0asm";
+
+/// Binary modules pass through; anything else must be WebAssembly text.
+fn to_binary(input: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+    if input.starts_with(WASM_MAGIC) {
+        return Ok(input.into());
+    }
+    let text = std::str::from_utf8(input).map_err(|_| {
+        Error::new(
+            "not a WebAssembly module: the input has neither the `\\0asm` header of a binary \
+             module nor valid UTF-8 WebAssembly text",
+        )
+    })?;
+    if !text.trim_start().starts_with('(') && !text.trim_start().starts_with(";;") {
+        return Err(Error::new(
+            "not a WebAssembly module: the input has neither the `\\0asm` header of a binary \
+             module nor the `(module ...)` of WebAssembly text",
+        ));
+    }
+    wat::parse_str(text)
+        .map(Into::into)
+        .map_err(|e| Error::new(format!("cannot parse WebAssembly text: {e}")))
+}

@@ -1,0 +1,377 @@
+//! From a module environment to one native object: ISA set-up, parallel translation
+//! and compilation of the functions, trampolines, the descriptor and the entry point.
+
+use crate::builtins::Builtin;
+use crate::descriptor::{self, CompiledFunction};
+use crate::environ::ModuleEnv;
+use crate::error::Error;
+use crate::translate::{self, ModuleContext};
+use crate::{traps, Emit, OptLevel, Options};
+use cranelift_codegen::ir::{
+    types, AbiParam, ExternalName, Function, GlobalValueData, InstBuilder, MemFlagsData, Signature,
+    UserExternalName,
+};
+use cranelift_codegen::isa::{self, OwnedTargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::{control::ControlPlane, Context};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
+use cranelift_object::{ObjectBuilder, ObjectModule};
+use kiln_runtime::abi::{self, VMContextLayout, TrapSite};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use target_lexicon::Architecture;
+
+/// What compiling a module produced.
+pub struct Output {
+    /// The object file bytes (empty for `Emit::Clif`).
+    pub object: Vec<u8>,
+    /// Cranelift IR of every function, for `Emit::Clif`.
+    pub clif: String,
+}
+
+pub fn build_isa(options: &Options) -> Result<OwnedTargetIsa, Error> {
+    let mut flags = settings::builder();
+    let opt = match options.opt_level {
+        OptLevel::None => "none",
+        OptLevel::Speed => "speed",
+        OptLevel::SpeedAndSize => "speed_and_size",
+    };
+    set(&mut flags, "opt_level", opt)?;
+    // ELF and Mach-O executables are position independent (through the GOT); COFF has
+    // no GOT and relocates absolute addresses instead.
+    let windows = options.target.triple.operating_system == target_lexicon::OperatingSystem::Windows;
+    set(&mut flags, "is_pic", if windows { "false" } else { "true" })?;
+    // Wasm functions may return several values.
+    set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
+    set(
+        &mut flags,
+        "enable_verifier",
+        if cfg!(debug_assertions) { "true" } else { "false" },
+    )?;
+    let triple = options.target.triple.clone();
+    let mut isa = isa::lookup(triple.clone()).map_err(|e| {
+        Error::new(format!("target `{triple}` is not supported by this build: {e}"))
+    })?;
+    if triple.architecture == Architecture::X86_64 {
+        // x86-64-v2 (every x86-64 CPU since 2009): SSE4.1 gives single-instruction
+        // float rounding for ceil/floor/trunc/nearest, POPCNT gives popcnt.
+        for feature in ["has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt"] {
+            set(&mut isa, feature, "true")?;
+        }
+    }
+    isa.finish(settings::Flags::new(flags))
+        .map_err(|e| Error::new(format!("cannot configure code generation for `{triple}`: {e}")))
+}
+
+fn set(flags: &mut impl Configurable, name: &str, value: &str) -> Result<(), Error> {
+    flags
+        .set(name, value)
+        .map_err(|e| Error::new(format!("internal error: Cranelift flag {name}: {e}")))
+}
+
+pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, Error> {
+    let isa = build_isa(options)?;
+    let call_conv = isa.default_call_conv();
+    let builder = ObjectBuilder::new(isa.clone(), "kiln-module", default_libcall_names())
+        .map_err(|e| Error::new(format!("cannot create the object: {e}")))?;
+    let mut module = ObjectModule::new(builder);
+    let module_err = |e: cranelift_module::ModuleError| Error::new(format!("internal error: {e}"));
+
+    let num_defined = env.bodies.len();
+    let mut func_ids = Vec::with_capacity(num_defined);
+    for def_index in 0..num_defined {
+        let func_index = env.num_imported_funcs + def_index as u32;
+        let sig = translate::wasm_signature(env.func_type(func_index), call_conv);
+        let name = format!("kiln_wasm_function_{func_index}");
+        func_ids.push(
+            module
+                .declare_function(&name, Linkage::Local, &sig)
+                .map_err(module_err)?,
+        );
+    }
+    let builtin_ids = Builtin::ALL
+        .iter()
+        .map(|b| module.declare_function(b.symbol(), Linkage::Import, &b.signature(call_conv)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(module_err)?;
+    let layout = VMContextLayout::new(
+        env.func_types.len() as u32,
+        env.types.len() as u32,
+        env.tables.len() as u32,
+        env.globals.len() as u32,
+    );
+    let ctx = ModuleContext {
+        env,
+        layout,
+        call_conv,
+        frontend_config: isa.frontend_config(),
+        bounds_checks: options.bounds_checks,
+        func_ids,
+        builtin_ids,
+    };
+
+    let compiled = compile_functions(&ctx, &*isa, options.emit == Emit::Clif)?;
+    if options.emit == Emit::Clif {
+        let clif = compiled.into_iter().map(|f| f.clif).collect();
+        return Ok(Output {
+            object: Vec::new(),
+            clif,
+        });
+    }
+    for f in &compiled {
+        module
+            .define_function_bytes(f.id, f.alignment, &f.code, &f.relocs)
+            .map_err(module_err)?;
+    }
+
+    let mut trampolines = Vec::with_capacity(env.types.len());
+    for (index, ty) in env.types.iter().enumerate() {
+        let id = define_trampoline(&mut module, index, ty, call_conv)?;
+        trampolines.push(id);
+    }
+    let functions: Vec<CompiledFunction> = compiled
+        .into_iter()
+        .map(|f| CompiledFunction {
+            id: f.id,
+            len: f.code.len() as u32,
+            traps: f.traps,
+        })
+        .collect();
+    let desc = descriptor::define(&mut module, env, options, &functions, &trampolines)?;
+    if options.entry {
+        define_entry(&mut module, desc, call_conv)?;
+    }
+    let object = module
+        .finish()
+        .emit()
+        .map_err(|e| Error::new(format!("cannot write the object: {e}")))?;
+    Ok(Output {
+        object,
+        clif: String::new(),
+    })
+}
+
+struct FunctionCode {
+    id: FuncId,
+    alignment: u64,
+    code: Vec<u8>,
+    relocs: Vec<ModuleReloc>,
+    traps: Vec<TrapSite>,
+    clif: String,
+}
+
+/// Translates and compiles every defined function on all cores; results come back in
+/// function order so the object is deterministic.
+fn compile_functions(
+    ctx: &ModuleContext<'_>,
+    isa: &dyn isa::TargetIsa,
+    want_clif: bool,
+) -> Result<Vec<FunctionCode>, Error> {
+    let count = ctx.env.bodies.len();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<FunctionCode, Error>>>> =
+        Mutex::new((0..count).map(|_| None).collect());
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count.max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                let mut context = Context::new();
+                let mut builder_ctx = FunctionBuilderContext::new();
+                loop {
+                    let def_index = next.fetch_add(1, Ordering::Relaxed);
+                    if def_index >= count {
+                        break;
+                    }
+                    let result =
+                        compile_one(ctx, isa, def_index, &mut context, &mut builder_ctx, want_clif);
+                    let failed = result.is_err();
+                    results.lock().unwrap()[def_index] = Some(result);
+                    if failed {
+                        // Stop handing out work; the first error is reported.
+                        next.store(count, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap();
+    let mut out = Vec::with_capacity(count);
+    for result in results {
+        match result {
+            Some(Ok(f)) => out.push(f),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+fn compile_one(
+    ctx: &ModuleContext<'_>,
+    isa: &dyn isa::TargetIsa,
+    def_index: usize,
+    context: &mut Context,
+    builder_ctx: &mut FunctionBuilderContext,
+    want_clif: bool,
+) -> Result<FunctionCode, Error> {
+    context.clear();
+    let env = ctx.env;
+    let func_index = env.num_imported_funcs + def_index as u32;
+    let describe = || match env.func_name(func_index) {
+        Some(name) => format!("function {func_index} `{name}`"),
+        None => format!("function {func_index}"),
+    };
+    translate::translate_function(ctx, def_index, &mut context.func, builder_ctx)
+        .map_err(|e| Error::new(format!("{} (in {})", e.message(), describe())))?;
+    if want_clif {
+        let clif = format!("; wasm {}\n{}\n", describe(), context.func.display());
+        return Ok(FunctionCode {
+            id: ctx.func_ids[def_index],
+            alignment: 1,
+            code: Vec::new(),
+            relocs: Vec::new(),
+            traps: Vec::new(),
+            clif,
+        });
+    }
+    context
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| {
+            Error::new(format!(
+                "internal compiler error in {}: {:?}",
+                describe(),
+                e.inner
+            ))
+        })?;
+    let compiled = context.compiled_code().expect("just compiled");
+    let id = ctx.func_ids[def_index];
+    let alignment = compiled.buffer.alignment as u64;
+    let code = compiled.buffer.data().to_vec();
+    let mut trap_sites = Vec::with_capacity(compiled.buffer.traps().len());
+    for trap in compiled.buffer.traps() {
+        let kind = traps::trap_kind(trap.code).ok_or_else(|| {
+            Error::new(format!(
+                "internal compiler error in {}: unexpected trap code {}",
+                describe(),
+                trap.code
+            ))
+        })?;
+        trap_sites.push(TrapSite {
+            offset: trap.offset,
+            kind: kind as u32,
+        });
+    }
+    trap_sites.sort_by_key(|t| t.offset);
+    let relocs = compiled
+        .buffer
+        .relocs()
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &context.func, id))
+        .collect();
+    Ok(FunctionCode {
+        id,
+        alignment,
+        code,
+        relocs,
+        traps: trap_sites,
+        clif: String::new(),
+    })
+}
+
+/// A trampoline for function type `index`: `(fn_ptr, vmctx, values)` loads the
+/// arguments from `values`, calls, and stores the results back (see `abi::Trampoline`).
+fn define_trampoline(
+    module: &mut ObjectModule,
+    index: usize,
+    ty: &wasmparser::FuncType,
+    call_conv: isa::CallConv,
+) -> Result<FuncId, Error> {
+    let frontend_config = module.isa().frontend_config();
+    let ptr = types::I64;
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(ptr); 3]);
+    let id = module
+        .declare_function(&format!("kiln_trampoline_{index}"), Linkage::Local, &sig)
+        .map_err(|e| Error::new(format!("internal error: {e}")))?;
+    let mut func = Function::with_name_signature(Default::default(), sig);
+    let mut builder_ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut builder_ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let [callee, vmctx, values] = b.block_params(entry).try_into().unwrap();
+    let flags = MemFlagsData::trusted();
+    let mut args = vec![vmctx];
+    for (i, param) in ty.params().iter().enumerate() {
+        let offset = i as i32 * abi::VMGLOBAL_SIZE as i32;
+        args.push(b.ins().load(translate::clif_type(*param), flags, values, offset));
+    }
+    let callee_sig = b.import_signature(translate::wasm_signature(ty, call_conv));
+    let call = b.ins().call_indirect(callee_sig, callee, &args);
+    let results = b.inst_results(call).to_vec();
+    for (i, result) in results.into_iter().enumerate() {
+        let offset = i as i32 * abi::VMGLOBAL_SIZE as i32;
+        b.ins().store(flags, result, values, offset);
+    }
+    b.ins().return_(&[]);
+    b.finalize(frontend_config);
+    let mut context = Context::for_function(func);
+    module
+        .define_function(id, &mut context)
+        .map_err(|e| Error::new(format!("internal error in trampoline {index}: {e:?}")))?;
+    Ok(id)
+}
+
+/// The executable's C `main(argc, argv)`: hands the descriptor to the runtime.
+fn define_entry(
+    module: &mut ObjectModule,
+    desc: cranelift_module::DataId,
+    call_conv: isa::CallConv,
+) -> Result<(), Error> {
+    let frontend_config = module.isa().frontend_config();
+    let err = |e: cranelift_module::ModuleError| Error::new(format!("internal error: {e}"));
+    let mut main_sig = Signature::new(call_conv);
+    main_sig.params.push(AbiParam::new(types::I32));
+    main_sig.params.push(AbiParam::new(types::I64));
+    main_sig.returns.push(AbiParam::new(types::I32));
+    let main_id = module
+        .declare_function(abi::ENTRY_SYMBOL, Linkage::Export, &main_sig)
+        .map_err(err)?;
+    let mut run_sig = main_sig.clone();
+    run_sig.params.push(AbiParam::new(types::I64));
+    let run_id = module
+        .declare_function(abi::RUN_MAIN_SYMBOL, Linkage::Import, &run_sig)
+        .map_err(err)?;
+
+    let mut func = Function::with_name_signature(Default::default(), main_sig);
+    let run = module.declare_func_in_func(run_id, &mut func);
+    // Referenced as not colocated: aarch64 COFF objects cannot express the PC-relative
+    // page relocations a colocated reference would use.
+    let desc_name = func.declare_imported_user_function(UserExternalName::new(1, desc.as_u32()));
+    let desc = func.create_global_value(GlobalValueData::Symbol {
+        name: ExternalName::user(desc_name),
+        offset: 0.into(),
+        colocated: false,
+        tls: false,
+    });
+    let mut builder_ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut builder_ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let [argc, argv] = b.block_params(entry).try_into().unwrap();
+    let desc = b.ins().symbol_value(types::I64, desc);
+    let call = b.ins().call(run, &[argc, argv, desc]);
+    let status = b.inst_results(call)[0];
+    b.ins().return_(&[status]);
+    b.finalize(frontend_config);
+    let mut context = Context::for_function(func);
+    module
+        .define_function(main_id, &mut context)
+        .map_err(|e| Error::new(format!("internal error in the entry point: {e:?}")))
+}

@@ -1,0 +1,370 @@
+//! The module environment: everything about a validated module except function bodies'
+//! translation, as plain data read once with wasmparser.
+
+use crate::error::Error;
+use std::collections::HashMap;
+use wasmparser::{
+    ConstExpr as WasmConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, FuncType,
+    FunctionBody, KnownCustom, Name, Operator, Parser, Payload, RefType, TableInit, TypeRef,
+    ValType, Validator, WasmFeatures,
+};
+
+/// The wasm features Kiln compiles: WebAssembly 2.0 without SIMD (not implemented yet).
+pub fn features() -> WasmFeatures {
+    let mut features = WasmFeatures::WASM2;
+    features.remove(WasmFeatures::SIMD);
+    features
+}
+
+/// A constant expression as the runtime evaluates it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstExpr {
+    /// Raw bits (i32/f32 in the low half).
+    Value(u64),
+    GlobalGet(u32),
+    RefNull,
+    RefFunc(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImportKind {
+    Func,
+    Table,
+    Memory,
+    Global,
+}
+
+#[derive(Debug)]
+pub struct Import<'a> {
+    pub module: &'a str,
+    pub name: &'a str,
+    pub kind: ImportKind,
+    /// Index in the space of its kind.
+    pub index: u32,
+}
+
+#[derive(Debug)]
+pub struct Table {
+    pub elem: RefType,
+    pub min: u32,
+    pub max: Option<u32>,
+    pub init: ConstExpr,
+}
+
+#[derive(Debug)]
+pub struct Memory {
+    pub min_pages: u64,
+    pub max_pages: Option<u64>,
+}
+
+#[derive(Debug)]
+pub struct Global {
+    pub ty: ValType,
+    pub mutable: bool,
+    /// Unused for imports.
+    pub init: ConstExpr,
+}
+
+#[derive(Debug)]
+pub struct Export<'a> {
+    pub name: &'a str,
+    pub kind: ImportKind,
+    pub index: u32,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SegmentMode {
+    Passive,
+    Active { index: u32, offset: ConstExpr },
+    Declared,
+}
+
+#[derive(Debug)]
+pub struct ElemSegment {
+    pub elem: RefType,
+    pub mode: SegmentMode,
+    pub items: Vec<ConstExpr>,
+}
+
+#[derive(Debug)]
+pub struct DataSegment<'a> {
+    pub bytes: &'a [u8],
+    pub mode: SegmentMode,
+}
+
+#[derive(Default)]
+pub struct ModuleEnv<'a> {
+    pub name: Option<String>,
+    pub types: Vec<FuncType>,
+    pub imports: Vec<Import<'a>>,
+    /// Type index of every function, imported first.
+    pub func_types: Vec<u32>,
+    pub num_imported_funcs: u32,
+    pub tables: Vec<Table>,
+    pub num_imported_tables: u32,
+    pub memories: Vec<Memory>,
+    pub num_imported_memories: u32,
+    pub globals: Vec<Global>,
+    pub num_imported_globals: u32,
+    pub exports: Vec<Export<'a>>,
+    pub start: Option<u32>,
+    pub elements: Vec<ElemSegment>,
+    pub data: Vec<DataSegment<'a>>,
+    /// Bodies of the defined functions, in order.
+    pub bodies: Vec<FunctionBody<'a>>,
+    pub func_names: HashMap<u32, String>,
+}
+
+impl<'a> ModuleEnv<'a> {
+    /// Validates `wasm` completely, then reads its environment.
+    pub fn parse(wasm: &'a [u8]) -> Result<ModuleEnv<'a>, Error> {
+        Validator::new_with_features(features())
+            .validate_all(wasm)
+            .map_err(Error::invalid)?;
+        let mut env = ModuleEnv::default();
+        for payload in Parser::new(0).parse_all(wasm) {
+            env.read_payload(payload.map_err(Error::invalid)?)?;
+        }
+        Ok(env)
+    }
+
+    pub fn func_type(&self, func_index: u32) -> &FuncType {
+        &self.types[self.func_types[func_index as usize] as usize]
+    }
+
+    pub fn is_imported_func(&self, func_index: u32) -> bool {
+        func_index < self.num_imported_funcs
+    }
+
+    pub fn is_imported_global(&self, global_index: u32) -> bool {
+        global_index < self.num_imported_globals
+    }
+
+    pub fn func_name(&self, func_index: u32) -> Option<&str> {
+        self.func_names.get(&func_index).map(String::as_str)
+    }
+
+    fn read_payload(&mut self, payload: Payload<'a>) -> Result<(), Error> {
+        match payload {
+            Payload::TypeSection(reader) => {
+                for ty in reader.into_iter_err_on_gc_types() {
+                    self.types.push(ty.map_err(Error::invalid)?);
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.map_err(Error::invalid)?;
+                    self.read_import(import.module, import.name, import.ty)?;
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    self.func_types.push(ty.map_err(Error::invalid)?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader {
+                    let table = table.map_err(Error::invalid)?;
+                    let init = match table.init {
+                        TableInit::RefNull => ConstExpr::RefNull,
+                        TableInit::Expr(expr) => const_expr(&expr)?,
+                    };
+                    self.tables.push(Table {
+                        elem: table.ty.element_type,
+                        min: table.ty.initial as u32,
+                        max: table.ty.maximum.map(|m| m as u32),
+                        init,
+                    });
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader {
+                    let memory = memory.map_err(Error::invalid)?;
+                    self.memories.push(Memory {
+                        min_pages: memory.initial,
+                        max_pages: memory.maximum,
+                    });
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader {
+                    let global = global.map_err(Error::invalid)?;
+                    self.globals.push(Global {
+                        ty: global.ty.content_type,
+                        mutable: global.ty.mutable,
+                        init: const_expr(&global.init_expr)?,
+                    });
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(Error::invalid)?;
+                    let kind = match export.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => ImportKind::Func,
+                        ExternalKind::Table => ImportKind::Table,
+                        ExternalKind::Memory => ImportKind::Memory,
+                        ExternalKind::Global => ImportKind::Global,
+                        ExternalKind::Tag => return Err(Error::unsupported("exception tags")),
+                    };
+                    self.exports.push(Export {
+                        name: export.name,
+                        kind,
+                        index: export.index,
+                    });
+                }
+            }
+            Payload::StartSection { func, .. } => self.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for element in reader {
+                    let element = element.map_err(Error::invalid)?;
+                    self.read_element(element)?;
+                }
+            }
+            Payload::DataSection(reader) => {
+                for data in reader {
+                    let data = data.map_err(Error::invalid)?;
+                    let mode = match data.kind {
+                        DataKind::Passive => SegmentMode::Passive,
+                        DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: memory_index,
+                            offset: const_expr(&offset_expr)?,
+                        },
+                    };
+                    self.data.push(DataSegment {
+                        bytes: data.data,
+                        mode,
+                    });
+                }
+            }
+            Payload::CodeSectionEntry(body) => self.bodies.push(body),
+            Payload::CustomSection(reader) => {
+                if let KnownCustom::Name(names) = reader.as_known() {
+                    // A malformed name section is not an error (the spec says so):
+                    // keep whatever names could be read.
+                    for name in names.into_iter().map_while(Result::ok) {
+                        self.read_name(name);
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn read_import(&mut self, module: &'a str, name: &'a str, ty: TypeRef) -> Result<(), Error> {
+        let (kind, index) = match ty {
+            TypeRef::Func(type_index) | TypeRef::FuncExact(type_index) => {
+                self.func_types.push(type_index);
+                self.num_imported_funcs += 1;
+                (ImportKind::Func, self.num_imported_funcs - 1)
+            }
+            TypeRef::Table(table) => {
+                self.tables.push(Table {
+                    elem: table.element_type,
+                    min: table.initial as u32,
+                    max: table.maximum.map(|m| m as u32),
+                    init: ConstExpr::RefNull,
+                });
+                self.num_imported_tables += 1;
+                (ImportKind::Table, self.num_imported_tables - 1)
+            }
+            TypeRef::Memory(memory) => {
+                self.memories.push(Memory {
+                    min_pages: memory.initial,
+                    max_pages: memory.maximum,
+                });
+                self.num_imported_memories += 1;
+                (ImportKind::Memory, self.num_imported_memories - 1)
+            }
+            TypeRef::Global(global) => {
+                self.globals.push(Global {
+                    ty: global.content_type,
+                    mutable: global.mutable,
+                    init: ConstExpr::RefNull,
+                });
+                self.num_imported_globals += 1;
+                (ImportKind::Global, self.num_imported_globals - 1)
+            }
+            TypeRef::Tag(_) => return Err(Error::unsupported("exception tags")),
+        };
+        self.imports.push(Import {
+            module,
+            name,
+            kind,
+            index,
+        });
+        Ok(())
+    }
+
+    fn read_element(&mut self, element: wasmparser::Element<'a>) -> Result<(), Error> {
+        let mode = match element.kind {
+            ElementKind::Passive => SegmentMode::Passive,
+            ElementKind::Declared => SegmentMode::Declared,
+            ElementKind::Active {
+                table_index,
+                offset_expr,
+            } => SegmentMode::Active {
+                index: table_index.unwrap_or(0),
+                offset: const_expr(&offset_expr)?,
+            },
+        };
+        let (elem, items) = match element.items {
+            ElementItems::Functions(funcs) => {
+                let items = funcs
+                    .into_iter()
+                    .map(|f| f.map(ConstExpr::RefFunc).map_err(Error::invalid))
+                    .collect::<Result<_, _>>()?;
+                (RefType::FUNCREF, items)
+            }
+            ElementItems::Expressions(ty, exprs) => {
+                let items = exprs
+                    .into_iter()
+                    .map(|e| const_expr(&e.map_err(Error::invalid)?))
+                    .collect::<Result<_, _>>()?;
+                (ty, items)
+            }
+        };
+        self.elements.push(ElemSegment { elem, mode, items });
+        Ok(())
+    }
+
+    fn read_name(&mut self, name: Name<'a>) {
+        match name {
+            Name::Module { name, .. } => self.name = Some(name.to_string()),
+            Name::Function(map) => {
+                for naming in map.into_iter().map_while(Result::ok) {
+                    self.func_names.insert(naming.index, naming.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Reads a Wasm 2.0 constant expression (a single constant instruction and `end`).
+fn const_expr(expr: &WasmConstExpr<'_>) -> Result<ConstExpr, Error> {
+    let mut reader = expr.get_operators_reader();
+    let value = match reader.read().map_err(Error::invalid)? {
+        Operator::I32Const { value } => ConstExpr::Value(value as u32 as u64),
+        Operator::I64Const { value } => ConstExpr::Value(value as u64),
+        Operator::F32Const { value } => ConstExpr::Value(value.bits() as u64),
+        Operator::F64Const { value } => ConstExpr::Value(value.bits()),
+        Operator::RefNull { .. } => ConstExpr::RefNull,
+        Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+        Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
+        other => {
+            return Err(Error::unsupported(format!(
+                "constant expression `{other:?}` (extended constant expressions)"
+            )))
+        }
+    };
+    match reader.read().map_err(Error::invalid)? {
+        Operator::End => Ok(value),
+        _ => Err(Error::unsupported(
+            "constant expressions of more than one instruction (extended constant expressions)",
+        )),
+    }
+}

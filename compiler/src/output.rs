@@ -1,0 +1,82 @@
+//! Reading the input and writing objects, IR and executables so that a failure never
+//! leaves a partial output file behind.
+
+use crate::{compile, Emit, Error, Options};
+use kiln_targets::{link_executable, runtime_library};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Compiles the file `input` and writes the result to `output` as `options.emit` says.
+pub fn build(input: &Path, output: &Path, options: &Options) -> Result<(), Error> {
+    let bytes = fs::read(input)
+        .map_err(|e| Error::new(format!("cannot read `{}`: {}", input.display(), e)))?;
+    // Find the runtime before the (slow) compilation, so a broken set-up fails fast.
+    let runtime = match options.emit {
+        Emit::Exe => Some(runtime_library(&options.target).map_err(|e| Error::new(e.0))?),
+        _ => None,
+    };
+    let compiled = compile(&bytes, options)?;
+    let staged = Staged::new(output)?;
+    match options.emit {
+        Emit::Clif => staged.write(compiled.clif.as_bytes())?,
+        Emit::Obj => staged.write(&compiled.object)?,
+        Emit::Exe => {
+            let object = Staged::new(&staged.temp.with_extension("o"))?;
+            object.write(&compiled.object)?;
+            link_executable(
+                &options.target,
+                &object.temp,
+                runtime.as_deref().unwrap(),
+                &staged.temp,
+            )
+            .map_err(|e| Error::new(e.0))?;
+        }
+    }
+    staged.commit()
+}
+
+/// A file written under a temporary name beside its destination and renamed into place
+/// by [`Staged::commit`]; dropped uncommitted, it is removed.
+struct Staged {
+    temp: PathBuf,
+    dest: PathBuf,
+}
+
+impl Staged {
+    fn new(dest: &Path) -> Result<Staged, Error> {
+        let name = dest.file_name().ok_or_else(|| {
+            Error::new(format!("`{}` is not a file name", dest.display()))
+        })?;
+        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(Error::new(format!(
+                "cannot write `{}`: directory `{}` does not exist",
+                dest.display(),
+                dir.display()
+            )));
+        }
+        let temp_name = format!(".{}.kiln-{}.tmp", name.to_string_lossy(), std::process::id());
+        Ok(Staged {
+            temp: dir.join(temp_name),
+            dest: dest.to_path_buf(),
+        })
+    }
+
+    fn write(&self, bytes: &[u8]) -> Result<(), Error> {
+        fs::write(&self.temp, bytes)
+            .map_err(|e| Error::new(format!("cannot write `{}`: {}", self.dest.display(), e)))
+    }
+
+    fn commit(self) -> Result<(), Error> {
+        fs::rename(&self.temp, &self.dest)
+            .map_err(|e| Error::new(format!("cannot write `{}`: {}", self.dest.display(), e)))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        // After a successful commit the temporary name no longer exists.
+        let _ = fs::remove_file(&self.temp);
+    }
+}

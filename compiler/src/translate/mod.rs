@@ -1,0 +1,314 @@
+//! Translation of one wasm function body to Cranelift IR.
+//!
+//! The wasm operand stack becomes a stack of SSA values, locals become frontend
+//! variables, and structured control flow becomes blocks with parameters. Each family
+//! of instructions lives in its own file as an `impl Translator` block whose method
+//! returns `Ok(false)` for operators it does not handle.
+
+mod calls;
+mod control;
+mod memory;
+mod numeric;
+mod tables;
+mod variables;
+
+use crate::builtins::Builtin;
+use crate::environ::ModuleEnv;
+use crate::error::Error;
+use crate::traps;
+use cranelift_codegen::ir::{
+    self, types, AbiParam, ArgumentPurpose, Function, GlobalValueData, InstBuilder, MemFlagsData,
+    Signature, Type, UserExternalName, UserFuncName, Value,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_module::FuncId;
+use kiln_runtime::abi::{self, BoundsChecks, VMContextLayout};
+use std::collections::HashMap;
+use wasmparser::{FuncType, ValType};
+
+pub(crate) use control::Frame;
+
+/// What every function translation of one module shares.
+pub struct ModuleContext<'a> {
+    pub env: &'a ModuleEnv<'a>,
+    pub layout: VMContextLayout,
+    pub call_conv: CallConv,
+    pub frontend_config: TargetFrontendConfig,
+    pub bounds_checks: BoundsChecks,
+    /// Object-module ids of the defined functions, by defined index.
+    pub func_ids: Vec<FuncId>,
+    pub builtin_ids: Vec<FuncId>,
+}
+
+impl ModuleContext<'_> {
+    /// The native signature of a wasm function type: `(vmctx, params...) -> results`.
+    pub fn signature(&self, ty: &FuncType) -> Signature {
+        wasm_signature(ty, self.call_conv)
+    }
+}
+
+pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params
+        .push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
+    sig.params
+        .extend(ty.params().iter().map(|t| AbiParam::new(clif_type(*t))));
+    sig.returns
+        .extend(ty.results().iter().map(|t| AbiParam::new(clif_type(*t))));
+    sig
+}
+
+/// The Cranelift type of a wasm value: references are pointers.
+pub fn clif_type(ty: ValType) -> Type {
+    match ty {
+        ValType::I32 => types::I32,
+        ValType::I64 => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+        ValType::V128 => types::I8X16,
+        ValType::Ref(_) => types::I64,
+    }
+}
+
+/// Translates defined function `def_index` into `func`.
+pub fn translate_function(
+    m: &ModuleContext<'_>,
+    def_index: usize,
+    func: &mut Function,
+    builder_ctx: &mut FunctionBuilderContext,
+) -> Result<(), Error> {
+    let env = m.env;
+    let func_index = env.num_imported_funcs + def_index as u32;
+    let ty = env.func_type(func_index);
+    func.signature = m.signature(ty);
+    func.name = UserFuncName::User(UserExternalName::new(0, m.func_ids[def_index].as_u32()));
+
+    // The prologue traps when the stack pointer would fall below vmctx.stack_limit.
+    let vmctx_gv = func.create_global_value(GlobalValueData::VMContext);
+    let limit_flags = func
+        .dfg
+        .mem_flags
+        .insert_unchecked(MemFlagsData::trusted().with_readonly());
+    let limit_gv = func.create_global_value(GlobalValueData::Load {
+        base: vmctx_gv,
+        offset: (abi::VMCTX_STACK_LIMIT as i32).into(),
+        global_type: types::I64,
+        flags: limit_flags,
+    });
+    func.stack_limit = Some(limit_gv);
+
+    let body = &env.bodies[def_index];
+    let mut b = FunctionBuilder::new(func, builder_ctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let params = b.block_params(entry).to_vec();
+    let vmctx = params[0];
+
+    let mut locals = Vec::new();
+    for (&value, &wasm_ty) in params[1..].iter().zip(ty.params()) {
+        let var = b.declare_var(clif_type(wasm_ty));
+        b.def_var(var, value);
+        locals.push(var);
+    }
+    let mut locals_reader = body.get_locals_reader().map_err(Error::invalid)?;
+    for _ in 0..locals_reader.get_count() {
+        let (count, wasm_ty) = locals_reader.read().map_err(Error::invalid)?;
+        let clif_ty = clif_type(wasm_ty);
+        for _ in 0..count {
+            let var = b.declare_var(clif_ty);
+            let zero = zero_value(&mut b, clif_ty);
+            b.def_var(var, zero);
+            locals.push(var);
+        }
+    }
+
+    let results: Vec<Type> = ty.results().iter().map(|t| clif_type(*t)).collect();
+    let exit = b.create_block();
+    for &t in &results {
+        b.append_block_param(exit, t);
+    }
+    let mut t = Translator {
+        b,
+        m,
+        vmctx,
+        locals,
+        stack: Vec::new(),
+        frames: vec![Frame::function(exit, results.len())],
+        reachable: true,
+        dead_depth: 0,
+        func_refs: HashMap::new(),
+        sig_refs: HashMap::new(),
+        builtin_refs: HashMap::new(),
+    };
+
+    let mut reader = body.get_operators_reader().map_err(Error::invalid)?;
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset().map_err(Error::invalid)?;
+        if !t.reachable {
+            t.skip_unreachable(&op)?;
+            continue;
+        }
+        t.b.set_srcloc(ir::SourceLoc::new(offset as u32));
+        let handled = t.control(&op)?
+            || t.variable(&op)?
+            || t.numeric(&op)?
+            || t.memory(&op)?
+            || t.call(&op)?
+            || t.table(&op)?;
+        if !handled {
+            return Err(Error::unsupported(format!(
+                "instruction `{op:?}` at byte offset {offset:#x}"
+            )));
+        }
+    }
+    t.b.seal_all_blocks();
+    t.b.finalize(m.frontend_config);
+    Ok(())
+}
+
+fn zero_value(b: &mut FunctionBuilder<'_>, ty: Type) -> Value {
+    match ty {
+        types::F32 => b.ins().f32const(0.0),
+        types::F64 => b.ins().f64const(0.0),
+        _ => b.ins().iconst(ty, 0),
+    }
+}
+
+pub(crate) struct Translator<'m, 'f> {
+    pub b: FunctionBuilder<'f>,
+    pub m: &'m ModuleContext<'m>,
+    pub vmctx: Value,
+    pub locals: Vec<Variable>,
+    /// The wasm operand stack.
+    pub stack: Vec<Value>,
+    /// The control stack; the outermost frame is the function body.
+    pub frames: Vec<Frame>,
+    /// False after an unconditional branch, until the matching `else`/`end`.
+    pub reachable: bool,
+    /// Blocks opened inside unreachable code, skipped without translation.
+    pub dead_depth: u32,
+    func_refs: HashMap<u32, ir::FuncRef>,
+    sig_refs: HashMap<u32, ir::SigRef>,
+    builtin_refs: HashMap<Builtin, ir::FuncRef>,
+}
+
+/// Flags for loads of values that are fixed once the instance exists (pointers in the
+/// VMContext): never trap, never change, may be hoisted and merged.
+pub(crate) fn fixed_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+impl Translator<'_, '_> {
+    pub fn pop(&mut self) -> Value {
+        self.stack.pop().expect("validated: operand stack underflow")
+    }
+
+    pub fn pop2(&mut self) -> (Value, Value) {
+        let y = self.pop();
+        let x = self.pop();
+        (x, y)
+    }
+
+    pub fn pop3(&mut self) -> (Value, Value, Value) {
+        let z = self.pop();
+        let (x, y) = self.pop2();
+        (x, y, z)
+    }
+
+    pub fn push(&mut self, value: Value) {
+        self.stack.push(value);
+    }
+
+    /// The top `n` operands, bottom first, without popping them.
+    pub fn peek_n(&self, n: usize) -> &[Value] {
+        &self.stack[self.stack.len() - n..]
+    }
+
+    /// Loads a pointer-sized field of the VMContext that is fixed for the instance.
+    pub fn vmctx_fixed(&mut self, offset: u32) -> Value {
+        self.b
+            .ins()
+            .load(types::I64, fixed_flags(), self.vmctx, offset as i32)
+    }
+
+    /// `vmctx + offset` as a pointer.
+    pub fn vmctx_addr(&mut self, offset: u32) -> Value {
+        let offset = self.b.ins().iconst(types::I64, offset as i64);
+        self.b.ins().iadd(self.vmctx, offset)
+    }
+
+    /// Traps with `code` unless `cond` is zero.
+    pub fn trap_if(&mut self, cond: Value, code: ir::TrapCode) {
+        self.b.ins().trapnz(cond, code);
+    }
+
+    pub fn sig_ref(&mut self, type_index: u32) -> ir::SigRef {
+        if let Some(sig) = self.sig_refs.get(&type_index) {
+            return *sig;
+        }
+        let sig = self
+            .m
+            .signature(&self.m.env.types[type_index as usize]);
+        let sig = self.b.import_signature(sig);
+        self.sig_refs.insert(type_index, sig);
+        sig
+    }
+
+    /// A direct reference to a defined function of this module.
+    pub fn func_ref(&mut self, func_index: u32) -> ir::FuncRef {
+        if let Some(f) = self.func_refs.get(&func_index) {
+            return *f;
+        }
+        let def_index = (func_index - self.m.env.num_imported_funcs) as usize;
+        let sig = self.m.signature(self.m.env.func_type(func_index));
+        let f = self.import_function(self.m.func_ids[def_index], sig, true);
+        self.func_refs.insert(func_index, f);
+        f
+    }
+
+    /// Calls a runtime builtin with `vmctx` prepended; returns its result, if any.
+    pub fn call_builtin(&mut self, builtin: Builtin, args: &[Value]) -> Option<Value> {
+        let f = match self.builtin_refs.get(&builtin) {
+            Some(f) => *f,
+            None => {
+                let sig = builtin.signature(self.m.call_conv);
+                let f = self.import_function(self.m.builtin_ids[builtin as usize], sig, false);
+                self.builtin_refs.insert(builtin, f);
+                f
+            }
+        };
+        let mut all = vec![self.vmctx];
+        all.extend_from_slice(args);
+        let call = self.b.ins().call(f, &all);
+        self.b.inst_results(call).first().copied()
+    }
+
+    /// Calls a fallible builtin and traps with its trap code when it reports failure.
+    pub fn call_fallible_builtin(&mut self, builtin: Builtin, args: &[Value]) {
+        let failed = self
+            .call_builtin(builtin, args)
+            .expect("fallible builtins return a status");
+        let code = match builtin.failure() {
+            Some(abi::TrapKind::TableOutOfBounds) => traps::TABLE_OUT_OF_BOUNDS,
+            _ => ir::TrapCode::HEAP_OUT_OF_BOUNDS,
+        };
+        self.trap_if(failed, code);
+    }
+
+    fn import_function(&mut self, id: FuncId, sig: Signature, colocated: bool) -> ir::FuncRef {
+        let name = self
+            .b
+            .func
+            .declare_imported_user_function(UserExternalName::new(0, id.as_u32()));
+        let signature = self.b.import_signature(sig);
+        self.b.import_function(ir::ExtFuncData {
+            name: ir::ExternalName::user(name),
+            signature,
+            colocated,
+            patchable: false,
+        })
+    }
+}
