@@ -1,0 +1,107 @@
+//! Library-level checks of `kiln::compile` where running an executable would be
+//! awkward: error messages, import checking and the objects' shape.
+
+use kiln::{compile, Emit, Options, Target};
+use object::{Object, ObjectSymbol};
+
+fn obj_options() -> Options {
+    Options {
+        emit: Emit::Obj,
+        ..Options::default()
+    }
+}
+
+const COMMAND: &str = r#"(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (call 0 (i32.const 3))))"#;
+
+#[test]
+fn invalid_module_reports_the_byte_offset() {
+    let wasm = wat::parse_str("(module (func (result i32) (i64.const 1)))").unwrap();
+    let err = compile(&wasm, &obj_options()).err().unwrap();
+    assert!(err.message().starts_with("invalid WebAssembly module: type mismatch"), "{err}");
+    assert!(err.message().contains("at byte offset 0x"), "{err}");
+}
+
+#[test]
+fn non_wasm_input_is_rejected_clearly() {
+    let err = compile(b"\x7fELF\x02\x01\x01", &obj_options()).err().unwrap();
+    assert!(err.message().starts_with("not a WebAssembly module"), "{err}");
+    let err = compile(b"hello there", &obj_options()).err().unwrap();
+    assert!(err.message().starts_with("not a WebAssembly module"), "{err}");
+}
+
+#[test]
+fn truncated_module_is_rejected() {
+    let wasm = wat::parse_str(COMMAND).unwrap();
+    let err = compile(&wasm[..wasm.len() / 2], &obj_options()).err().unwrap();
+    assert!(err.message().starts_with("invalid WebAssembly module"), "{err}");
+}
+
+#[test]
+fn every_missing_import_is_listed() {
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))
+      (import "wasi_snapshot_preview1" "no_such_call" (func))
+      (import "env" "helper" (func (param i32)))
+      (import "wasi_snapshot_preview1" "proc_exit" (func (param i64)))
+      (func (export "_start")))"#;
+    let err = compile(wat.as_bytes(), &obj_options()).err().unwrap();
+    let msg = err.message();
+    assert!(msg.contains("3 import(s)"), "{msg}");
+    assert!(msg.contains("`wasi_snapshot_preview1::no_such_call`"), "{msg}");
+    assert!(msg.contains("`env::helper`"), "{msg}");
+    assert!(msg.contains("`wasi_snapshot_preview1::proc_exit`: imported with type"), "{msg}");
+    assert!(!msg.contains("fd_write"), "{msg}");
+}
+
+#[test]
+fn a_command_needs_start() {
+    let err = compile(b"(module (func (export \"main\")))", &obj_options()).err().unwrap();
+    assert!(err.message().contains("no `_start`"), "{err}");
+}
+
+#[test]
+fn simd_is_reported_as_unsupported_by_the_validator() {
+    let wat = "(module (func (export \"_start\") (drop (v128.const i64x2 0 0))))";
+    let err = compile(wat.as_bytes(), &obj_options()).err().unwrap();
+    assert!(err.message().contains("SIMD support is not enabled"), "{err}");
+}
+
+#[test]
+fn objects_for_every_target_carry_the_descriptor_and_entry() {
+    for (name, _) in kiln_targets::TARGETS {
+        let options = Options {
+            target: Target::parse(name).unwrap(),
+            ..obj_options()
+        };
+        let out = compile(COMMAND.as_bytes(), &options).unwrap();
+        let file = object::File::parse(&*out.object).unwrap();
+        let names: Vec<String> = file
+            .symbols()
+            .filter_map(|s| s.name().ok().map(str::to_string))
+            .collect();
+        let mangled = |s: &str| {
+            if name.ends_with("macos") {
+                format!("_{s}")
+            } else {
+                s.to_string()
+            }
+        };
+        assert!(names.contains(&mangled("kiln_module")), "{name}: {names:?}");
+        assert!(names.contains(&mangled("main")), "{name}: {names:?}");
+    }
+}
+
+#[test]
+fn clif_output_names_functions() {
+    let options = Options {
+        emit: Emit::Clif,
+        ..Options::default()
+    };
+    let wat = "(module (func $helper (result i32) (i32.const 7)) (func (export \"_start\") (drop (call $helper))))";
+    let out = compile(wat.as_bytes(), &options).unwrap();
+    assert!(out.clif.contains("; wasm function 0 `helper`"), "{}", out.clif);
+    assert!(out.clif.contains("iconst.i32 7"), "{}", out.clif);
+}
