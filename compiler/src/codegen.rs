@@ -3,21 +3,19 @@
 
 use crate::builtins::Builtin;
 use crate::descriptor::{self, CompiledFunction};
+use crate::entry;
 use crate::environ::ModuleEnv;
 use crate::error::Error;
 use crate::translate::{self, ModuleContext};
 use crate::{traps, Emit, OptLevel, Options};
-use cranelift_codegen::ir::{
-    types, AbiParam, ExternalName, Function, GlobalValueData, InstBuilder, MemFlagsData, Signature,
-    UserExternalName,
-};
+use cranelift_codegen::ir::{types, AbiParam, Function, InstBuilder, MemFlagsData, Signature};
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{control::ControlPlane, Context};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use kiln_runtime::abi::{self, VMContextLayout, TrapSite};
+use kiln_runtime::abi::{self, TrapSite, VMContextLayout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use target_lexicon::Architecture;
@@ -40,28 +38,44 @@ pub fn build_isa(options: &Options) -> Result<OwnedTargetIsa, Error> {
     set(&mut flags, "opt_level", opt)?;
     // ELF and Mach-O executables are position independent (through the GOT); COFF has
     // no GOT and relocates absolute addresses instead.
-    let windows = options.target.triple.operating_system == target_lexicon::OperatingSystem::Windows;
+    let windows =
+        options.target.triple.operating_system == target_lexicon::OperatingSystem::Windows;
     set(&mut flags, "is_pic", if windows { "false" } else { "true" })?;
     // Wasm functions may return several values.
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
     set(
         &mut flags,
         "enable_verifier",
-        if cfg!(debug_assertions) { "true" } else { "false" },
+        if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        },
     )?;
     let triple = options.target.triple.clone();
     let mut isa = isa::lookup(triple.clone()).map_err(|e| {
-        Error::new(format!("target `{triple}` is not supported by this build: {e}"))
+        Error::new(format!(
+            "target `{triple}` is not supported by this build: {e}"
+        ))
     })?;
     if triple.architecture == Architecture::X86_64 {
         // x86-64-v2 (every x86-64 CPU since 2009): SSE4.1 gives single-instruction
         // float rounding for ceil/floor/trunc/nearest, POPCNT gives popcnt.
-        for feature in ["has_sse3", "has_ssse3", "has_sse41", "has_sse42", "has_popcnt"] {
+        for feature in [
+            "has_sse3",
+            "has_ssse3",
+            "has_sse41",
+            "has_sse42",
+            "has_popcnt",
+        ] {
             set(&mut isa, feature, "true")?;
         }
     }
-    isa.finish(settings::Flags::new(flags))
-        .map_err(|e| Error::new(format!("cannot configure code generation for `{triple}`: {e}")))
+    isa.finish(settings::Flags::new(flags)).map_err(|e| {
+        Error::new(format!(
+            "cannot configure code generation for `{triple}`: {e}"
+        ))
+    })
 }
 
 fn set(flags: &mut impl Configurable, name: &str, value: &str) -> Result<(), Error> {
@@ -70,12 +84,20 @@ fn set(flags: &mut impl Configurable, name: &str, value: &str) -> Result<(), Err
         .map_err(|e| Error::new(format!("internal error: Cranelift flag {name}: {e}")))
 }
 
+pub fn new_object_module(options: &Options) -> Result<ObjectModule, Error> {
+    object_module(build_isa(options)?)
+}
+
+fn object_module(isa: OwnedTargetIsa) -> Result<ObjectModule, Error> {
+    let builder = ObjectBuilder::new(isa, "kiln-module", default_libcall_names())
+        .map_err(|e| Error::new(format!("cannot create the object: {e}")))?;
+    Ok(ObjectModule::new(builder))
+}
+
 pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, Error> {
     let isa = build_isa(options)?;
+    let mut module = object_module(isa.clone())?;
     let call_conv = isa.default_call_conv();
-    let builder = ObjectBuilder::new(isa.clone(), "kiln-module", default_libcall_names())
-        .map_err(|e| Error::new(format!("cannot create the object: {e}")))?;
-    let mut module = ObjectModule::new(builder);
     let module_err = |e: cranelift_module::ModuleError| Error::new(format!("internal error: {e}"));
 
     let num_defined = env.bodies.len();
@@ -92,9 +114,12 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
     }
     let builtin_ids = Builtin::ALL
         .iter()
-        .map(|b| module.declare_function(b.symbol(), Linkage::Import, &b.signature(call_conv)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(module_err)?;
+        .map(|b| {
+            module
+                .declare_function(b.symbol(), Linkage::Import, &b.signature(call_conv))
+                .map_err(module_err)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let layout = VMContextLayout::new(
         env.func_types.len() as u32,
         env.types.len() as u32,
@@ -140,7 +165,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         .collect();
     let desc = descriptor::define(&mut module, env, options, &functions, &trampolines)?;
     if options.entry {
-        define_entry(&mut module, desc, call_conv)?;
+        entry::define_main(&mut module, abi::RUN_MAIN_SYMBOL, desc, None)?;
     }
     let object = module
         .finish()
@@ -185,8 +210,14 @@ fn compile_functions(
                     if def_index >= count {
                         break;
                     }
-                    let result =
-                        compile_one(ctx, isa, def_index, &mut context, &mut builder_ctx, want_clif);
+                    let result = compile_one(
+                        ctx,
+                        isa,
+                        def_index,
+                        &mut context,
+                        &mut builder_ctx,
+                        want_clif,
+                    );
                     let failed = result.is_err();
                     results.lock().unwrap()[def_index] = Some(result);
                     if failed {
@@ -308,7 +339,10 @@ fn define_trampoline(
     let mut args = vec![vmctx];
     for (i, param) in ty.params().iter().enumerate() {
         let offset = i as i32 * abi::VMGLOBAL_SIZE as i32;
-        args.push(b.ins().load(translate::clif_type(*param), flags, values, offset));
+        args.push(
+            b.ins()
+                .load(translate::clif_type(*param), flags, values, offset),
+        );
     }
     let callee_sig = b.import_signature(translate::wasm_signature(ty, call_conv));
     let call = b.ins().call_indirect(callee_sig, callee, &args);
@@ -324,54 +358,4 @@ fn define_trampoline(
         .define_function(id, &mut context)
         .map_err(|e| Error::new(format!("internal error in trampoline {index}: {e:?}")))?;
     Ok(id)
-}
-
-/// The executable's C `main(argc, argv)`: hands the descriptor to the runtime.
-fn define_entry(
-    module: &mut ObjectModule,
-    desc: cranelift_module::DataId,
-    call_conv: isa::CallConv,
-) -> Result<(), Error> {
-    let frontend_config = module.isa().frontend_config();
-    let err = |e: cranelift_module::ModuleError| Error::new(format!("internal error: {e}"));
-    let mut main_sig = Signature::new(call_conv);
-    main_sig.params.push(AbiParam::new(types::I32));
-    main_sig.params.push(AbiParam::new(types::I64));
-    main_sig.returns.push(AbiParam::new(types::I32));
-    let main_id = module
-        .declare_function(abi::ENTRY_SYMBOL, Linkage::Export, &main_sig)
-        .map_err(err)?;
-    let mut run_sig = main_sig.clone();
-    run_sig.params.push(AbiParam::new(types::I64));
-    let run_id = module
-        .declare_function(abi::RUN_MAIN_SYMBOL, Linkage::Import, &run_sig)
-        .map_err(err)?;
-
-    let mut func = Function::with_name_signature(Default::default(), main_sig);
-    let run = module.declare_func_in_func(run_id, &mut func);
-    // Referenced as not colocated: aarch64 COFF objects cannot express the PC-relative
-    // page relocations a colocated reference would use.
-    let desc_name = func.declare_imported_user_function(UserExternalName::new(1, desc.as_u32()));
-    let desc = func.create_global_value(GlobalValueData::Symbol {
-        name: ExternalName::user(desc_name),
-        offset: 0.into(),
-        colocated: false,
-        tls: false,
-    });
-    let mut builder_ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut builder_ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let [argc, argv] = b.block_params(entry).try_into().unwrap();
-    let desc = b.ins().symbol_value(types::I64, desc);
-    let call = b.ins().call(run, &[argc, argv, desc]);
-    let status = b.inst_results(call)[0];
-    b.ins().return_(&[status]);
-    b.finalize(frontend_config);
-    let mut context = Context::for_function(func);
-    module
-        .define_function(main_id, &mut context)
-        .map_err(|e| Error::new(format!("internal error in the entry point: {e:?}")))
 }

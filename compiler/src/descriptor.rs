@@ -169,7 +169,12 @@ impl Emitter<'_> {
         self.slice(w, items, bytes.len())
     }
 
-    fn types(&mut self, w: &mut Writer, env: &ModuleEnv<'_>, tramps: &[FuncId]) -> Result<(), Error> {
+    fn types(
+        &mut self,
+        w: &mut Writer,
+        env: &ModuleEnv<'_>,
+        tramps: &[FuncId],
+    ) -> Result<(), Error> {
         let mut items = Writer::default();
         for (ty, &trampoline) in env.types.iter().zip(tramps) {
             let params: Vec<u8> = ty.params().iter().map(|t| valtype_code(*t)).collect();
@@ -178,7 +183,10 @@ impl Emitter<'_> {
             self.bytes(&mut items, &results)?;
             items.func_ptr(trampoline);
         }
-        debug_assert_eq!(items.bytes.len(), env.types.len() * size_of::<abi::FuncTypeDesc>());
+        debug_assert_eq!(
+            items.bytes.len(),
+            env.types.len() * size_of::<abi::FuncTypeDesc>()
+        );
         self.slice(w, items, env.types.len())
     }
 
@@ -190,7 +198,10 @@ impl Emitter<'_> {
             items.u32(kind_code(import.kind));
             items.u32(import.index);
         }
-        debug_assert_eq!(items.bytes.len(), env.imports.len() * size_of::<abi::ImportDesc>());
+        debug_assert_eq!(
+            items.bytes.len(),
+            env.imports.len() * size_of::<abi::ImportDesc>()
+        );
         self.slice(w, items, env.imports.len())
     }
 
@@ -258,7 +269,10 @@ impl Emitter<'_> {
             items.u32(0);
             items.const_expr(table.init);
         }
-        debug_assert_eq!(items.bytes.len(), env.tables.len() * size_of::<abi::TableDesc>());
+        debug_assert_eq!(
+            items.bytes.len(),
+            env.tables.len() * size_of::<abi::TableDesc>()
+        );
         self.slice(w, items, env.tables.len())
     }
 
@@ -278,7 +292,10 @@ impl Emitter<'_> {
             items.u32(global.mutable as u32);
             items.const_expr(global.init);
         }
-        debug_assert_eq!(items.bytes.len(), env.globals.len() * size_of::<abi::GlobalDesc>());
+        debug_assert_eq!(
+            items.bytes.len(),
+            env.globals.len() * size_of::<abi::GlobalDesc>()
+        );
         self.slice(w, items, env.globals.len())
     }
 
@@ -289,7 +306,10 @@ impl Emitter<'_> {
             items.u32(kind_code(export.kind));
             items.u32(export.index);
         }
-        debug_assert_eq!(items.bytes.len(), env.exports.len() * size_of::<abi::ExportDesc>());
+        debug_assert_eq!(
+            items.bytes.len(),
+            env.exports.len() * size_of::<abi::ExportDesc>()
+        );
         self.slice(w, items, env.exports.len())
     }
 
@@ -299,7 +319,10 @@ impl Emitter<'_> {
             self.bytes(&mut items, segment.bytes)?;
             write_mode(&mut items, &segment.mode);
         }
-        debug_assert_eq!(items.bytes.len(), env.data.len() * size_of::<abi::DataDesc>());
+        debug_assert_eq!(
+            items.bytes.len(),
+            env.data.len() * size_of::<abi::DataDesc>()
+        );
         self.slice(w, items, env.data.len())
     }
 
@@ -322,7 +345,10 @@ impl Emitter<'_> {
             }
             self.slice(&mut items, exprs, segment.items.len())?;
         }
-        debug_assert_eq!(items.bytes.len(), env.elements.len() * size_of::<abi::ElemDesc>());
+        debug_assert_eq!(
+            items.bytes.len(),
+            env.elements.len() * size_of::<abi::ElemDesc>()
+        );
         self.slice(w, items, env.elements.len())
     }
 }

@@ -336,7 +336,8 @@ impl<'a> ModuleEnv<'a> {
             Name::Module { name, .. } => self.name = Some(name.to_string()),
             Name::Function(map) => {
                 for naming in map.into_iter().map_while(Result::ok) {
-                    self.func_names.insert(naming.index, naming.name.to_string());
+                    self.func_names
+                        .insert(naming.index, naming.name.to_string());
                 }
             }
             _ => {}

@@ -13,11 +13,17 @@ pub fn check_command(env: &ModuleEnv<'_>) -> Result<(), Error> {
     for import in &env.imports {
         let what = format!("`{}::{}`", import.module, import.name);
         if import.kind != ImportKind::Func {
-            problems.push(format!("{what}: only functions can be imported (from WASI)"));
+            problems.push(format!(
+                "{what}: only functions can be imported (from WASI)"
+            ));
             continue;
         }
         let provided = (import.module == wasi::MODULE)
-            .then(|| wasi::FUNCTIONS.iter().find(|(name, ..)| *name == import.name))
+            .then(|| {
+                wasi::FUNCTIONS
+                    .iter()
+                    .find(|(name, ..)| *name == import.name)
+            })
             .flatten();
         let Some((_, params, results)) = provided else {
             problems.push(format!("{what}: not provided by the Kiln runtime"));
@@ -28,7 +34,9 @@ pub fn check_command(env: &ModuleEnv<'_>) -> Result<(), Error> {
             types.iter().map(|t| valtype_code(*t)).collect()
         };
         if codes(ty.params()) != *params || codes(ty.results()) != *results {
-            problems.push(format!("{what}: imported with type {ty}, which is not its WASI type"));
+            problems.push(format!(
+                "{what}: imported with type {ty}, which is not its WASI type"
+            ));
         }
     }
     if !problems.is_empty() {

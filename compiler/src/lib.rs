@@ -7,6 +7,7 @@
 mod builtins;
 mod codegen;
 mod descriptor;
+mod entry;
 mod environ;
 mod error;
 mod imports;
@@ -14,6 +15,7 @@ mod output;
 mod translate;
 mod traps;
 
+pub use entry::{harness_object, HARNESS_SYMBOL};
 pub use error::Error;
 pub use kiln_runtime::abi::BoundsChecks;
 pub use kiln_targets::Target;

@@ -44,9 +44,9 @@ struct Staged {
 
 impl Staged {
     fn new(dest: &Path) -> Result<Staged, Error> {
-        let name = dest.file_name().ok_or_else(|| {
-            Error::new(format!("`{}` is not a file name", dest.display()))
-        })?;
+        let name = dest
+            .file_name()
+            .ok_or_else(|| Error::new(format!("`{}` is not a file name", dest.display())))?;
         let dir = dest.parent().filter(|d| !d.as_os_str().is_empty());
         let dir = dir.unwrap_or(Path::new("."));
         if !dir.is_dir() {
@@ -56,7 +56,11 @@ impl Staged {
                 dir.display()
             )));
         }
-        let temp_name = format!(".{}.kiln-{}.tmp", name.to_string_lossy(), std::process::id());
+        let temp_name = format!(
+            ".{}.kiln-{}.tmp",
+            name.to_string_lossy(),
+            std::process::id()
+        );
         Ok(Staged {
             temp: dir.join(temp_name),
             dest: dest.to_path_buf(),

@@ -46,6 +46,9 @@ mod tests {
             trap_kind(TrapCode::HEAP_OUT_OF_BOUNDS),
             Some(TrapKind::MemoryOutOfBounds)
         );
-        assert_eq!(trap_kind(TrapCode::STACK_OVERFLOW), Some(TrapKind::StackOverflow));
+        assert_eq!(
+            trap_kind(TrapCode::STACK_OVERFLOW),
+            Some(TrapKind::StackOverflow)
+        );
     }
 }

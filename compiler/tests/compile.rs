@@ -20,23 +20,40 @@ const COMMAND: &str = r#"(module
 fn invalid_module_reports_the_byte_offset() {
     let wasm = wat::parse_str("(module (func (result i32) (i64.const 1)))").unwrap();
     let err = compile(&wasm, &obj_options()).err().unwrap();
-    assert!(err.message().starts_with("invalid WebAssembly module: type mismatch"), "{err}");
+    assert!(
+        err.message()
+            .starts_with("invalid WebAssembly module: type mismatch"),
+        "{err}"
+    );
     assert!(err.message().contains("at byte offset 0x"), "{err}");
 }
 
 #[test]
 fn non_wasm_input_is_rejected_clearly() {
-    let err = compile(b"\x7fELF\x02\x01\x01", &obj_options()).err().unwrap();
-    assert!(err.message().starts_with("not a WebAssembly module"), "{err}");
+    let err = compile(b"\x7fELF\x02\x01\x01", &obj_options())
+        .err()
+        .unwrap();
+    assert!(
+        err.message().starts_with("not a WebAssembly module"),
+        "{err}"
+    );
     let err = compile(b"hello there", &obj_options()).err().unwrap();
-    assert!(err.message().starts_with("not a WebAssembly module"), "{err}");
+    assert!(
+        err.message().starts_with("not a WebAssembly module"),
+        "{err}"
+    );
 }
 
 #[test]
 fn truncated_module_is_rejected() {
     let wasm = wat::parse_str(COMMAND).unwrap();
-    let err = compile(&wasm[..wasm.len() / 2], &obj_options()).err().unwrap();
-    assert!(err.message().starts_with("invalid WebAssembly module"), "{err}");
+    let err = compile(&wasm[..wasm.len() / 2], &obj_options())
+        .err()
+        .unwrap();
+    assert!(
+        err.message().starts_with("invalid WebAssembly module"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -50,15 +67,23 @@ fn every_missing_import_is_listed() {
     let err = compile(wat.as_bytes(), &obj_options()).err().unwrap();
     let msg = err.message();
     assert!(msg.contains("3 import(s)"), "{msg}");
-    assert!(msg.contains("`wasi_snapshot_preview1::no_such_call`"), "{msg}");
+    assert!(
+        msg.contains("`wasi_snapshot_preview1::no_such_call`"),
+        "{msg}"
+    );
     assert!(msg.contains("`env::helper`"), "{msg}");
-    assert!(msg.contains("`wasi_snapshot_preview1::proc_exit`: imported with type"), "{msg}");
+    assert!(
+        msg.contains("`wasi_snapshot_preview1::proc_exit`: imported with type"),
+        "{msg}"
+    );
     assert!(!msg.contains("fd_write"), "{msg}");
 }
 
 #[test]
 fn a_command_needs_start() {
-    let err = compile(b"(module (func (export \"main\")))", &obj_options()).err().unwrap();
+    let err = compile(b"(module (func (export \"main\")))", &obj_options())
+        .err()
+        .unwrap();
     assert!(err.message().contains("no `_start`"), "{err}");
 }
 
@@ -66,7 +91,10 @@ fn a_command_needs_start() {
 fn simd_is_reported_as_unsupported_by_the_validator() {
     let wat = "(module (func (export \"_start\") (drop (v128.const i64x2 0 0))))";
     let err = compile(wat.as_bytes(), &obj_options()).err().unwrap();
-    assert!(err.message().contains("SIMD support is not enabled"), "{err}");
+    assert!(
+        err.message().contains("SIMD support is not enabled"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -102,6 +130,10 @@ fn clif_output_names_functions() {
     };
     let wat = "(module (func $helper (result i32) (i32.const 7)) (func (export \"_start\") (drop (call $helper))))";
     let out = compile(wat.as_bytes(), &options).unwrap();
-    assert!(out.clif.contains("; wasm function 0 `helper`"), "{}", out.clif);
+    assert!(
+        out.clif.contains("; wasm function 0 `helper`"),
+        "{}",
+        out.clif
+    );
     assert!(out.clif.contains("iconst.i32 7"), "{}", out.clif);
 }

@@ -132,7 +132,9 @@ mod tests {
 
     #[test]
     fn rejects_unknown_and_unsupported() {
-        assert!(Target::parse("pdp11").unwrap_err().contains("unknown target"));
+        assert!(Target::parse("pdp11")
+            .unwrap_err()
+            .contains("unknown target"));
         assert!(Target::parse("riscv64gc-unknown-linux-gnu")
             .unwrap_err()
             .contains("unsupported target"));

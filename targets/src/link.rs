@@ -76,7 +76,13 @@ pub fn link_executable(
         .arg(runtime)
         .arg("-o")
         .arg(output)
-        .args(["-Wl,--gc-sections", "-lgcc_s", "-lutil", "-lrt", "-lpthread"])
+        .args([
+            "-Wl,--gc-sections",
+            "-lgcc_s",
+            "-lutil",
+            "-lrt",
+            "-lpthread",
+        ])
         .args(["-lm", "-ldl", "-lc"]);
     let out = cc
         .output()

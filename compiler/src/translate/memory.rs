@@ -28,8 +28,8 @@ fn heap_flags() -> MemFlagsData {
 impl Translator<'_, '_> {
     pub(super) fn memory(&mut self, op: &Operator<'_>) -> Result<bool, Error> {
         use types::{F32, F64, I16, I32, I64, I8};
-        use Widen::{Signed, Unsigned};
         use Operator::*;
+        use Widen::{Signed, Unsigned};
         match *op {
             I32Load { memarg } => self.load(memarg, I32, I32, Widen::None),
             I64Load { memarg } => self.load(memarg, I64, I64, Widen::None),
@@ -124,10 +124,7 @@ impl Translator<'_, '_> {
                 .b
                 .ins()
                 .iadd_imm_u(index, (memarg.offset + size as u64) as i64);
-            let out_of_bounds = self
-                .b
-                .ins()
-                .icmp(IntCC::UnsignedGreaterThan, end, length);
+            let out_of_bounds = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
             self.trap_if(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
         }
         let base = self.vmctx_fixed(abi::VMCTX_MEMORY_BASE);

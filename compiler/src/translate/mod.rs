@@ -203,7 +203,9 @@ pub(crate) fn fixed_flags() -> MemFlagsData {
 
 impl Translator<'_, '_> {
     pub fn pop(&mut self) -> Value {
-        self.stack.pop().expect("validated: operand stack underflow")
+        self.stack
+            .pop()
+            .expect("validated: operand stack underflow")
     }
 
     pub fn pop2(&mut self) -> (Value, Value) {
@@ -249,9 +251,7 @@ impl Translator<'_, '_> {
         if let Some(sig) = self.sig_refs.get(&type_index) {
             return *sig;
         }
-        let sig = self
-            .m
-            .signature(&self.m.env.types[type_index as usize]);
+        let sig = self.m.signature(&self.m.env.types[type_index as usize]);
         let sig = self.b.import_signature(sig);
         self.sig_refs.insert(type_index, sig);
         sig

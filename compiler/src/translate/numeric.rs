@@ -109,10 +109,18 @@ impl Translator<'_, '_> {
             I64Extend32S => self.sign_extend(I32, I64),
 
             // Float to integer: trapping and saturating.
-            I32TruncF32S | I32TruncF64S => self.convert(I32, |b, ty, x| b.ins().fcvt_to_sint(ty, x)),
-            I32TruncF32U | I32TruncF64U => self.convert(I32, |b, ty, x| b.ins().fcvt_to_uint(ty, x)),
-            I64TruncF32S | I64TruncF64S => self.convert(I64, |b, ty, x| b.ins().fcvt_to_sint(ty, x)),
-            I64TruncF32U | I64TruncF64U => self.convert(I64, |b, ty, x| b.ins().fcvt_to_uint(ty, x)),
+            I32TruncF32S | I32TruncF64S => {
+                self.convert(I32, |b, ty, x| b.ins().fcvt_to_sint(ty, x))
+            }
+            I32TruncF32U | I32TruncF64U => {
+                self.convert(I32, |b, ty, x| b.ins().fcvt_to_uint(ty, x))
+            }
+            I64TruncF32S | I64TruncF64S => {
+                self.convert(I64, |b, ty, x| b.ins().fcvt_to_sint(ty, x))
+            }
+            I64TruncF32U | I64TruncF64U => {
+                self.convert(I64, |b, ty, x| b.ins().fcvt_to_uint(ty, x))
+            }
             I32TruncSatF32S | I32TruncSatF64S => {
                 self.convert(I32, |b, ty, x| b.ins().fcvt_to_sint_sat(ty, x))
             }

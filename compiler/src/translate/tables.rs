@@ -86,7 +86,9 @@ impl Translator<'_, '_> {
     /// The `VMTable` of `table` (own or imported); the pointer is fixed per instance.
     fn vmtable(&mut self, table: u32) -> Value {
         let slot = self.m.layout.table(table);
-        self.b.ins().load(I64, fixed_flags(), self.vmctx, slot as i32)
+        self.b
+            .ins()
+            .load(I64, fixed_flags(), self.vmctx, slot as i32)
     }
 
     /// Address of element `index` of `table`, trapping when it is out of bounds.
@@ -117,4 +119,3 @@ impl Translator<'_, '_> {
         self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0)
     }
 }
-
