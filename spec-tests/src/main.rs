@@ -1,0 +1,183 @@
+//! `kiln-spec`: runs the WebAssembly spec testsuite's top-level `.wast` files through
+//! Kiln in parallel, one line per file, ending with `N passed, M failed`.
+
+use kiln::{BoundsChecks, Target};
+use kiln_spec_tests::{count_assertions, run_file, Config, FileReport};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const USAGE: &str = "\
+usage: kiln-spec [--bounds-checks guard|explicit] [--suite DIR] [--jobs N] [FILTER...]
+
+Runs every top-level .wast file of the WebAssembly 2.0 core testsuite through
+Kiln-compiled native code and prints `N passed, M failed` (assertions).
+
+  --bounds-checks MODE  guard (default): guard pages; explicit: checked accesses
+  --suite DIR           the testsuite directory [default: ../shared/spec-testsuite
+                        beside the workspace, or $KILN_SPEC_SUITE]; outside this
+                        environment, clone WebAssembly/testsuite at the commit in
+                        SOURCE.txt (a8101597d3c3c660086c3cd1eedee608ff18d3c3)
+  --jobs N              files run in parallel [default: number of cores]
+  FILTER                only files whose name contains one of these strings
+
+The simd_*.wast files are reported as skipped: SIMD is not implemented yet.";
+
+struct Args {
+    bounds_checks: BoundsChecks,
+    suite: PathBuf,
+    jobs: usize,
+    filters: Vec<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut args = Args {
+        bounds_checks: BoundsChecks::Guard,
+        suite: std::env::var_os("KILN_SPEC_SUITE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("../shared/spec-testsuite")),
+        jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        filters: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--bounds-checks" => {
+                args.bounds_checks = match value("--bounds-checks")?.as_str() {
+                    "guard" => BoundsChecks::Guard,
+                    "explicit" => BoundsChecks::Explicit,
+                    other => return Err(format!("unknown bounds-check mode `{other}`")),
+                }
+            }
+            "--suite" => args.suite = PathBuf::from(value("--suite")?),
+            "--jobs" => {
+                args.jobs = value("--jobs")?
+                    .parse()
+                    .map_err(|_| "--jobs needs a number".to_string())?
+            }
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            flag if flag.starts_with('-') => {
+                return Err(format!("unknown option `{flag}`\n{USAGE}"))
+            }
+            filter => args.filters.push(filter.to_string()),
+        }
+    }
+    Ok(args)
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<bool, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&args.suite)
+        .map_err(|e| format!("cannot read the testsuite `{}`: {e}", args.suite.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wast"))
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            args.filters.is_empty() || args.filters.iter().any(|f| name.contains(f.as_str()))
+        })
+        .collect();
+    files.sort();
+    let (skipped, files): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|p| {
+        p.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("simd_")
+    });
+
+    let target = Target::host();
+    let mode = match args.bounds_checks {
+        BoundsChecks::Guard => "guard",
+        BoundsChecks::Explicit => "explicit",
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let config = Config {
+        bounds_checks: args.bounds_checks,
+        runtime_lib: kiln_targets::runtime_library(&target).map_err(|e| e.0)?,
+        target,
+        work_dir: root.join("target/spec-work").join(mode),
+        runner: Vec::new(),
+        timeout: Duration::from_secs(300),
+    };
+
+    let start = Instant::now();
+    let next = AtomicUsize::new(0);
+    let reports = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(file) = files.get(i) else { break };
+                let report = run_file(file, &config);
+                print_report(&report);
+                reports.lock().unwrap().push(report);
+            });
+        }
+    });
+    let mut reports = reports.into_inner().unwrap();
+
+    let assertions: usize = reports.iter().map(|r| r.assertions).sum();
+    let passed: usize = reports.iter().map(|r| r.passed).sum();
+    let failed: usize = reports.iter().map(|r| r.failed).sum();
+    let skipped_assertions: usize = skipped
+        .iter()
+        .map(|p| count_assertions(p).unwrap_or(0))
+        .sum();
+    reports.sort_by_key(|r| std::cmp::Reverse(r.elapsed));
+    let slowest: Vec<String> = reports
+        .iter()
+        .take(5)
+        .map(|r| format!("{} {:.1}s", r.name, r.elapsed.as_secs_f64()))
+        .collect();
+    println!();
+    println!(
+        "{} files, {assertions} assertions, bounds checks: {mode}, {:.1}s wall; slowest: {}",
+        reports.len(),
+        start.elapsed().as_secs_f64(),
+        slowest.join(", ")
+    );
+    println!(
+        "skipped: {} files with {skipped_assertions} assertions (simd_*.wast: SIMD is not implemented yet)",
+        skipped.len()
+    );
+    println!("{passed} passed, {failed} failed");
+    Ok(failed == 0)
+}
+
+fn print_report(report: &FileReport) {
+    let mut out = format!(
+        "{:<4} {:<32} {:>6} passed {:>5} failed  {:>6.2}s\n",
+        if report.failed == 0 { "ok" } else { "FAIL" },
+        report.name,
+        report.passed,
+        report.failed,
+        report.elapsed.as_secs_f64()
+    );
+    for failure in report.failures.iter().take(10) {
+        out.push_str(&format!("       {failure}\n"));
+    }
+    if report.failures.len() > 10 {
+        out.push_str(&format!("       ... {} more\n", report.failures.len() - 10));
+    }
+    print!("{out}");
+}
