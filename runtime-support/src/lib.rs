@@ -1,1 +1,32 @@
+//! The Kiln runtime, linked into every executable Kiln produces: instantiation of compiled
+//! modules from their descriptors, sandboxed linear memories, tables, the builtins compiled
+//! code calls, trap handling, the `kiln_run_main` entry point and WASI preview1.
+//!
+//! [`abi`] is the contract with compiled code. For an embedder (e.g. a spec-test harness)
+//! the API is [`Instance`] (instantiate with a resolver, look up exports), [`invoke`] (call
+//! a funcref), [`Memory`]/[`Table`] (host-created imports) and [`init_wasm_thread`].
+
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
 pub mod abi;
+mod builtins;
+pub mod entry;
+pub mod instance;
+pub mod memory;
+pub mod sig_registry;
+mod sys;
+pub mod table;
+pub mod traps;
+mod vmctx;
+pub mod wasi;
+
+#[cfg(test)]
+mod testutil;
+
+pub use entry::{init_wasm_thread, kiln_run_main};
+pub use instance::{
+    invoke, value_bits, value_from_bits, Extern, GlobalType, Instance, InstantiationError,
+};
+pub use memory::Memory;
+pub use table::Table;

@@ -1,0 +1,284 @@
+//! Builtins called by compiled code (names and signatures: [`crate::abi::builtins`]).
+//!
+//! Each receives the calling instance's vmctx. Tables are reached through the vmctx table
+//! array and the memory through `vmctx.memory`, so imported ones work. Bounds are checked
+//! in u64 arithmetic before anything is written; the fallible builtins return 0 on success
+//! and 1 on failure, and the compiled caller then traps.
+
+use crate::abi::{VMContext, VMMemory};
+use crate::instance::{value_bits, InstanceData};
+use crate::memory::Memory;
+use crate::table::{self, Table};
+use core::ptr;
+
+const OK: u32 = 0;
+const TRAP: u32 = 1;
+
+/// The calling instance's memory 0, if it has one.
+///
+/// # Safety
+/// `vmctx` must be the context of a live instance.
+unsafe fn memory<'a>(vmctx: *mut VMContext) -> Option<&'a VMMemory> {
+    // SAFETY: caller's contract; `memory` is null or points at a live runtime memory.
+    unsafe { (*vmctx).memory.as_ref() }
+}
+
+/// `start..start + len` when it lies within `0..size`.
+fn in_bounds(start: u32, len: u32, size: u64) -> Option<usize> {
+    (u64::from(start) + u64::from(len) <= size).then_some(start as usize)
+}
+
+/// # Safety
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
+#[no_mangle]
+pub unsafe extern "C" fn kiln_memory_grow(vmctx: *mut VMContext, delta_pages: u32) -> u32 {
+    // SAFETY: caller's contract.
+    let Some(vm) = (unsafe { (*vmctx).memory.as_mut() }) else {
+        return u32::MAX;
+    };
+    // SAFETY: every VMMemory given to an instance belongs to a runtime `Memory`; no other
+    // reference to it is live while compiled code runs this builtin.
+    let memory = unsafe { Memory::from_vm(vm) };
+    memory
+        .grow(delta_pages.into())
+        .map_or(u32::MAX, |old| old as u32)
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_memory_fill(
+    vmctx: *mut VMContext,
+    dst: u32,
+    value: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: caller's contract.
+    let Some(mem) = (unsafe { memory(vmctx) }) else {
+        return TRAP;
+    };
+    let Some(dst) = in_bounds(dst, len, mem.length) else {
+        return TRAP;
+    };
+    // SAFETY: `[dst, dst + len)` is inside the accessible part of the memory.
+    unsafe { ptr::write_bytes(mem.base.add(dst), value as u8, len as usize) };
+    OK
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_memory_copy(
+    vmctx: *mut VMContext,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: caller's contract.
+    let Some(mem) = (unsafe { memory(vmctx) }) else {
+        return TRAP;
+    };
+    let (Some(dst), Some(src)) = (
+        in_bounds(dst, len, mem.length),
+        in_bounds(src, len, mem.length),
+    ) else {
+        return TRAP;
+    };
+    // SAFETY: both ranges are inside the accessible memory; `copy` is memmove.
+    unsafe { ptr::copy(mem.base.add(src), mem.base.add(dst), len as usize) };
+    OK
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_memory_init(
+    vmctx: *mut VMContext,
+    segment: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: caller's contract.
+    let (inst, mem) = unsafe { (InstanceData::from_vmctx(vmctx), memory(vmctx)) };
+    let Some(mem) = mem else {
+        return TRAP;
+    };
+    // SAFETY: descriptor slices are valid (Instance::new's contract).
+    let Some(seg) = (unsafe { inst.desc.data.as_slice() }).get(segment as usize) else {
+        return TRAP;
+    };
+    // A dropped segment behaves as if it were empty.
+    let bytes: &[u8] = if inst.dropped_data[segment as usize].get() {
+        &[]
+    } else {
+        // SAFETY: as above.
+        unsafe { seg.bytes.as_slice() }
+    };
+    let (Some(dst), Some(src)) = (
+        in_bounds(dst, len, mem.length),
+        in_bounds(src, len, bytes.len() as u64),
+    ) else {
+        return TRAP;
+    };
+    // SAFETY: the source range is inside the segment, the destination inside the memory.
+    unsafe { ptr::copy_nonoverlapping(bytes.as_ptr().add(src), mem.base.add(dst), len as usize) };
+    OK
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_data_drop(vmctx: *mut VMContext, segment: u32) {
+    // SAFETY: caller's contract.
+    let inst = unsafe { InstanceData::from_vmctx(vmctx) };
+    if let Some(dropped) = inst.dropped_data.get(segment as usize) {
+        dropped.set(true);
+    }
+}
+
+/// Table `index` of the calling instance.
+///
+/// # Safety
+/// `vmctx` must be the context of a live instance, and no other reference to that table
+/// may be live.
+unsafe fn table<'a>(vmctx: *mut VMContext, index: u32) -> Option<&'a mut Table> {
+    // SAFETY: caller's contract.
+    let inst = unsafe { InstanceData::from_vmctx(vmctx) };
+    // SAFETY: table slots hold live runtime tables; caller guarantees exclusivity.
+    inst.table(index).map(|t| unsafe { &mut *t })
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_table_grow(
+    vmctx: *mut VMContext,
+    table_index: u32,
+    init: usize,
+    delta: u32,
+) -> u32 {
+    // SAFETY: caller's contract; nothing else borrows the table during the builtin.
+    match unsafe { table(vmctx, table_index) } {
+        Some(t) => t.grow(delta, init).unwrap_or(u32::MAX),
+        None => u32::MAX,
+    }
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_table_fill(
+    vmctx: *mut VMContext,
+    table_index: u32,
+    dst: u32,
+    value: usize,
+    len: u32,
+) -> u32 {
+    // SAFETY: caller's contract; nothing else borrows the table during the builtin.
+    match unsafe { table(vmctx, table_index) } {
+        Some(t) => {
+            if t.fill(dst, value, len) {
+                OK
+            } else {
+                TRAP
+            }
+        }
+        None => TRAP,
+    }
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_table_copy(
+    vmctx: *mut VMContext,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: caller's contract.
+    let inst = unsafe { InstanceData::from_vmctx(vmctx) };
+    let (Some(dt), Some(st)) = (inst.table(dst_table), inst.table(src_table)) else {
+        return TRAP;
+    };
+    if dt == st {
+        // SAFETY: a live runtime table, borrowed once.
+        let t = unsafe { &mut *dt };
+        let (Some(d), Some(s)) = (
+            table::range(dst, len, t.size()),
+            table::range(src, len, t.size()),
+        ) else {
+            return TRAP;
+        };
+        t.elements_mut().copy_within(s, d.start);
+    } else {
+        // SAFETY: two distinct live runtime tables (the same table imported twice has the
+        // same pointer, handled above).
+        let (d_t, s_t) = unsafe { (&mut *dt, &*st) };
+        let (Some(d), Some(s)) = (
+            table::range(dst, len, d_t.size()),
+            table::range(src, len, s_t.size()),
+        ) else {
+            return TRAP;
+        };
+        d_t.elements_mut()[d].copy_from_slice(&s_t.elements()[s]);
+    }
+    OK
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_table_init(
+    vmctx: *mut VMContext,
+    table_index: u32,
+    segment: u32,
+    dst: u32,
+    src: u32,
+    len: u32,
+) -> u32 {
+    // SAFETY: caller's contract.
+    let inst = unsafe { InstanceData::from_vmctx(vmctx) };
+    // SAFETY: descriptor slices are valid (Instance::new's contract).
+    let Some(seg) = (unsafe { inst.desc.elements.as_slice() }).get(segment as usize) else {
+        return TRAP;
+    };
+    let items = if inst.dropped_elems[segment as usize].get() {
+        &[]
+    } else {
+        // SAFETY: as above.
+        unsafe { seg.items.as_slice() }
+    };
+    // SAFETY: caller's contract; nothing else borrows the table during the builtin.
+    let Some(t) = (unsafe { table(vmctx, table_index) }) else {
+        return TRAP;
+    };
+    let items_len = u32::try_from(items.len()).unwrap_or(u32::MAX);
+    let (Some(d), Some(s)) = (
+        table::range(dst, len, t.size()),
+        table::range(src, len, items_len),
+    ) else {
+        return TRAP;
+    };
+    for (slot, item) in t.elements_mut()[d].iter_mut().zip(&items[s]) {
+        match inst.eval(item) {
+            Ok(v) => *slot = value_bits(&v) as usize,
+            Err(_) => return TRAP,
+        }
+    }
+    OK
+}
+
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_elem_drop(vmctx: *mut VMContext, segment: u32) {
+    // SAFETY: caller's contract.
+    let inst = unsafe { InstanceData::from_vmctx(vmctx) };
+    if let Some(dropped) = inst.dropped_elems.get(segment as usize) {
+        dropped.set(true);
+    }
+}

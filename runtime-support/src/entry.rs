@@ -1,0 +1,138 @@
+//! The executable's entry point: `kiln_run_main`, called by the `main` the compiler emits.
+//!
+//! Rust's `lang_start` never runs (the C `main` is the compiler's), so nothing here relies
+//! on std's runtime set-up: arguments come from `argc`/`argv`.
+
+use crate::abi::{ModuleDescriptor, TRAP_EXIT_STATUS};
+use crate::instance::{self, invoke, Extern, Instance, InstantiationError};
+use crate::traps::{self, TrapLocation};
+use crate::{sig_registry, sys, wasi};
+use core::ffi::{c_char, CStr};
+
+/// Stack size of the thread that runs wasm.
+pub const WASM_STACK_SIZE: usize = 8 << 20;
+
+/// Stack kept free below the wasm stack limit for host code called from wasm (WASI
+/// functions, builtins) and for the thread's own frames above the point where the limit
+/// is computed.
+const STACK_SAFETY_MARGIN: usize = 256 << 10;
+
+/// Prepares the current thread to run wasm: trap handlers, an alternate signal stack, and
+/// the stack limit that instances created on this thread get (so deep recursion traps as
+/// "call stack exhausted" instead of hitting the guard page). `stack_size` is the size of
+/// this thread's stack; call this near its top (early in the thread).
+#[inline(never)]
+pub fn init_wasm_thread(stack_size: usize) -> std::io::Result<()> {
+    traps::init_thread()?;
+    let marker = 0u8;
+    let sp = core::hint::black_box(&marker) as *const u8 as usize;
+    let usable = stack_size.saturating_sub(STACK_SAFETY_MARGIN);
+    instance::set_thread_stack_limit(sp.saturating_sub(usable));
+    Ok(())
+}
+
+/// Runs the module described by `desc` as a WASI command: instantiate with WASI imports,
+/// call `_start`, return the exit status (WASI `proc_exit` and traps exit directly).
+///
+/// # Safety
+/// `argv` must hold `argc` valid C strings (as given to `main`), and `desc` must be a
+/// compiler-emitted module descriptor.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_run_main(
+    argc: i32,
+    argv: *const *const c_char,
+    desc: *const ModuleDescriptor,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let args = unsafe { collect_args(argc, argv) };
+    wasi::set_args(args);
+    sys::ignore_sigpipe();
+    // SAFETY: caller's contract: null or a 'static descriptor.
+    let Some(desc) = (unsafe { desc.as_ref() }) else {
+        fail("no module descriptor");
+        return 1;
+    };
+    // Descriptors hold raw pointers (not `Send`); the address crosses the thread boundary.
+    let desc_addr = desc as *const ModuleDescriptor as usize;
+    let thread = std::thread::Builder::new()
+        .name("wasm".into())
+        .stack_size(WASM_STACK_SIZE)
+        .spawn(move || {
+            // SAFETY: the address of the 'static descriptor above.
+            run(unsafe { &*(desc_addr as *const ModuleDescriptor) })
+        });
+    match thread {
+        // A panic in the runtime is a bug; std has already printed it.
+        Ok(t) => t.join().unwrap_or(101),
+        Err(e) => {
+            fail(&format!("cannot start the wasm thread: {e}"));
+            1
+        }
+    }
+}
+
+fn run(desc: &'static ModuleDescriptor) -> i32 {
+    if let Err(e) = init_wasm_thread(WASM_STACK_SIZE) {
+        fail(&format!("cannot set up trap handling: {e}"));
+        return 1;
+    }
+    // SAFETY: a compiler-emitted descriptor; the WASI resolver only returns the runtime's
+    // own host functions.
+    let instance = match unsafe { Instance::new(desc, wasi::resolver(desc)) } {
+        Ok(instance) => instance,
+        Err(InstantiationError::Link(msg)) => {
+            fail(&msg);
+            return 1;
+        }
+        Err(InstantiationError::Trap { kind, context }) => {
+            traps::write_report(kind, TrapLocation::Instantiation(&context), &mut |b| {
+                sys::write_stderr(b)
+            });
+            return TRAP_EXIT_STATUS;
+        }
+    };
+    let Some(Extern::Func(start)) = instance.export("_start") else {
+        fail("module has no `_start` export");
+        return 1;
+    };
+    // SAFETY: an exported funcref of a live instance.
+    let type_id = unsafe { (*start).type_id };
+    if sig_registry::signature(type_id) != Some((vec![], vec![])) {
+        fail("`_start` must have type [] -> []");
+        return 1;
+    }
+    // SAFETY: `_start` takes and returns nothing (checked above).
+    if let Err(e) = unsafe { invoke(start, &mut []) } {
+        fail(&e);
+        return 1;
+    }
+    // `instance` is not destroyed: the process is about to exit.
+    0
+}
+
+fn fail(msg: &str) {
+    sys::write_stderr(format!("error: {msg}\n").as_bytes());
+}
+
+/// # Safety
+/// `argv` must hold `argc` valid C strings, or be null.
+unsafe fn collect_args(argc: i32, argv: *const *const c_char) -> Vec<Vec<u8>> {
+    if argv.is_null() {
+        return Vec::new();
+    }
+    (0..argc.max(0) as usize)
+        .map(|i| {
+            // SAFETY: caller's contract.
+            let arg = unsafe { *argv.add(i) };
+            if arg.is_null() {
+                Vec::new()
+            } else {
+                // SAFETY: caller's contract: a NUL-terminated string.
+                unsafe { CStr::from_ptr(arg) }.to_bytes().to_vec()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,740 @@
+//! Instantiation of a compiled module from its [`ModuleDescriptor`], exports, and calls
+//! into wasm through the per-signature trampolines.
+//!
+//! Several instances can live in one process and link to each other: the resolver passed
+//! to [`Instance::new`] returns, for each import, an [`Extern`] taken from another
+//! instance's [`Instance::export`] (or a host function / runtime-owned object).
+
+use crate::abi::{
+    const_kind, extern_kind, segment_mode, valtype, ConstExpr, ImportDesc, ModuleDescriptor,
+    TrapKind, VMContext, VMFuncRef, VMGlobal, ABI_VERSION, NO_INDEX,
+};
+use crate::memory::Memory;
+use crate::table::{self, Table};
+use crate::vmctx::{Counts, Vmctx};
+use crate::{sig_registry, traps};
+use core::cell::Cell;
+use core::ptr::NonNull;
+use std::fmt;
+
+/// Something an instance imports or exports. The pointers stay valid while the instance
+/// (or the host object) that owns them is alive.
+#[derive(Clone, Copy, Debug)]
+pub enum Extern {
+    /// A function of some instance (its funcref is copied into the importer).
+    Func(*const VMFuncRef),
+    /// A host function with the compiled-code calling convention
+    /// (`extern "C" fn(vmctx, params...) -> result`); it receives the importing
+    /// instance's vmctx. The resolver must make sure its signature matches the import.
+    HostFunc(*const u8),
+    /// A table created by this runtime ([`Table::new`] or another instance's).
+    Table(*mut Table),
+    /// A memory created by this runtime ([`Memory::new`] or another instance's).
+    Memory(*mut Memory),
+    /// A global's storage and type.
+    Global(*mut VMGlobal, GlobalType),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalType {
+    /// A [`valtype`] code.
+    pub val_type: u8,
+    pub mutable: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum InstantiationError {
+    /// Unknown or incompatible import, wrong ABI version, resource limits; nothing of the
+    /// instance is observable. The message is suitable after `error: `.
+    Link(String),
+    /// An active segment did not fit (a trap at instantiation). Segments before it were
+    /// applied and stay (they may be in imported tables/memories): the partially
+    /// initialised instance is kept alive (leaked) on purpose.
+    Trap { kind: TrapKind, context: String },
+}
+
+impl fmt::Display for InstantiationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstantiationError::Link(msg) => f.write_str(msg),
+            InstantiationError::Trap { kind, context } => {
+                write!(f, "wasm trap: {} ({context})", kind.message())
+            }
+        }
+    }
+}
+
+impl std::error::Error for InstantiationError {}
+
+thread_local! {
+    static STACK_LIMIT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Sets the stack limit (lowest stack address compiled code may use) that instances
+/// created on this thread from now on get; 0 (the default) disables the check.
+/// See [`crate::init_wasm_thread`].
+pub fn set_thread_stack_limit(limit: usize) {
+    STACK_LIMIT.with(|l| l.set(limit));
+}
+
+/// A 16-byte value slot holding `bits` (i32/f32 in the low 4 bytes).
+pub fn value_from_bits(bits: u64) -> VMGlobal {
+    let mut g = VMGlobal::default();
+    g.bytes[..8].copy_from_slice(&bits.to_le_bytes());
+    g
+}
+
+/// The low 8 bytes of a value slot.
+pub fn value_bits(value: &VMGlobal) -> u64 {
+    u64::from_le_bytes(value.bytes[..8].try_into().unwrap())
+}
+
+/// An instantiated module. Not `Send`: call into it from the thread that created it (the
+/// stack limit in its context belongs to that thread) or update it with
+/// [`Instance::set_stack_limit`].
+///
+/// Dropping an `Instance` leaks it (other instances may hold its funcrefs, tables, memory
+/// or globals); [`Instance::destroy`] frees it when the caller knows nothing does.
+pub struct Instance {
+    data: NonNull<InstanceData>,
+}
+
+/// The runtime's per-instance data; `vmctx.instance` points here.
+pub(crate) struct InstanceData {
+    pub desc: &'static ModuleDescriptor,
+    pub vmctx: Vmctx,
+    imported_globals: u32,
+    own_memory: Option<NonNull<Memory>>,
+    own_tables: Vec<NonNull<Table>>,
+    pub dropped_data: Box<[Cell<bool>]>,
+    pub dropped_elems: Box<[Cell<bool>]>,
+}
+
+impl Instance {
+    /// Instantiates `desc`: resolves and type-checks its imports with `resolve` (called
+    /// once per import, in order), creates its memory, tables and globals, applies active
+    /// element then data segments, registers its code with the trap handler and runs the
+    /// start function.
+    ///
+    /// # Safety
+    /// `desc` must be a descriptor emitted by the Kiln compiler for this ABI (valid
+    /// pointers, UTF-8 names, code matching its types), and every pointer in an [`Extern`]
+    /// returned by `resolve` must be valid for as long as this instance is used.
+    pub unsafe fn new(
+        desc: &'static ModuleDescriptor,
+        mut resolve: impl FnMut(&ImportDesc) -> Result<Extern, String>,
+    ) -> Result<Instance, InstantiationError> {
+        if desc.abi_version != ABI_VERSION {
+            return Err(InstantiationError::Link(format!(
+                "module was compiled for runtime ABI version {}, this runtime implements version {ABI_VERSION}",
+                desc.abi_version
+            )));
+        }
+        // SAFETY: descriptor contents are valid (caller's contract).
+        let (d, counts) = unsafe { (Desc::of(desc), counts(desc)?) };
+        if d.memories.len() > 1 {
+            return Err(InstantiationError::Link(
+                "multiple memories are not supported".into(),
+            ));
+        }
+        if desc.start != NO_INDEX && desc.start >= counts.functions {
+            return Err(InstantiationError::Link(format!(
+                "malformed descriptor: start function {}",
+                desc.start
+            )));
+        }
+        let imported_globals = d
+            .imports
+            .iter()
+            .filter(|i| i.kind == extern_kind::GLOBAL)
+            .count() as u32;
+        let vmctx = Vmctx::new(counts);
+        let data = Box::new(InstanceData {
+            desc,
+            vmctx,
+            imported_globals,
+            own_memory: None,
+            own_tables: Vec::new(),
+            dropped_data: (0..d.data.len()).map(|_| Cell::new(false)).collect(),
+            dropped_elems: (0..d.elements.len()).map(|_| Cell::new(false)).collect(),
+        });
+        let data = NonNull::from(Box::leak(data));
+        let mut instance = Instance { data };
+        let inst = instance.data();
+        inst.vmctx.set_instance(data.as_ptr().cast());
+        inst.vmctx.set_stack_limit(STACK_LIMIT.with(Cell::get));
+        traps::register_module(desc);
+
+        let linked = match instance.link(&d, &mut resolve) {
+            Ok(()) => instance.define(&d),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = linked {
+            // SAFETY: no segment has been applied and no code has run: nothing outside
+            // refers to this instance yet.
+            unsafe { instance.destroy() };
+            return Err(e);
+        }
+        // A trap from here on leaves the instance referenced (segments may have written
+        // its funcrefs into imported tables), so it is leaked, not destroyed.
+        instance.apply_segments(&d)?;
+        if desc.start != NO_INDEX {
+            let start = instance.data().vmctx.funcref_ptr(desc.start);
+            // SAFETY: the start function has type [] -> []; its funcref is initialised.
+            unsafe { invoke(start, &mut []) }.map_err(InstantiationError::Link)?;
+        }
+        Ok(instance)
+    }
+
+    fn data(&self) -> &InstanceData {
+        // SAFETY: `data` stays allocated until `destroy` consumes the Instance.
+        unsafe { self.data.as_ref() }
+    }
+
+    fn data_mut(&mut self) -> &mut InstanceData {
+        // SAFETY: only used during `new`, before compiled code or builtins can reach the
+        // data; `&mut self` excludes other borrows through this handle.
+        unsafe { self.data.as_mut() }
+    }
+
+    /// Fills signature ids and imports.
+    fn link(
+        &self,
+        d: &Desc,
+        resolve: &mut impl FnMut(&ImportDesc) -> Result<Extern, String>,
+    ) -> Result<(), InstantiationError> {
+        let inst = self.data();
+        for (t, ty) in d.types.iter().enumerate() {
+            // SAFETY: descriptor slices are valid (Instance::new's contract).
+            let (params, results) = unsafe { (ty.params.as_slice(), ty.results.as_slice()) };
+            let id = sig_registry::intern(params, results, ty.trampoline);
+            inst.vmctx.set_sig_id(t as u32, id);
+        }
+        for import in d.imports {
+            let ext = resolve(import).map_err(InstantiationError::Link)?;
+            self.link_import(d, import, ext)
+                .map_err(InstantiationError::Link)?;
+        }
+        Ok(())
+    }
+
+    fn link_import(&self, d: &Desc, import: &ImportDesc, ext: Extern) -> Result<(), String> {
+        let inst = self.data();
+        let vmctx = &inst.vmctx;
+        // SAFETY: descriptor names are UTF-8 (Instance::new's contract).
+        let (module, name) = unsafe { (import.module.as_str(), import.name.as_str()) };
+        let incompatible =
+            |what: String| format!("incompatible import type for `{module}::{name}`: {what}");
+        let malformed = || {
+            format!(
+                "malformed descriptor: import `{module}::{name}` has index {}",
+                import.index
+            )
+        };
+        let index = import.index;
+        match (import.kind, ext) {
+            (extern_kind::FUNC, Extern::Func(_) | Extern::HostFunc(_)) => {
+                let f = d.functions.get(index as usize).ok_or_else(malformed)?;
+                if f.type_index >= vmctx.counts().types {
+                    return Err(malformed());
+                }
+                let expected = vmctx.sig_id(f.type_index);
+                let funcref = match ext {
+                    Extern::Func(p) => {
+                        // SAFETY: resolver's contract: `p` is a live funcref.
+                        let p = unsafe { &*p };
+                        if p.type_id != expected {
+                            return Err(incompatible(format!(
+                                "expected function type {}, found {}",
+                                sig_name(expected),
+                                sig_name(p.type_id)
+                            )));
+                        }
+                        VMFuncRef {
+                            fn_ptr: p.fn_ptr,
+                            vmctx: p.vmctx,
+                            type_id: p.type_id,
+                            _pad: 0,
+                        }
+                    }
+                    Extern::HostFunc(p) => VMFuncRef {
+                        fn_ptr: p,
+                        vmctx: vmctx.raw(),
+                        type_id: expected,
+                        _pad: 0,
+                    },
+                    _ => unreachable!(),
+                };
+                vmctx.set_funcref(index, funcref);
+            }
+            (extern_kind::TABLE, Extern::Table(t)) => {
+                let td = d.tables.get(index as usize).ok_or_else(malformed)?;
+                // SAFETY: resolver's contract: `t` is a live runtime table.
+                let t_ref = unsafe { &*t };
+                if u32::from(t_ref.elem_type()) != td.elem_type {
+                    return Err(incompatible(format!(
+                        "expected a table of {}, found one of {}",
+                        valtype_name(td.elem_type as u8),
+                        valtype_name(t_ref.elem_type())
+                    )));
+                }
+                let declared_max = (td.max != NO_INDEX).then_some(td.max);
+                check_limits(
+                    t_ref.size().into(),
+                    t_ref.max().map(u64::from),
+                    td.min.into(),
+                    declared_max.map(u64::from),
+                )
+                .map_err(|e| incompatible(format!("table {e}")))?;
+                vmctx.set_table(index, Table::vm(t));
+            }
+            (extern_kind::MEMORY, Extern::Memory(m)) => {
+                let md = d.memories.get(index as usize).ok_or_else(malformed)?;
+                // SAFETY: resolver's contract: `m` is a live runtime memory.
+                let m_ref = unsafe { &*m };
+                let declared_max = (md.max_pages != u64::MAX).then_some(md.max_pages);
+                check_limits(m_ref.pages(), m_ref.max_pages(), md.min_pages, declared_max)
+                    .map_err(|e| incompatible(format!("memory {e}")))?;
+                vmctx.set_memory(Memory::vm(m), m_ref.base());
+            }
+            (extern_kind::GLOBAL, Extern::Global(g, ty)) => {
+                let gd = d.globals.get(index as usize).ok_or_else(malformed)?;
+                let expected = GlobalType {
+                    val_type: gd.val_type as u8,
+                    mutable: gd.mutable != 0,
+                };
+                if ty != expected {
+                    return Err(incompatible(format!(
+                        "expected global {}, found global {}",
+                        global_type_name(expected),
+                        global_type_name(ty)
+                    )));
+                }
+                vmctx.set_global(index, value_from_bits(g as u64));
+            }
+            (kind, ext) => {
+                return Err(incompatible(format!(
+                    "expected a {}, found a {}",
+                    kind_name(kind),
+                    kind_name(extern_kind_of(&ext))
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills defined functions, the memory, globals and tables.
+    fn define(&mut self, d: &Desc) -> Result<(), InstantiationError> {
+        let link = InstantiationError::Link;
+        let inst = self.data_mut();
+        let counts = inst.vmctx.counts();
+        for (i, f) in d.functions.iter().enumerate() {
+            let i = i as u32;
+            if f.body.is_null() {
+                if inst.vmctx.funcref(i).fn_ptr.is_null() {
+                    return Err(link(format!(
+                        "malformed descriptor: function {i} has no body and is not imported"
+                    )));
+                }
+                continue;
+            }
+            if f.type_index >= counts.types {
+                return Err(link(format!(
+                    "malformed descriptor: function {i} has type {}",
+                    f.type_index
+                )));
+            }
+            let type_id = inst.vmctx.sig_id(f.type_index);
+            inst.vmctx.set_funcref(
+                i,
+                VMFuncRef {
+                    fn_ptr: f.body,
+                    vmctx: inst.vmctx.raw(),
+                    type_id,
+                    _pad: 0,
+                },
+            );
+        }
+
+        let imported = |kind| d.imports.iter().filter(|i| i.kind == kind).count();
+        if let Some(md) = d.memories.get(imported(extern_kind::MEMORY)) {
+            let max = (md.max_pages != u64::MAX).then_some(md.max_pages);
+            let memory = NonNull::from(Box::leak(Memory::new(md.min_pages, max).map_err(link)?));
+            inst.own_memory = Some(memory);
+            // SAFETY: just created, alive until `destroy`.
+            let base = unsafe { memory.as_ref().base() };
+            inst.vmctx.set_memory(Memory::vm(memory.as_ptr()), base);
+        }
+
+        for i in inst.imported_globals..counts.globals {
+            let value = inst.eval(&d.globals[i as usize].init).map_err(link)?;
+            inst.vmctx.set_global(i, value);
+        }
+
+        for i in imported(extern_kind::TABLE)..d.tables.len() {
+            let td = &d.tables[i];
+            let init = value_bits(&inst.eval(&td.init).map_err(link)?) as usize;
+            let max = (td.max != NO_INDEX).then_some(td.max);
+            let table = Table::new(td.elem_type as u8, td.min, max, init).map_err(link)?;
+            let table = NonNull::from(Box::leak(table));
+            inst.own_tables.push(table);
+            inst.vmctx.set_table(i as u32, Table::vm(table.as_ptr()));
+        }
+        Ok(())
+    }
+
+    /// Active element segments, then active data segments (Wasm 2.0 order); each is
+    /// bounds-checked before it is written and dropped afterwards. Declared element
+    /// segments are dropped; passive ones are kept for `table.init`/`memory.init`.
+    fn apply_segments(&self, d: &Desc) -> Result<(), InstantiationError> {
+        let inst = self.data();
+        let link = InstantiationError::Link;
+        for (i, seg) in d.elements.iter().enumerate() {
+            match seg.mode {
+                segment_mode::PASSIVE => continue,
+                segment_mode::DECLARED => {}
+                segment_mode::ACTIVE => {
+                    let offset = value_bits(&inst.eval(&seg.offset).map_err(link)?) as u32;
+                    // SAFETY: descriptor slices are valid (Instance::new's contract).
+                    let items = unsafe { seg.items.as_slice() };
+                    let table = inst.table(seg.table).ok_or_else(|| {
+                        link(format!(
+                            "malformed descriptor: element segment {i} uses table {}",
+                            seg.table
+                        ))
+                    })?;
+                    // SAFETY: a live runtime table, not otherwise borrowed during this call.
+                    let table = unsafe { &mut *table };
+                    let len = u32::try_from(items.len()).unwrap_or(u32::MAX);
+                    let Some(range) = table::range(offset, len, table.size()) else {
+                        return Err(InstantiationError::Trap {
+                            kind: TrapKind::TableOutOfBounds,
+                            context: format!(
+                                "element segment {i} does not fit in table {}",
+                                seg.table
+                            ),
+                        });
+                    };
+                    for (slot, item) in table.elements_mut()[range].iter_mut().zip(items) {
+                        *slot = value_bits(&inst.eval(item).map_err(link)?) as usize;
+                    }
+                }
+                mode => {
+                    return Err(link(format!(
+                        "malformed descriptor: element segment {i} has mode {mode}"
+                    )))
+                }
+            }
+            inst.dropped_elems[i].set(true);
+        }
+        for (i, seg) in d.data.iter().enumerate() {
+            match seg.mode {
+                segment_mode::PASSIVE => continue,
+                segment_mode::ACTIVE => {
+                    let memory = inst.vmctx.memory();
+                    if seg.memory != 0 || memory.is_null() {
+                        return Err(link(format!(
+                            "malformed descriptor: data segment {i} uses memory {}",
+                            seg.memory
+                        )));
+                    }
+                    let offset = value_bits(&inst.eval(&seg.offset).map_err(link)?) as u32;
+                    // SAFETY: descriptor slices are valid; the memory is a live VMMemory.
+                    let (bytes, memory) = unsafe { (seg.bytes.as_slice(), &*memory) };
+                    let end = u64::from(offset) + bytes.len() as u64;
+                    if end > memory.length {
+                        return Err(InstantiationError::Trap {
+                            kind: TrapKind::MemoryOutOfBounds,
+                            context: format!("data segment {i} does not fit in memory"),
+                        });
+                    }
+                    // SAFETY: `[offset, end)` is within the accessible part of the memory,
+                    // which cannot overlap the descriptor's read-only data.
+                    unsafe {
+                        core::ptr::copy_nonoverlapping(
+                            bytes.as_ptr(),
+                            memory.base.add(offset as usize),
+                            bytes.len(),
+                        )
+                    };
+                }
+                mode => {
+                    return Err(link(format!(
+                        "malformed descriptor: data segment {i} has mode {mode}"
+                    )))
+                }
+            }
+            inst.dropped_data[i].set(true);
+        }
+        Ok(())
+    }
+
+    /// The export called `name`.
+    pub fn export(&self, name: &str) -> Option<Extern> {
+        self.exports().find(|(n, _)| *n == name).map(|(_, e)| e)
+    }
+
+    /// All exports, in the module's order.
+    pub fn exports(&self) -> impl Iterator<Item = (&'static str, Extern)> + '_ {
+        let inst = self.data();
+        // SAFETY: descriptor contents are valid (Instance::new's contract).
+        let exports = unsafe { inst.desc.exports.as_slice() };
+        exports.iter().filter_map(move |e| {
+            // SAFETY: as above.
+            let name = unsafe { e.name.as_str() };
+            let ext = match e.kind {
+                extern_kind::FUNC => Extern::Func(inst.vmctx.funcref_ptr(e.index)),
+                extern_kind::TABLE => Extern::Table(inst.vmctx.table(e.index).cast()),
+                extern_kind::MEMORY => Extern::Memory(inst.vmctx.memory().cast()),
+                extern_kind::GLOBAL => {
+                    Extern::Global(inst.global_ptr(e.index), inst.global_type(e.index))
+                }
+                _ => return None,
+            };
+            Some((name, ext))
+        })
+    }
+
+    pub fn vmctx(&self) -> *mut VMContext {
+        self.data().vmctx.raw()
+    }
+
+    pub fn descriptor(&self) -> &'static ModuleDescriptor {
+        self.data().desc
+    }
+
+    /// Sets the lowest stack address compiled code of this instance may use (for calls
+    /// made on another thread than the one that created it).
+    pub fn set_stack_limit(&self, limit: usize) {
+        self.data().vmctx.set_stack_limit(limit);
+    }
+
+    /// Frees the instance's context, own memory and own tables.
+    ///
+    /// # Safety
+    /// Nothing may use the instance any more: no other instance imported from it, and none
+    /// of its funcrefs is stored in a table that outlives it.
+    pub unsafe fn destroy(self) {
+        // SAFETY: allocated by Box in `new`; the caller guarantees no further use.
+        let data = unsafe { Box::from_raw(self.data.as_ptr()) };
+        // SAFETY: memory and tables were leaked from Boxes in `define` and are unused now.
+        unsafe {
+            if let Some(m) = data.own_memory {
+                drop(Box::from_raw(m.as_ptr()));
+            }
+            for t in &data.own_tables {
+                drop(Box::from_raw(t.as_ptr()));
+            }
+            data.vmctx.free();
+        }
+    }
+}
+
+impl InstanceData {
+    /// The instance data behind a vmctx.
+    ///
+    /// # Safety
+    /// `vmctx` must be the context of a live [`Instance`].
+    pub unsafe fn from_vmctx<'a>(vmctx: *mut VMContext) -> &'a InstanceData {
+        // SAFETY: `Instance::new` points `instance` at its InstanceData (caller's contract).
+        unsafe { &*(*vmctx).instance.cast::<InstanceData>() }
+    }
+
+    /// Table `index` (own or imported), if it exists.
+    pub fn table(&self, index: u32) -> Option<*mut Table> {
+        (index < self.vmctx.counts().tables).then(|| self.vmctx.table(index).cast())
+    }
+
+    /// The storage of global `index`: our slot, or the exporter's for an import.
+    pub fn global_ptr(&self, index: u32) -> *mut VMGlobal {
+        if index < self.imported_globals {
+            value_bits(&self.vmctx.global(index)) as usize as *mut VMGlobal
+        } else {
+            self.vmctx.global_slot(index)
+        }
+    }
+
+    fn global_type(&self, index: u32) -> GlobalType {
+        // SAFETY: descriptor contents are valid (Instance::new's contract).
+        let g = unsafe { &self.desc.globals.as_slice()[index as usize] };
+        GlobalType {
+            val_type: g.val_type as u8,
+            mutable: g.mutable != 0,
+        }
+    }
+
+    /// Evaluates a constant expression (global initialisers, table initialisers, segment
+    /// offsets and element items).
+    pub fn eval(&self, e: &ConstExpr) -> Result<VMGlobal, String> {
+        let counts = self.vmctx.counts();
+        match e.kind {
+            const_kind::VALUE => Ok(value_from_bits(e.bits)),
+            const_kind::REF_NULL => Ok(value_from_bits(0)),
+            const_kind::GLOBAL_GET if e.index < counts.globals => {
+                // SAFETY: our own slot, or an imported global's storage, which the resolver
+                // guaranteed to be live.
+                Ok(unsafe { self.global_ptr(e.index).read() })
+            }
+            const_kind::REF_FUNC if e.index < counts.functions => {
+                Ok(value_from_bits(self.vmctx.funcref_ptr(e.index) as u64))
+            }
+            _ => Err(format!(
+                "malformed descriptor: constant expression {{ kind: {}, index: {} }}",
+                e.kind, e.index
+            )),
+        }
+    }
+}
+
+/// Calls `func` through the trampoline of its signature. `values` holds the arguments and
+/// receives the results (16 bytes a value, see [`value_from_bits`]).
+///
+/// # Safety
+/// `func` must be a live funcref and `values` must hold arguments of its parameter types.
+pub unsafe fn invoke(func: *const VMFuncRef, values: &mut [VMGlobal]) -> Result<(), String> {
+    // SAFETY: caller's contract.
+    let f = unsafe { &*func };
+    let (Some((params, results)), Some(trampoline)) = (
+        sig_registry::signature(f.type_id),
+        sig_registry::trampoline(f.type_id),
+    ) else {
+        return Err(format!("funcref with unknown signature id {}", f.type_id));
+    };
+    let needed = params.len().max(results.len());
+    if values.len() < needed {
+        return Err(format!(
+            "calling a function of type {} needs {needed} value slots",
+            sig_name(f.type_id)
+        ));
+    }
+    // SAFETY: the trampoline matches the function's signature; `values` is big enough.
+    unsafe { trampoline(f.fn_ptr, f.vmctx, values.as_mut_ptr()) };
+    Ok(())
+}
+
+/// The descriptor's slices, read once.
+struct Desc {
+    types: &'static [crate::abi::FuncTypeDesc],
+    imports: &'static [ImportDesc],
+    functions: &'static [crate::abi::FunctionDesc],
+    tables: &'static [crate::abi::TableDesc],
+    memories: &'static [crate::abi::MemoryDesc],
+    globals: &'static [crate::abi::GlobalDesc],
+    data: &'static [crate::abi::DataDesc],
+    elements: &'static [crate::abi::ElemDesc],
+}
+
+impl Desc {
+    /// # Safety
+    /// The descriptor's slices must be valid.
+    unsafe fn of(desc: &'static ModuleDescriptor) -> Desc {
+        // SAFETY: caller's contract.
+        unsafe {
+            Desc {
+                types: desc.types.as_slice(),
+                imports: desc.imports.as_slice(),
+                functions: desc.functions.as_slice(),
+                tables: desc.tables.as_slice(),
+                memories: desc.memories.as_slice(),
+                globals: desc.globals.as_slice(),
+                data: desc.data.as_slice(),
+                elements: desc.elements.as_slice(),
+            }
+        }
+    }
+}
+
+fn counts(desc: &ModuleDescriptor) -> Result<Counts, InstantiationError> {
+    let n = |len: usize| {
+        u32::try_from(len)
+            .ok()
+            .filter(|&n| n < 1 << 24)
+            .ok_or_else(|| InstantiationError::Link("module too large".into()))
+    };
+    Ok(Counts {
+        functions: n(desc.functions.len)?,
+        types: n(desc.types.len)?,
+        tables: n(desc.tables.len)?,
+        globals: n(desc.globals.len)?,
+    })
+}
+
+/// Import matching (Wasm 2.0): the provided object's current size must be at least the
+/// import's minimum, and if the import has a maximum the object must have one no larger.
+fn check_limits(
+    size: u64,
+    max: Option<u64>,
+    min: u64,
+    declared_max: Option<u64>,
+) -> Result<(), String> {
+    if size < min {
+        return Err(format!("of size {size} is smaller than the minimum {min}"));
+    }
+    match (declared_max, max) {
+        (Some(dm), None) => Err(format!("without a maximum does not fit the maximum {dm}")),
+        (Some(dm), Some(m)) if m > dm => Err(format!("maximum {m} is larger than {dm}")),
+        _ => Ok(()),
+    }
+}
+
+fn extern_kind_of(e: &Extern) -> u32 {
+    match e {
+        Extern::Func(_) | Extern::HostFunc(_) => extern_kind::FUNC,
+        Extern::Table(_) => extern_kind::TABLE,
+        Extern::Memory(_) => extern_kind::MEMORY,
+        Extern::Global(..) => extern_kind::GLOBAL,
+    }
+}
+
+fn kind_name(kind: u32) -> &'static str {
+    match kind {
+        extern_kind::FUNC => "function",
+        extern_kind::TABLE => "table",
+        extern_kind::MEMORY => "memory",
+        extern_kind::GLOBAL => "global",
+        _ => "unknown kind",
+    }
+}
+
+pub(crate) fn valtype_name(t: u8) -> &'static str {
+    match t {
+        valtype::I32 => "i32",
+        valtype::I64 => "i64",
+        valtype::F32 => "f32",
+        valtype::F64 => "f64",
+        valtype::V128 => "v128",
+        valtype::FUNCREF => "funcref",
+        valtype::EXTERNREF => "externref",
+        _ => "?",
+    }
+}
+
+/// `[i32 i64] -> [f64]`
+pub(crate) fn signature_name(params: &[u8], results: &[u8]) -> String {
+    let list = |ts: &[u8]| {
+        ts.iter()
+            .map(|&t| valtype_name(t))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!("[{}] -> [{}]", list(params), list(results))
+}
+
+fn sig_name(id: u32) -> String {
+    match sig_registry::signature(id) {
+        Some((p, r)) => signature_name(&p, &r),
+        None => format!("#{id}"),
+    }
+}
+
+fn global_type_name(t: GlobalType) -> String {
+    let v = valtype_name(t.val_type);
+    if t.mutable {
+        format!("(mut {v})")
+    } else {
+        v.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,153 @@
+//! Linear memories: a fixed reservation of [`abi::MEMORY_RESERVATION`] bytes whose first
+//! `pages * 64 KiB` are read-write. The rest stays inaccessible, so in guard mode every
+//! out-of-bounds access compiled code can form faults. The base never moves.
+
+use crate::abi::{self, VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
+use crate::sys;
+
+/// A linear memory owned by the runtime.
+///
+/// `#[repr(C)]` with the [`VMMemory`] first: compiled code and importing instances hold a
+/// `*mut VMMemory` that is also a `*mut Memory` (see [`Memory::from_vm`]).
+#[repr(C)]
+pub struct Memory {
+    vm: VMMemory,
+    /// The declared maximum, if any.
+    max_pages: Option<u64>,
+    reservation: usize,
+}
+
+impl Memory {
+    /// Reserves the address space and makes `min_pages` accessible.
+    pub fn new(min_pages: u64, max_pages: Option<u64>) -> Result<Box<Memory>, String> {
+        if min_pages > MAX_WASM_PAGES {
+            return Err(format!(
+                "memory minimum of {min_pages} pages exceeds {MAX_WASM_PAGES}"
+            ));
+        }
+        let reservation = abi::MEMORY_RESERVATION as usize;
+        let base = sys::reserve(reservation)
+            .map_err(|e| format!("cannot reserve address space for a linear memory: {e}"))?;
+        // From here on, dropping `memory` releases the reservation.
+        let mut memory = Box::new(Memory {
+            vm: VMMemory { base, length: 0 },
+            max_pages,
+            reservation,
+        });
+        if memory.grow(min_pages).is_none() {
+            return Err(format!(
+                "cannot commit {min_pages} pages for a linear memory"
+            ));
+        }
+        Ok(memory)
+    }
+
+    /// The memory behind a `VMMemory` created by this runtime.
+    ///
+    /// # Safety
+    /// `vm` must point at the `VMMemory` inside a live [`Memory`].
+    pub unsafe fn from_vm<'a>(vm: *mut VMMemory) -> &'a mut Memory {
+        // SAFETY: `vm` is the first field of a `#[repr(C)]` Memory (caller's contract).
+        unsafe { &mut *vm.cast::<Memory>() }
+    }
+
+    /// The `VMMemory` to hand to compiled code.
+    pub fn vm(memory: *mut Memory) -> *mut VMMemory {
+        memory.cast()
+    }
+
+    pub fn base(&self) -> *mut u8 {
+        self.vm.base
+    }
+
+    /// Current accessible size in bytes.
+    pub fn byte_len(&self) -> u64 {
+        self.vm.length
+    }
+
+    pub fn pages(&self) -> u64 {
+        self.vm.length / WASM_PAGE_SIZE
+    }
+
+    /// The declared maximum (`None`: unbounded, i.e. [`MAX_WASM_PAGES`]).
+    pub fn max_pages(&self) -> Option<u64> {
+        self.max_pages
+    }
+
+    /// `memory.grow`: the old size in pages, or `None` past the maximum or when the OS
+    /// refuses to commit more.
+    pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
+        let old = self.pages();
+        let limit = self.max_pages.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
+        let new = old.checked_add(delta_pages).filter(|&n| n <= limit)?;
+        let old_len = self.vm.length;
+        let new_len = new * WASM_PAGE_SIZE;
+        // SAFETY: `[old_len, new_len)` lies inside our reservation: new_len <= 4 GiB <
+        // MEMORY_RESERVATION, and both ends are page-aligned.
+        let committed = unsafe {
+            sys::commit(
+                self.vm.base.wrapping_add(old_len as usize),
+                (new_len - old_len) as usize,
+            )
+        };
+        committed.ok()?;
+        self.vm.length = new_len;
+        Some(old)
+    }
+}
+
+impl Drop for Memory {
+    fn drop(&mut self) {
+        // SAFETY: the reservation is ours; whoever drops the memory guarantees no instance
+        // uses it any more.
+        unsafe { sys::release(self.vm.base, self.reservation) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserve_grow_and_max() {
+        let mut m = Memory::new(1, Some(3)).unwrap();
+        assert_eq!(m.pages(), 1);
+        assert_eq!(m.byte_len(), WASM_PAGE_SIZE);
+        // SAFETY: the first page is committed read-write.
+        unsafe {
+            let p = m.base();
+            assert_eq!(*p.add(65535), 0);
+            *p.add(65535) = 7;
+        }
+        let base = m.base();
+        assert_eq!(m.grow(0), Some(1));
+        assert_eq!(m.grow(2), Some(1));
+        assert_eq!(m.pages(), 3);
+        assert_eq!(m.base(), base, "the base never moves");
+        // SAFETY: pages 0..3 are committed.
+        unsafe {
+            assert_eq!(*m.base().add(65535), 7);
+            *m.base().add(3 * 65536 - 1) = 1;
+        }
+        assert_eq!(m.grow(1), None);
+        assert_eq!(m.pages(), 3);
+        assert_eq!(m.grow(u64::MAX), None);
+    }
+
+    #[test]
+    fn unbounded_memory_stops_at_4_gib() {
+        let mut m = Memory::new(0, None).unwrap();
+        assert_eq!(m.pages(), 0);
+        assert_eq!(m.grow(MAX_WASM_PAGES + 1), None);
+        // Committing 4 GiB of untouched, NORESERVE memory costs nothing.
+        assert_eq!(m.grow(MAX_WASM_PAGES), Some(0));
+        assert_eq!(m.byte_len(), 1 << 32);
+        assert_eq!(m.grow(1), None);
+        assert_eq!(m.grow(0), Some(MAX_WASM_PAGES));
+    }
+
+    #[test]
+    fn minimum_above_4_gib_is_rejected() {
+        assert!(Memory::new(MAX_WASM_PAGES + 1, None).is_err());
+    }
+}

@@ -1,0 +1,165 @@
+//! Traps: the registry of compiled modules the signal handler searches, the lookup from a
+//! faulting PC to a trap site, and the report.
+//!
+//! The platform part (installing handlers, reading the PC from the signal context, the
+//! alternate stack) is in [`crate::sys`]; it calls [`handle_fault`] with the PC. A hit is
+//! reported and the process exits with [`TRAP_EXIT_STATUS`]; a miss returns `false` and the
+//! platform layer lets the real crash happen. Recovering instead (for a spec harness) only
+//! needs `handle_fault` to return a landing address for the platform layer to put into the
+//! context, instead of exiting.
+
+use crate::abi::{ModuleDescriptor, TrapKind, TRAP_EXIT_STATUS};
+use crate::sys;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
+
+/// Where a trap happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrapLocation<'a> {
+    /// In compiled code: the function's index in its module and its name (may be empty).
+    Function { index: u32, name: &'a str },
+    /// While instantiating (an active segment that does not fit).
+    Instantiation(&'a str),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrapInfo {
+    pub kind: TrapKind,
+    pub func_index: u32,
+    pub func_name: &'static str,
+}
+
+/// One registered module. Nodes are pushed at the head and never freed, so the signal
+/// handler can walk the list at any moment without locks or allocation.
+struct Node {
+    desc: *const ModuleDescriptor,
+    next: *const Node,
+}
+
+static MODULES: AtomicPtr<Node> = AtomicPtr::new(ptr::null_mut());
+
+fn modules() -> impl Iterator<Item = &'static ModuleDescriptor> {
+    let mut p: *const Node = MODULES.load(Ordering::Acquire);
+    core::iter::from_fn(move || {
+        // SAFETY: nodes are published fully initialised (Release) and never freed; their
+        // descriptors are 'static.
+        let node = unsafe { p.as_ref()? };
+        p = node.next;
+        // SAFETY: as above.
+        Some(unsafe { &*node.desc })
+    })
+}
+
+/// Makes the trap handler aware of `desc`'s code (once per descriptor).
+pub fn register_module(desc: &'static ModuleDescriptor) {
+    if modules().any(|d| ptr::eq(d, desc)) {
+        return;
+    }
+    let node = Box::into_raw(Box::new(Node {
+        desc,
+        next: ptr::null(),
+    }));
+    let mut head = MODULES.load(Ordering::Acquire);
+    loop {
+        // SAFETY: `node` is ours and not yet published.
+        unsafe { (*node).next = head };
+        match MODULES.compare_exchange_weak(head, node, Ordering::AcqRel, Ordering::Acquire) {
+            Ok(_) => return,
+            Err(current) => head = current,
+        }
+    }
+}
+
+/// The trap site at `pc`, if it is one in registered compiled code. Async-signal-safe:
+/// no allocation, no locks.
+pub fn lookup(pc: usize) -> Option<TrapInfo> {
+    for desc in modules() {
+        // SAFETY: registered descriptors are valid 'static compiler output.
+        let functions = unsafe { desc.functions.as_slice() };
+        for (index, f) in functions.iter().enumerate() {
+            let start = f.body as usize;
+            if f.body.is_null() || pc < start || pc - start >= f.body_len as usize {
+                continue;
+            }
+            let offset = (pc - start) as u32;
+            // SAFETY: as above.
+            let (sites, name) = unsafe { (f.traps.as_slice(), f.name.as_str()) };
+            // Functions do not overlap: a PC inside one but not at a trap site is a crash.
+            let site = sites.iter().find(|s| s.offset == offset)?;
+            return Some(TrapInfo {
+                kind: TrapKind::from_u32(site.kind)?,
+                func_index: index as u32,
+                func_name: name,
+            });
+        }
+    }
+    None
+}
+
+/// Called by the platform signal handler with the faulting PC. On a wasm trap this reports
+/// it and exits; otherwise returns `false`.
+pub(crate) fn handle_fault(pc: usize) -> bool {
+    match lookup(pc) {
+        Some(info) => {
+            let location = TrapLocation::Function {
+                index: info.func_index,
+                name: info.func_name,
+            };
+            write_report(info.kind, location, &mut |b| sys::write_stderr(b));
+            sys::exit_now(TRAP_EXIT_STATUS)
+        }
+        None => false,
+    }
+}
+
+/// Prints a trap to stderr (write(2) only) and exits with [`TRAP_EXIT_STATUS`].
+pub fn report_and_exit(kind: TrapKind, location: TrapLocation<'_>) -> ! {
+    write_report(kind, location, &mut |b| sys::write_stderr(b));
+    sys::exit_now(TRAP_EXIT_STATUS)
+}
+
+/// Writes the report in pieces, without allocating:
+/// `error: wasm trap: <message>\n  in wasm function <index> `<name>`\n`.
+pub fn write_report(kind: TrapKind, location: TrapLocation<'_>, out: &mut dyn FnMut(&[u8])) {
+    out(b"error: wasm trap: ");
+    out(kind.message().as_bytes());
+    match location {
+        TrapLocation::Function { index, name } => {
+            out(b"\n  in wasm function ");
+            let mut digits = [0u8; 10];
+            out(decimal(index, &mut digits));
+            if !name.is_empty() {
+                out(b" `");
+                out(name.as_bytes());
+                out(b"`");
+            }
+        }
+        TrapLocation::Instantiation(what) => {
+            out(b"\n  during instantiation: ");
+            out(what.as_bytes());
+        }
+    }
+    out(b"\n");
+}
+
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
+/// Prepares the current thread to run wasm: the process-wide trap handlers and this
+/// thread's alternate signal stack.
+pub fn init_thread() -> std::io::Result<()> {
+    sys::install_signal_handlers();
+    sys::ensure_alt_stack()
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,163 @@
+//! Owning access to one instance's `VMContext` and the arrays behind it, with every offset
+//! taken from [`VMContextLayout`] and every index checked against the module's counts.
+
+use crate::abi::{VMContext, VMContextLayout, VMFuncRef, VMGlobal, VMMemory, VMTable};
+use core::ffi::c_void;
+use core::ptr::NonNull;
+use std::alloc::{self, Layout};
+
+/// How many entries each array after the head has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Counts {
+    pub functions: u32,
+    pub types: u32,
+    pub tables: u32,
+    pub globals: u32,
+}
+
+pub(crate) struct Vmctx {
+    ptr: NonNull<VMContext>,
+    layout: VMContextLayout,
+    counts: Counts,
+}
+
+impl Vmctx {
+    /// A zeroed context (null memory, null funcrefs, zero globals).
+    pub fn new(counts: Counts) -> Vmctx {
+        let layout = VMContextLayout::new(
+            counts.functions,
+            counts.types,
+            counts.tables,
+            counts.globals,
+        );
+        let alloc_layout = Self::alloc_layout(&layout);
+        // SAFETY: the size is at least size_of::<VMContext>() > 0.
+        let raw = unsafe { alloc::alloc_zeroed(alloc_layout) };
+        let Some(ptr) = NonNull::new(raw.cast::<VMContext>()) else {
+            alloc::handle_alloc_error(alloc_layout)
+        };
+        Vmctx {
+            ptr,
+            layout,
+            counts,
+        }
+    }
+
+    fn alloc_layout(layout: &VMContextLayout) -> Layout {
+        Layout::from_size_align(layout.size as usize, 16).expect("VMContext size overflows")
+    }
+
+    /// Frees the context.
+    ///
+    /// # Safety
+    /// Nothing (compiled code, funcrefs in other instances' tables) may use it any more.
+    pub unsafe fn free(&self) {
+        // SAFETY: allocated in `new` with this layout (caller guarantees no further use).
+        unsafe { alloc::dealloc(self.ptr.as_ptr().cast(), Self::alloc_layout(&self.layout)) };
+    }
+
+    pub fn raw(&self) -> *mut VMContext {
+        self.ptr.as_ptr()
+    }
+
+    pub fn counts(&self) -> Counts {
+        self.counts
+    }
+
+    /// Address of the field at `offset` (always inside the allocation: callers pass
+    /// offsets of checked indices).
+    fn field<T>(&self, offset: u32) -> *mut T {
+        self.ptr
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(offset as usize)
+            .cast()
+    }
+
+    // --- head -------------------------------------------------------------------------
+
+    pub fn set_instance(&self, instance: *mut c_void) {
+        // SAFETY: the head is in bounds and aligned; we own the allocation.
+        unsafe { (*self.raw()).instance = instance };
+    }
+
+    pub fn set_stack_limit(&self, limit: usize) {
+        // SAFETY: as in `set_instance`.
+        unsafe { (*self.raw()).stack_limit = limit };
+    }
+
+    /// Memory 0 and its (never moving) base.
+    pub fn set_memory(&self, memory: *mut VMMemory, base: *mut u8) {
+        // SAFETY: as in `set_instance`.
+        unsafe {
+            (*self.raw()).memory = memory;
+            (*self.raw()).memory_base = base;
+        }
+    }
+
+    pub fn memory(&self) -> *mut VMMemory {
+        // SAFETY: as in `set_instance`.
+        unsafe { (*self.raw()).memory }
+    }
+
+    // --- arrays -----------------------------------------------------------------------
+
+    pub fn funcref_ptr(&self, index: u32) -> *mut VMFuncRef {
+        assert!(index < self.counts.functions, "function index out of range");
+        self.field(self.layout.funcref(index))
+    }
+
+    pub fn funcref(&self, index: u32) -> VMFuncRef {
+        // SAFETY: in bounds (checked), 8-aligned, plain data.
+        unsafe { self.funcref_ptr(index).read() }
+    }
+
+    pub fn set_funcref(&self, index: u32, funcref: VMFuncRef) {
+        // SAFETY: in bounds (checked), 8-aligned, owned by us.
+        unsafe { self.funcref_ptr(index).write(funcref) };
+    }
+
+    pub fn sig_id(&self, type_index: u32) -> u32 {
+        assert!(type_index < self.counts.types, "type index out of range");
+        // SAFETY: in bounds (checked), 4-aligned.
+        unsafe { self.field::<u32>(self.layout.sig_id(type_index)).read() }
+    }
+
+    pub fn set_sig_id(&self, type_index: u32, id: u32) {
+        assert!(type_index < self.counts.types, "type index out of range");
+        // SAFETY: in bounds (checked), 4-aligned, owned by us.
+        unsafe { self.field::<u32>(self.layout.sig_id(type_index)).write(id) };
+    }
+
+    pub fn table(&self, index: u32) -> *mut VMTable {
+        assert!(index < self.counts.tables, "table index out of range");
+        // SAFETY: in bounds (checked), 8-aligned.
+        unsafe { self.field::<*mut VMTable>(self.layout.table(index)).read() }
+    }
+
+    pub fn set_table(&self, index: u32, table: *mut VMTable) {
+        assert!(index < self.counts.tables, "table index out of range");
+        // SAFETY: in bounds (checked), 8-aligned, owned by us.
+        unsafe {
+            self.field::<*mut VMTable>(self.layout.table(index))
+                .write(table)
+        };
+    }
+
+    /// The slot of global `index`: its value for a defined global, a pointer to the
+    /// exporter's storage for an imported one.
+    pub fn global_slot(&self, index: u32) -> *mut VMGlobal {
+        assert!(index < self.counts.globals, "global index out of range");
+        self.field(self.layout.global(index))
+    }
+
+    pub fn global(&self, index: u32) -> VMGlobal {
+        // SAFETY: in bounds (checked), 16-aligned, plain data.
+        unsafe { self.global_slot(index).read() }
+    }
+
+    pub fn set_global(&self, index: u32, value: VMGlobal) {
+        // SAFETY: in bounds (checked), 16-aligned, owned by us.
+        unsafe { self.global_slot(index).write(value) };
+    }
+}

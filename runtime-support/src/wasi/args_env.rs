@@ -1,0 +1,88 @@
+//! `args_*` and `environ_*`: NUL-terminated strings in a buffer plus an array of pointers
+//! into it.
+
+use super::state::with_state;
+use super::types::Errno;
+use super::{ret, GuestMemory};
+use crate::abi::VMContext;
+
+/// Writes the count and the total size (each string + NUL).
+fn sizes_get(
+    mem: &GuestMemory,
+    list: &[Vec<u8>],
+    count_ptr: u32,
+    size_ptr: u32,
+) -> Result<(), Errno> {
+    mem.ptr(count_ptr.into(), 4)?;
+    mem.ptr(size_ptr.into(), 4)?;
+    let size: usize = list.iter().map(|s| s.len() + 1).sum();
+    mem.write_u32(count_ptr.into(), list.len() as u32)?;
+    mem.write_u32(size_ptr.into(), size as u32)
+}
+
+/// Writes the strings to `buf` and their guest addresses to `ptrs`, both checked first.
+fn strings_get(mem: &GuestMemory, list: &[Vec<u8>], ptrs: u32, buf: u32) -> Result<(), Errno> {
+    let size: u64 = list.iter().map(|s| s.len() as u64 + 1).sum();
+    mem.ptr(ptrs.into(), list.len() as u64 * 4)?;
+    mem.ptr(buf.into(), size)?;
+    let mut at = u64::from(buf);
+    for (i, s) in list.iter().enumerate() {
+        mem.write_u32(u64::from(ptrs) + i as u64 * 4, at as u32)?;
+        mem.write(at, s)?;
+        mem.write(at + s.len() as u64, &[0])?;
+        at += s.len() as u64 + 1;
+    }
+    Ok(())
+}
+
+/// # Safety
+/// `vmctx` must be null or the calling instance's context (host function contract).
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_args_sizes_get(
+    vmctx: *mut VMContext,
+    argc: u32,
+    argv_buf_size: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| with_state(|s| sizes_get(&m, &s.args, argc, argv_buf_size))))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_args_sizes_get`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_args_get(
+    vmctx: *mut VMContext,
+    argv: u32,
+    argv_buf: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| with_state(|s| strings_get(&m, &s.args, argv, argv_buf))))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_args_sizes_get`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_environ_sizes_get(
+    vmctx: *mut VMContext,
+    count: u32,
+    buf_size: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| with_state(|s| sizes_get(&m, &s.env, count, buf_size))))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_args_sizes_get`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_environ_get(
+    vmctx: *mut VMContext,
+    environ: u32,
+    environ_buf: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| with_state(|s| strings_get(&m, &s.env, environ, environ_buf))))
+}

@@ -1,0 +1,473 @@
+//! Operations on open descriptors (`fd_*`, except the directory ones in `path.rs`).
+//! Each checks the WASI fd and its rights, then every guest pointer, then calls the host.
+
+use super::host::{check_code, filetype, fstat, nanos, syscall};
+use super::state::{self, with_state, FdEntry};
+use super::types::{
+    advice, errno, fdflags, fstflags, rights, whence, Errno, FDSTAT_SIZE, FILESTAT_SIZE,
+};
+use super::{ret, GuestMemory};
+use crate::abi::VMContext;
+use core::ffi::c_int;
+
+/// An offset or length the host's `off_t` can represent.
+fn off_t(value: u64) -> Result<libc::off_t, Errno> {
+    libc::off_t::try_from(value).map_err(|_| errno::INVAL)
+}
+
+fn close_if_owned(entry: FdEntry) {
+    if entry.owned {
+        // SAFETY: the WASI table owned this host fd and has just forgotten it.
+        unsafe { libc::close(entry.host) };
+    }
+}
+
+// --- reading and writing -------------------------------------------------------------
+
+/// `readv`/`writev`/`preadv`/`pwritev` on the guest's iovecs; writes the byte count.
+fn transfer(
+    mem: &GuestMemory,
+    fd: u32,
+    required: u64,
+    iovs: u32,
+    iovs_len: u32,
+    count_ptr: u32,
+    call: impl Fn(c_int, *const libc::iovec, c_int) -> isize,
+) -> Result<(), Errno> {
+    let entry = state::fd(fd, required)?;
+    mem.ptr(count_ptr.into(), 4)?;
+    let iov = mem.iovecs(iovs, iovs_len)?;
+    let n = syscall(|| call(entry.host, iov.as_ptr(), iov.len() as c_int) as i64)?;
+    // `iovecs` caps the total at u32::MAX, so the count fits.
+    mem.write_u32(count_ptr.into(), n as u32)
+}
+
+/// # Safety
+/// `vmctx` must be null or the calling instance's context (host function contract).
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_read(
+    vmctx: *mut VMContext,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    nread: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        transfer(
+            &m,
+            fd,
+            rights::FD_READ,
+            iovs,
+            iovs_len,
+            nread,
+            |h, iov, n| {
+                // SAFETY: every iovec was bounds-checked against guest memory.
+                unsafe { libc::readv(h, iov, n) }
+            },
+        )
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_write(
+    vmctx: *mut VMContext,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    nwritten: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        transfer(
+            &m,
+            fd,
+            rights::FD_WRITE,
+            iovs,
+            iovs_len,
+            nwritten,
+            |h, iov, n| {
+                // SAFETY: every iovec was bounds-checked against guest memory.
+                unsafe { libc::writev(h, iov, n) }
+            },
+        )
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_pread(
+    vmctx: *mut VMContext,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    offset: u64,
+    nread: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let offset = off_t(offset)?;
+        transfer(
+            &m,
+            fd,
+            rights::FD_READ | rights::FD_SEEK,
+            iovs,
+            iovs_len,
+            nread,
+            |h, iov, n| {
+                // SAFETY: every iovec was bounds-checked against guest memory.
+                unsafe { libc::preadv(h, iov, n, offset) }
+            },
+        )
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_pwrite(
+    vmctx: *mut VMContext,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    offset: u64,
+    nwritten: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let offset = off_t(offset)?;
+        transfer(
+            &m,
+            fd,
+            rights::FD_WRITE | rights::FD_SEEK,
+            iovs,
+            iovs_len,
+            nwritten,
+            |h, iov, n| {
+                // SAFETY: every iovec was bounds-checked against guest memory.
+                unsafe { libc::pwritev(h, iov, n, offset) }
+            },
+        )
+    }))
+}
+
+// --- position ------------------------------------------------------------------------
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_seek(
+    vmctx: *mut VMContext,
+    fd: u32,
+    offset: i64,
+    whence: u32,
+    newoffset: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let how = match u8::try_from(whence) {
+            Ok(whence::SET) => libc::SEEK_SET,
+            Ok(whence::CUR) => libc::SEEK_CUR,
+            Ok(whence::END) => libc::SEEK_END,
+            _ => return Err(errno::INVAL),
+        };
+        // Reading the position only needs FD_TELL.
+        let required = if how == libc::SEEK_CUR && offset == 0 {
+            rights::FD_TELL
+        } else {
+            rights::FD_SEEK
+        };
+        let entry = state::fd(fd, required)?;
+        m.ptr(newoffset.into(), 8)?;
+        // SAFETY: lseek has no memory preconditions.
+        let pos = syscall(|| unsafe { libc::lseek(entry.host, offset, how) })?;
+        m.write_u64(newoffset.into(), pos as u64)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_tell(vmctx: *mut VMContext, fd: u32, offset: u32) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, rights::FD_TELL)?;
+        m.ptr(offset.into(), 8)?;
+        // SAFETY: lseek has no memory preconditions.
+        let pos = syscall(|| unsafe { libc::lseek(entry.host, 0, libc::SEEK_CUR) })?;
+        m.write_u64(offset.into(), pos as u64)
+    }))
+}
+
+// --- descriptor state ----------------------------------------------------------------
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_close(_vmctx: *mut VMContext, fd: u32) -> i32 {
+    ret(with_state(|s| s.fds.remove(fd)).map(close_if_owned))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_renumber(_vmctx: *mut VMContext, from: u32, to: u32) -> i32 {
+    ret(with_state(|s| s.fds.renumber(from, to))
+        .map(|displaced| displaced.into_iter().for_each(close_if_owned)))
+}
+
+fn host_fdflags(host: c_int) -> Result<c_int, Errno> {
+    // SAFETY: F_GETFL takes no pointer.
+    syscall(|| unsafe { libc::fcntl(host, libc::F_GETFL) } as i64).map(|f| f as c_int)
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32, buf: u32) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, 0)?;
+        m.ptr(buf.into(), FDSTAT_SIZE as u64)?;
+        let st = fstat(entry.host)?;
+        let fl = host_fdflags(entry.host)?;
+        let mut flags = 0u16;
+        let has = |bits: c_int| fl & bits == bits;
+        if has(libc::O_APPEND) {
+            flags |= fdflags::APPEND;
+        }
+        if has(libc::O_NONBLOCK) {
+            flags |= fdflags::NONBLOCK;
+        }
+        if has(libc::O_DSYNC) {
+            flags |= fdflags::DSYNC;
+        }
+        if has(libc::O_SYNC) {
+            flags |= fdflags::SYNC;
+        }
+        let mut out = [0u8; FDSTAT_SIZE];
+        out[0] = filetype(st.st_mode);
+        out[2..4].copy_from_slice(&flags.to_le_bytes());
+        out[8..16].copy_from_slice(&entry.rights_base.to_le_bytes());
+        out[16..24].copy_from_slice(&entry.rights_inheriting.to_le_bytes());
+        m.write(buf.into(), &out)
+    }))
+}
+
+/// Only APPEND and NONBLOCK can be changed on an open descriptor (as in wasmtime); the
+/// sync flags are `ENOTSUP`.
+///
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    flags: u32,
+) -> i32 {
+    let result = (|| {
+        let entry = state::fd(fd, rights::FD_FDSTAT_SET_FLAGS)?;
+        let flags = u16::try_from(flags).map_err(|_| errno::INVAL)?;
+        let known =
+            fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
+        if flags & !known != 0 {
+            return Err(errno::INVAL);
+        }
+        if flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
+            return Err(errno::NOTSUP);
+        }
+        let mut fl = host_fdflags(entry.host)? & !(libc::O_APPEND | libc::O_NONBLOCK);
+        if flags & fdflags::APPEND != 0 {
+            fl |= libc::O_APPEND;
+        }
+        if flags & fdflags::NONBLOCK != 0 {
+            fl |= libc::O_NONBLOCK;
+        }
+        // SAFETY: F_SETFL takes an integer.
+        syscall(|| unsafe { libc::fcntl(entry.host, libc::F_SETFL, fl) } as i64).map(drop)
+    })();
+    ret(result)
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_rights(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    base: u64,
+    inheriting: u64,
+) -> i32 {
+    ret(with_state(|s| s.fds.set_rights(fd, base, inheriting)))
+}
+
+// --- file attributes -----------------------------------------------------------------
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_filestat_get(
+    vmctx: *mut VMContext,
+    fd: u32,
+    buf: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, rights::FD_FILESTAT_GET)?;
+        m.ptr(buf.into(), FILESTAT_SIZE as u64)?;
+        let st = fstat(entry.host)?;
+        let mut out = [0u8; FILESTAT_SIZE];
+        out[0..8].copy_from_slice(&st.st_dev.to_le_bytes());
+        out[8..16].copy_from_slice(&st.st_ino.to_le_bytes());
+        out[16] = filetype(st.st_mode);
+        // nlink_t is u64 on x86_64 Linux but u32 on aarch64.
+        #[allow(clippy::unnecessary_cast)]
+        let nlink = st.st_nlink as u64;
+        out[24..32].copy_from_slice(&nlink.to_le_bytes());
+        out[32..40].copy_from_slice(&(st.st_size as u64).to_le_bytes());
+        out[40..48].copy_from_slice(&nanos(st.st_atime, st.st_atime_nsec).to_le_bytes());
+        out[48..56].copy_from_slice(&nanos(st.st_mtime, st.st_mtime_nsec).to_le_bytes());
+        out[56..64].copy_from_slice(&nanos(st.st_ctime, st.st_ctime_nsec).to_le_bytes());
+        m.write(buf.into(), &out)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_size(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    size: u64,
+) -> i32 {
+    let result = state::fd(fd, rights::FD_FILESTAT_SET_SIZE).and_then(|entry| {
+        let size = off_t(size)?;
+        // SAFETY: ftruncate has no memory preconditions.
+        syscall(|| unsafe { libc::ftruncate(entry.host, size) } as i64).map(drop)
+    });
+    ret(result)
+}
+
+/// One `timespec` for futimens from `fst_flags`: a given time, now, or unchanged.
+fn time_spec(flags: u16, set: u16, now: u16, nanos: u64) -> Result<libc::timespec, Errno> {
+    match (flags & set != 0, flags & now != 0) {
+        (true, true) => Err(errno::INVAL),
+        (true, false) => Ok(libc::timespec {
+            tv_sec: (nanos / 1_000_000_000) as libc::time_t,
+            tv_nsec: (nanos % 1_000_000_000) as _,
+        }),
+        (false, true) => Ok(libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_NOW,
+        }),
+        (false, false) => Ok(libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_OMIT,
+        }),
+    }
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    atim: u64,
+    mtim: u64,
+    fst_flags: u32,
+) -> i32 {
+    let result = state::fd(fd, rights::FD_FILESTAT_SET_TIMES).and_then(|entry| {
+        let flags = u16::try_from(fst_flags).map_err(|_| errno::INVAL)?;
+        if flags & !(fstflags::ATIM | fstflags::ATIM_NOW | fstflags::MTIM | fstflags::MTIM_NOW) != 0
+        {
+            return Err(errno::INVAL);
+        }
+        let times = [
+            time_spec(flags, fstflags::ATIM, fstflags::ATIM_NOW, atim)?,
+            time_spec(flags, fstflags::MTIM, fstflags::MTIM_NOW, mtim)?,
+        ];
+        // SAFETY: `times` is an array of two timespecs.
+        syscall(|| unsafe { libc::futimens(entry.host, times.as_ptr()) } as i64).map(drop)
+    });
+    ret(result)
+}
+
+// --- syncing and allocation ----------------------------------------------------------
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_sync(_vmctx: *mut VMContext, fd: u32) -> i32 {
+    let result = state::fd(fd, rights::FD_SYNC).and_then(|entry| {
+        // SAFETY: fsync has no memory preconditions.
+        syscall(|| unsafe { libc::fsync(entry.host) } as i64).map(drop)
+    });
+    ret(result)
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_datasync(_vmctx: *mut VMContext, fd: u32) -> i32 {
+    let result = state::fd(fd, rights::FD_DATASYNC).and_then(|entry| {
+        // SAFETY: fdatasync has no memory preconditions.
+        syscall(|| unsafe { libc::fdatasync(entry.host) } as i64).map(drop)
+    });
+    ret(result)
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_advise(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    offset: u64,
+    len: u64,
+    advice: u32,
+) -> i32 {
+    let result = state::fd(fd, rights::FD_ADVISE).and_then(|entry| {
+        let host_advice = match u8::try_from(advice) {
+            Ok(advice::NORMAL) => libc::POSIX_FADV_NORMAL,
+            Ok(advice::SEQUENTIAL) => libc::POSIX_FADV_SEQUENTIAL,
+            Ok(advice::RANDOM) => libc::POSIX_FADV_RANDOM,
+            Ok(advice::WILLNEED) => libc::POSIX_FADV_WILLNEED,
+            Ok(advice::DONTNEED) => libc::POSIX_FADV_DONTNEED,
+            Ok(advice::NOREUSE) => libc::POSIX_FADV_NOREUSE,
+            _ => return Err(errno::INVAL),
+        };
+        let (offset, len) = (off_t(offset)?, off_t(len)?);
+        // SAFETY: posix_fadvise has no memory preconditions.
+        check_code(unsafe { libc::posix_fadvise(entry.host, offset, len, host_advice) })
+    });
+    ret(result)
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_read`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_allocate(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    offset: u64,
+    len: u64,
+) -> i32 {
+    let result = state::fd(fd, rights::FD_ALLOCATE).and_then(|entry| {
+        let (offset, len) = (off_t(offset)?, off_t(len)?);
+        // SAFETY: posix_fallocate has no memory preconditions.
+        check_code(unsafe { libc::posix_fallocate(entry.host, offset, len) })
+    });
+    ret(result)
+}
