@@ -25,7 +25,7 @@ pub fn build(input: &Path, output: &Path, options: &Options) -> Result<(), Error
             object.write(&compiled.object)?;
             link_executable(
                 &options.target,
-                &object.temp,
+                &[&object.temp],
                 runtime.as_deref().unwrap(),
                 &staged.temp,
             )

@@ -58,10 +58,10 @@ pub fn runtime_library(target: &Target) -> Result<PathBuf, LinkError> {
     }
 }
 
-/// Links `object` and `runtime` into the executable `output` with the host's `cc`.
+/// Links `objects` and `runtime` into the executable `output` with the host's `cc`.
 pub fn link_executable(
     target: &Target,
-    object: &Path,
+    objects: &[&Path],
     runtime: &Path,
     output: &Path,
 ) -> Result<(), LinkError> {
@@ -72,7 +72,7 @@ pub fn link_executable(
         )));
     }
     let mut cc = Command::new("cc");
-    cc.arg(object)
+    cc.args(objects)
         .arg(runtime)
         .arg("-o")
         .arg(output)

@@ -1,0 +1,115 @@
+//! Command-line behaviour that is not about one instruction or trap:
+//! `.wat` and `.wasm` inputs, `--emit` kinds, optimisation levels, usage errors.
+
+use kiln_testsuite::{compile, compile_ok, example, kiln, run, wat_fixture, Scratch};
+
+#[test]
+fn wat_and_wasm_inputs_behave_the_same() {
+    let scratch = Scratch::new("wat-wasm");
+    let wasm = wat::parse_file(example("hello.wat")).unwrap();
+    let wasm_input = scratch.write("hello.wasm", &wasm);
+    let from_wat = compile_ok(&example("hello.wat"), &scratch, "from-wat", &[]);
+    let from_wasm = compile_ok(&wasm_input, &scratch, "from-wasm", &[]);
+    for exe in [from_wat, from_wasm] {
+        run(&exe, &[], b"")
+            .assert_success()
+            .assert_stdout("Hello from Kiln!\n")
+            .assert_stderr("");
+    }
+}
+
+#[test]
+fn input_file_extension_does_not_matter_for_binaries() {
+    let scratch = Scratch::new("extension");
+    let wasm = wat::parse_file(example("hello.wat")).unwrap();
+    let input = scratch.write("module.bin", &wasm);
+    let exe = compile_ok(&input, &scratch, "hello", &[]);
+    run(&exe, &[], b"")
+        .assert_success()
+        .assert_stdout("Hello from Kiln!\n");
+}
+
+#[test]
+fn emit_clif_writes_the_ir_of_every_function() {
+    let scratch = Scratch::new("clif");
+    let output = compile_ok(
+        &wat_fixture("instructions/calls.wat"),
+        &scratch,
+        "calls.clif",
+        &["--emit", "clif"],
+    );
+    let text = std::fs::read_to_string(&output).expect("CLIF output is UTF-8 text");
+    assert!(
+        text.contains("function"),
+        "no Cranelift function in the CLIF output:\n{text}"
+    );
+    // Annotated with the wasm function names.
+    for name in ["fib", "is_even", "is_odd", "many_caller", "_start"] {
+        assert!(
+            text.contains(name),
+            "the CLIF output does not mention function `{name}`"
+        );
+    }
+    assert!(
+        text.contains("call_indirect"),
+        "the CLIF of calls.wat should contain call_indirect"
+    );
+}
+
+#[test]
+fn every_optimisation_level_and_bounds_check_mode_runs_the_example() {
+    let scratch = Scratch::new("opt-levels");
+    for level in ["none", "speed", "speed-and-size"] {
+        for checks in ["guard", "explicit"] {
+            let name = format!("hello-{level}-{checks}");
+            let exe = compile_ok(
+                &example("hello.wat"),
+                &scratch,
+                &name,
+                &["-O", level, "--bounds-checks", checks],
+            );
+            run(&exe, &[], b"")
+                .assert_success()
+                .assert_stdout("Hello from Kiln!\n");
+        }
+    }
+}
+
+#[test]
+fn usage_errors_exit_with_status_1() {
+    let scratch = Scratch::new("usage");
+    let output = scratch.join("out");
+    let input = example("hello.wat");
+    for flags in [
+        &["-O", "fastest"][..],
+        &["--emit", "assembly"],
+        &["--bounds-checks", "none"],
+        &["--no-such-flag"],
+    ] {
+        let out = compile(&input, &output, flags);
+        out.assert_cli_error();
+        assert!(
+            !output.exists(),
+            "a usage error wrote output\n{}",
+            out.describe()
+        );
+    }
+    kiln(["compile"]).assert_cli_error();
+    kiln(["frobnicate", "x.wasm"]).assert_cli_error();
+}
+
+#[test]
+fn an_existing_output_file_is_replaced() {
+    let scratch = Scratch::new("overwrite");
+    let output = scratch.write("hello", b"old contents");
+    let out = compile(&example("hello.wat"), &output, &[]);
+    out.assert_success();
+    run(&output, &[], b"")
+        .assert_success()
+        .assert_stdout("Hello from Kiln!\n");
+    assert_eq!(
+        scratch.entries(),
+        ["hello"],
+        "temporary files left next to the output"
+    );
+}

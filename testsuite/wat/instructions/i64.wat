@@ -1,0 +1,175 @@
+;; i64 arithmetic, bitwise, shifts, rotates, clz/ctz/popcnt, comparisons, eqz.
+(module
+  ;; --- self-check harness (same in every instruction fixture) -------------
+  ;; Bytes 0..63 of memory are scratch for the harness; tests use 64 and up.
+  ;; On a mismatch: prints "FAIL <check number>" and exits with status 1.
+  ;; At the end _start calls $ok, which prints "ok".
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+
+  (func $write (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+
+  (func $fail (param $n i32)
+    (local $p i32)
+    (i32.store (i32.const 16) (i32.const 0x4c494146)) ;; "FAIL"
+    (i32.store8 (i32.const 20) (i32.const 0x20))      ;; " "
+    (call $write (i32.const 16) (i32.const 5))
+    (i32.store8 (i32.const 47) (i32.const 0x0a))
+    (local.set $p (i32.const 47))
+    (loop $digits
+      (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+      (i32.store8 (local.get $p)
+        (i32.add (i32.const 0x30) (i32.rem_u (local.get $n) (i32.const 10))))
+      (local.set $n (i32.div_u (local.get $n) (i32.const 10)))
+      (br_if $digits (local.get $n)))
+    (call $write (local.get $p) (i32.sub (i32.const 48) (local.get $p)))
+    (call $proc_exit (i32.const 1))
+    (unreachable))
+
+  (func $ok
+    (i32.store (i32.const 16) (i32.const 0x000a6b6f)) ;; "ok\n"
+    (call $write (i32.const 16) (i32.const 3)))
+
+  (func $check_i32 (param $n i32) (param $got i32) (param $want i32)
+    (if (i32.ne (local.get $got) (local.get $want)) (then (call $fail (local.get $n)))))
+  (func $check_i64 (param $n i32) (param $got i64) (param $want i64)
+    (if (i64.ne (local.get $got) (local.get $want)) (then (call $fail (local.get $n)))))
+  ;; Floats compare bit patterns, so -0.0 differs from 0.0 and NaN payloads count.
+  (func $check_f32 (param $n i32) (param $got f32) (param $want f32)
+    (if (i32.ne (i32.reinterpret_f32 (local.get $got)) (i32.reinterpret_f32 (local.get $want)))
+      (then (call $fail (local.get $n)))))
+  (func $check_f64 (param $n i32) (param $got f64) (param $want f64)
+    (if (i64.ne (i64.reinterpret_f64 (local.get $got)) (i64.reinterpret_f64 (local.get $want)))
+      (then (call $fail (local.get $n)))))
+  ;; Arithmetic NaN results have unspecified sign and payload: only "is NaN" is checked.
+  (func $check_nan32 (param $n i32) (param $got f32)
+    (if (f32.eq (local.get $got) (local.get $got)) (then (call $fail (local.get $n)))))
+  (func $check_nan64 (param $n i32) (param $got f64)
+    (if (f64.eq (local.get $got) (local.get $got)) (then (call $fail (local.get $n)))))
+  ;; --- end of harness -------------------------------------------------------
+
+  (func $lt_u_branch (param i64 i64) (result i32)
+    (if (result i32) (i64.lt_u (local.get 0) (local.get 1))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func $ge_s_branch (param i64 i64) (result i32)
+    (if (result i32) (i64.ge_s (local.get 0) (local.get 1))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func $div_s (param i64 i64) (result i64) (i64.div_s (local.get 0) (local.get 1)))
+  (func $div_u (param i64 i64) (result i64) (i64.div_u (local.get 0) (local.get 1)))
+  (func $rem_s (param i64 i64) (result i64) (i64.rem_s (local.get 0) (local.get 1)))
+  (func $rem_u (param i64 i64) (result i64) (i64.rem_u (local.get 0) (local.get 1)))
+  (func $shl (param i64 i64) (result i64) (i64.shl (local.get 0) (local.get 1)))
+  (func $shr_s (param i64 i64) (result i64) (i64.shr_s (local.get 0) (local.get 1)))
+  (func $shr_u (param i64 i64) (result i64) (i64.shr_u (local.get 0) (local.get 1)))
+  (func $rotl (param i64 i64) (result i64) (i64.rotl (local.get 0) (local.get 1)))
+  (func $rotr (param i64 i64) (result i64) (i64.rotr (local.get 0) (local.get 1)))
+  (func $clz (param i64) (result i64) (i64.clz (local.get 0)))
+  (func $ctz (param i64) (result i64) (i64.ctz (local.get 0)))
+  (func $popcnt (param i64) (result i64) (i64.popcnt (local.get 0)))
+  (func $mul (param i64 i64) (result i64) (i64.mul (local.get 0) (local.get 1)))
+  (func $eqz (param i64) (result i32) (i64.eqz (local.get 0)))
+
+  (func $_start (export "_start")
+    ;; add / sub / mul, including carries across the 32-bit halves
+    (call $check_i64 (i32.const 1) (i64.add (i64.const 1) (i64.const 2)) (i64.const 3))
+    (call $check_i64 (i32.const 2) (i64.add (i64.const 0xffffffff) (i64.const 1)) (i64.const 0x100000000))
+    (call $check_i64 (i32.const 3) (i64.add (i64.const 0x7fffffffffffffff) (i64.const 1)) (i64.const 0x8000000000000000))
+    (call $check_i64 (i32.const 4) (i64.add (i64.const -1) (i64.const 1)) (i64.const 0))
+    (call $check_i64 (i32.const 5) (i64.sub (i64.const 0x100000000) (i64.const 1)) (i64.const 0xffffffff))
+    (call $check_i64 (i32.const 6) (i64.sub (i64.const 0) (i64.const 1)) (i64.const -1))
+    (call $check_i64 (i32.const 7) (i64.sub (i64.const 0x8000000000000000) (i64.const 1)) (i64.const 0x7fffffffffffffff))
+    (call $check_i64 (i32.const 8) (i64.mul (i64.const 0x100000000) (i64.const 0x100000000)) (i64.const 0))
+    (call $check_i64 (i32.const 9) (i64.mul (i64.const 0xffffffff) (i64.const 0xffffffff)) (i64.const 0xfffffffe00000001))
+    (call $check_i64 (i32.const 10) (call $mul (i64.const 0x7fffffffffffffff) (i64.const 2)) (i64.const -2))
+    (call $check_i64 (i32.const 11) (call $mul (i64.const 0x123456789abcdef0) (i64.const 0x0fedcba987654321)) (i64.const 0x2236d88fe5618cf0))
+    (call $check_i64 (i32.const 12) (call $mul (i64.const -3) (i64.const 7)) (i64.const -21))
+
+    ;; division and remainder
+    (call $check_i64 (i32.const 13) (call $div_s (i64.const -7) (i64.const 2)) (i64.const -3))
+    (call $check_i64 (i32.const 14) (call $div_s (i64.const 7) (i64.const -2)) (i64.const -3))
+    (call $check_i64 (i32.const 15) (call $div_s (i64.const 0x8000000000000000) (i64.const 2)) (i64.const 0xc000000000000000))
+    (call $check_i64 (i32.const 16) (call $div_s (i64.const 0x8000000000000000) (i64.const 1)) (i64.const 0x8000000000000000))
+    (call $check_i64 (i32.const 17) (call $div_u (i64.const -1) (i64.const 3)) (i64.const 0x5555555555555555))
+    (call $check_i64 (i32.const 18) (call $div_u (i64.const 0x8000000000000000) (i64.const 2)) (i64.const 0x4000000000000000))
+    (call $check_i64 (i32.const 19) (call $div_u (i64.const 0x100000000) (i64.const 0x10)) (i64.const 0x10000000))
+    (call $check_i64 (i32.const 20) (call $div_u (i64.const 10000000000000) (i64.const 3)) (i64.const 3333333333333))
+    (call $check_i64 (i32.const 21) (call $rem_s (i64.const -7) (i64.const 2)) (i64.const -1))
+    (call $check_i64 (i32.const 22) (call $rem_s (i64.const 7) (i64.const -2)) (i64.const 1))
+    (call $check_i64 (i32.const 23) (call $rem_s (i64.const 0x8000000000000000) (i64.const -1)) (i64.const 0))
+    (call $check_i64 (i32.const 24) (call $rem_u (i64.const -1) (i64.const 10)) (i64.const 5))
+    (call $check_i64 (i32.const 25) (call $rem_u (i64.const 0x8000000000000000) (i64.const -1)) (i64.const 0x8000000000000000))
+    (call $check_i64 (i32.const 26) (i64.div_s (i64.const -100) (i64.const 7)) (i64.const -14))
+    (call $check_i64 (i32.const 27) (i64.rem_s (i64.const -100) (i64.const 7)) (i64.const -2))
+    (call $check_i64 (i32.const 28) (i64.rem_u (i64.const -100) (i64.const 7)) (i64.const 0))
+
+    ;; bitwise
+    (call $check_i64 (i32.const 29) (i64.and (i64.const 0xf0f0f0f0f0f0f0f0) (i64.const 0x0ff00ff00ff00ff0)) (i64.const 0x00f000f000f000f0))
+    (call $check_i64 (i32.const 30) (i64.or (i64.const 0xf0f0f0f000000000) (i64.const 0x000000000ff00ff0)) (i64.const 0xf0f0f0f00ff00ff0))
+    (call $check_i64 (i32.const 31) (i64.xor (i64.const -1) (i64.const 0x0123456789abcdef)) (i64.const 0xfedcba9876543210))
+
+    ;; shifts: the count is taken modulo 64
+    (call $check_i64 (i32.const 32) (call $shl (i64.const 1) (i64.const 63)) (i64.const 0x8000000000000000))
+    (call $check_i64 (i32.const 33) (call $shl (i64.const 1) (i64.const 64)) (i64.const 1))
+    (call $check_i64 (i32.const 34) (call $shl (i64.const 1) (i64.const 65)) (i64.const 2))
+    (call $check_i64 (i32.const 35) (call $shl (i64.const 1) (i64.const 32)) (i64.const 0x100000000))
+    (call $check_i64 (i32.const 36) (call $shl (i64.const 0xffffffff) (i64.const 16)) (i64.const 0xffffffff0000))
+    (call $check_i64 (i32.const 37) (call $shr_s (i64.const 0x8000000000000000) (i64.const 63)) (i64.const -1))
+    (call $check_i64 (i32.const 38) (call $shr_s (i64.const 0x8000000000000000) (i64.const 32)) (i64.const 0xffffffff80000000))
+    (call $check_i64 (i32.const 39) (call $shr_s (i64.const 0x4000000000000000) (i64.const 64)) (i64.const 0x4000000000000000))
+    (call $check_i64 (i32.const 40) (call $shr_u (i64.const 0x8000000000000000) (i64.const 63)) (i64.const 1))
+    (call $check_i64 (i32.const 41) (call $shr_u (i64.const -1) (i64.const 68)) (i64.const 0x0fffffffffffffff))
+    (call $check_i64 (i32.const 42) (call $shr_u (i64.const 0x8000000000000000) (i64.const 32)) (i64.const 0x80000000))
+
+    ;; rotates
+    (call $check_i64 (i32.const 43) (call $rotl (i64.const 0x0123456789abcdef) (i64.const 4)) (i64.const 0x123456789abcdef0))
+    (call $check_i64 (i32.const 44) (call $rotl (i64.const 0x0123456789abcdef) (i64.const 68)) (i64.const 0x123456789abcdef0))
+    (call $check_i64 (i32.const 45) (call $rotl (i64.const 0x8000000000000001) (i64.const 1)) (i64.const 3))
+    (call $check_i64 (i32.const 46) (call $rotl (i64.const 0x0123456789abcdef) (i64.const 32)) (i64.const 0x89abcdef01234567))
+    (call $check_i64 (i32.const 47) (call $rotr (i64.const 0x0123456789abcdef) (i64.const 4)) (i64.const 0xf0123456789abcde))
+    (call $check_i64 (i32.const 48) (call $rotr (i64.const 3) (i64.const 1)) (i64.const 0x8000000000000001))
+    (call $check_i64 (i32.const 49) (call $rotr (i64.const 0x0123456789abcdef) (i64.const -4)) (i64.const 0x123456789abcdef0))
+
+    ;; clz / ctz / popcnt
+    (call $check_i64 (i32.const 50) (call $clz (i64.const 0)) (i64.const 64))
+    (call $check_i64 (i32.const 51) (call $clz (i64.const 1)) (i64.const 63))
+    (call $check_i64 (i32.const 52) (call $clz (i64.const 0x100000000)) (i64.const 31))
+    (call $check_i64 (i32.const 53) (call $clz (i64.const 0x8000000000000000)) (i64.const 0))
+    (call $check_i64 (i32.const 54) (call $clz (i64.const 0x00000000ffffffff)) (i64.const 32))
+    (call $check_i64 (i32.const 55) (call $ctz (i64.const 0)) (i64.const 64))
+    (call $check_i64 (i32.const 56) (call $ctz (i64.const 0x8000000000000000)) (i64.const 63))
+    (call $check_i64 (i32.const 57) (call $ctz (i64.const 0x100000000)) (i64.const 32))
+    (call $check_i64 (i32.const 58) (call $ctz (i64.const 1)) (i64.const 0))
+    (call $check_i64 (i32.const 59) (call $popcnt (i64.const -1)) (i64.const 64))
+    (call $check_i64 (i32.const 60) (call $popcnt (i64.const 0x5555555555555555)) (i64.const 32))
+    (call $check_i64 (i32.const 61) (call $popcnt (i64.const 0x8000000100000001)) (i64.const 3))
+    (call $check_i64 (i32.const 62) (call $popcnt (i64.const 0)) (i64.const 0))
+
+    ;; eqz and comparisons, including values that differ only in the high half
+    (call $check_i32 (i32.const 63) (call $eqz (i64.const 0)) (i32.const 1))
+    (call $check_i32 (i32.const 64) (call $eqz (i64.const 0x100000000)) (i32.const 0))
+    (call $check_i32 (i32.const 65) (call $eqz (i64.const 0x8000000000000000)) (i32.const 0))
+    (call $check_i32 (i32.const 66) (i64.eq (i64.const 0x100000001) (i64.const 1)) (i32.const 0))
+    (call $check_i32 (i32.const 67) (i64.eq (i64.const -1) (i64.const 0xffffffffffffffff)) (i32.const 1))
+    (call $check_i32 (i32.const 68) (i64.ne (i64.const 0x100000001) (i64.const 1)) (i32.const 1))
+    (call $check_i32 (i32.const 69) (i64.ne (i64.const 7) (i64.const 7)) (i32.const 0))
+    (call $check_i32 (i32.const 70) (i64.lt_s (i64.const -1) (i64.const 1)) (i32.const 1))
+    (call $check_i32 (i32.const 71) (i64.lt_u (i64.const -1) (i64.const 1)) (i32.const 0))
+    (call $check_i32 (i32.const 72) (i64.gt_s (i64.const -1) (i64.const 1)) (i32.const 0))
+    (call $check_i32 (i32.const 73) (i64.gt_u (i64.const -1) (i64.const 1)) (i32.const 1))
+    (call $check_i32 (i32.const 74) (i64.le_s (i64.const -1) (i64.const -1)) (i32.const 1))
+    (call $check_i32 (i32.const 75) (i64.le_u (i64.const 0x100000000) (i64.const 0xffffffff)) (i32.const 0))
+    (call $check_i32 (i32.const 76) (i64.ge_s (i64.const 0x8000000000000000) (i64.const 0)) (i32.const 0))
+    (call $check_i32 (i32.const 77) (i64.ge_u (i64.const 0x8000000000000000) (i64.const 0)) (i32.const 1))
+    (call $check_i32 (i32.const 78) (i64.gt_u (i64.const 0x100000000) (i64.const 0xffffffff)) (i32.const 1))
+    (call $check_i32 (i32.const 79) (i64.lt_s (i64.const 0x8000000000000000) (i64.const 0x7fffffffffffffff)) (i32.const 1))
+    (call $check_i32 (i32.const 80) (call $lt_u_branch (i64.const 0xffffffff) (i64.const 0x100000000)) (i32.const 1))
+    (call $check_i32 (i32.const 81) (call $lt_u_branch (i64.const -1) (i64.const 0)) (i32.const 0))
+    (call $check_i32 (i32.const 82) (call $ge_s_branch (i64.const -1) (i64.const 0)) (i32.const 0))
+    (call $check_i32 (i32.const 83) (call $ge_s_branch (i64.const 0x100000000) (i64.const 0xffffffff)) (i32.const 1))
+    (call $ok))
+)

@@ -1,0 +1,161 @@
+;; Multi-value: functions returning several values (more than fit in
+;; registers too), blocks/loops/ifs with parameters and several results,
+;; br/br_if/br_table carrying several values, call_indirect with several results.
+(module
+  ;; --- self-check harness (same in every instruction fixture) -------------
+  ;; Bytes 0..63 of memory are scratch for the harness; tests use 64 and up.
+  ;; On a mismatch: prints "FAIL <check number>" and exits with status 1.
+  ;; At the end _start calls $ok, which prints "ok".
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+
+  (func $write (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+
+  (func $fail (param $n i32)
+    (local $p i32)
+    (i32.store (i32.const 16) (i32.const 0x4c494146)) ;; "FAIL"
+    (i32.store8 (i32.const 20) (i32.const 0x20))      ;; " "
+    (call $write (i32.const 16) (i32.const 5))
+    (i32.store8 (i32.const 47) (i32.const 0x0a))
+    (local.set $p (i32.const 47))
+    (loop $digits
+      (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+      (i32.store8 (local.get $p)
+        (i32.add (i32.const 0x30) (i32.rem_u (local.get $n) (i32.const 10))))
+      (local.set $n (i32.div_u (local.get $n) (i32.const 10)))
+      (br_if $digits (local.get $n)))
+    (call $write (local.get $p) (i32.sub (i32.const 48) (local.get $p)))
+    (call $proc_exit (i32.const 1))
+    (unreachable))
+
+  (func $ok
+    (i32.store (i32.const 16) (i32.const 0x000a6b6f)) ;; "ok\n"
+    (call $write (i32.const 16) (i32.const 3)))
+
+  (func $check_i32 (param $n i32) (param $got i32) (param $want i32)
+    (if (i32.ne (local.get $got) (local.get $want)) (then (call $fail (local.get $n)))))
+  (func $check_i64 (param $n i32) (param $got i64) (param $want i64)
+    (if (i64.ne (local.get $got) (local.get $want)) (then (call $fail (local.get $n)))))
+  ;; Floats compare bit patterns, so -0.0 differs from 0.0 and NaN payloads count.
+  (func $check_f32 (param $n i32) (param $got f32) (param $want f32)
+    (if (i32.ne (i32.reinterpret_f32 (local.get $got)) (i32.reinterpret_f32 (local.get $want)))
+      (then (call $fail (local.get $n)))))
+  (func $check_f64 (param $n i32) (param $got f64) (param $want f64)
+    (if (i64.ne (i64.reinterpret_f64 (local.get $got)) (i64.reinterpret_f64 (local.get $want)))
+      (then (call $fail (local.get $n)))))
+  ;; Arithmetic NaN results have unspecified sign and payload: only "is NaN" is checked.
+  (func $check_nan32 (param $n i32) (param $got f32)
+    (if (f32.eq (local.get $got) (local.get $got)) (then (call $fail (local.get $n)))))
+  (func $check_nan64 (param $n i32) (param $got f64)
+    (if (f64.eq (local.get $got) (local.get $got)) (then (call $fail (local.get $n)))))
+  ;; --- end of harness -------------------------------------------------------
+
+  (type $pair (func (param i32 i32) (result i32 i32)))
+  (table $t funcref (elem $swap $dup_sum))
+
+  (func $four (result i32 i64 f32 f64)
+    (i32.const -7) (i64.const 0x100000002) (f32.const 1.5) (f64.const -0.25))
+  (func $swap (type $pair) (local.get 1) (local.get 0))
+  (func $dup_sum (type $pair)
+    (i32.add (local.get 0) (local.get 1)) (i32.sub (local.get 0) (local.get 1)))
+  (func $divmod (param $a i32) (param $b i32) (result i32 i32)
+    (i32.div_u (local.get $a) (local.get $b)) (i32.rem_u (local.get $a) (local.get $b)))
+  ;; eight results: more than the return registers of any ABI
+  (func $eight (param $x i64) (result i64 i64 i64 i64 i64 i64 i64 i64)
+    (local.get $x)
+    (i64.add (local.get $x) (i64.const 1))
+    (i64.add (local.get $x) (i64.const 2))
+    (i64.add (local.get $x) (i64.const 3))
+    (i64.add (local.get $x) (i64.const 4))
+    (i64.add (local.get $x) (i64.const 5))
+    (i64.add (local.get $x) (i64.const 6))
+    (i64.add (local.get $x) (i64.const 7)))
+  (func $mixed (param f64 i32 f32 i64) (result i64 f32 i32 f64)
+    (local.get 3) (local.get 2) (local.get 1) (local.get 0))
+  ;; a weighted checksum of eight values (so order matters)
+  (func $weigh8 (param i64 i64 i64 i64 i64 i64 i64 i64) (result i64)
+    (i64.add (i64.add (i64.add (local.get 0) (i64.mul (local.get 1) (i64.const 10)))
+                      (i64.add (i64.mul (local.get 2) (i64.const 100)) (i64.mul (local.get 3) (i64.const 1000))))
+             (i64.add (i64.add (i64.mul (local.get 4) (i64.const 10000)) (i64.mul (local.get 5) (i64.const 100000)))
+                      (i64.add (i64.mul (local.get 6) (i64.const 1000000)) (i64.mul (local.get 7) (i64.const 10000000))))))
+  (func $block_params (param $a i32) (param $b i32) (result i32)
+    (local.get $a) (local.get $b)
+    (block (param i32 i32) (result i32) (i32.sub)))
+  ;; a loop whose parameters are its state: (counter, accumulator)
+  (func $loop_params (param $n i32) (result i32)
+    (local.get $n) (i32.const 0)
+    (loop $l (param i32 i32) (result i32 i32)
+      ;; stack: n acc
+      (local.set $n)           ;; acc -> $n (scratch), stack: n
+      (local.get $n)           ;; stack: n acc
+      (call $step)             ;; stack: n-1 acc+n
+      (br_if $l (i32.ne (call $peek_first) (i32.const 0))))
+    (call $second))
+  (global $first (mut i32) (i32.const 0))
+  (func $step (param $n i32) (param $acc i32) (result i32 i32)
+    (global.set $first (i32.sub (local.get $n) (i32.const 1)))
+    (i32.sub (local.get $n) (i32.const 1)) (i32.add (local.get $acc) (local.get $n)))
+  (func $peek_first (result i32) (global.get $first))
+  (func $second (param i32 i32) (result i32) (local.get 1))
+  (func $if_params (param $c i32) (result i32)
+    (i32.const 10)
+    (if (param i32) (result i32) (local.get $c)
+      (then (i32.const 1) (i32.add))
+      (else (i32.const 1) (i32.sub))))
+  (func $br_multi (param $c i32) (result i32)
+    (block $b (result i32 i32)
+      (i32.const 1) (i32.const 2)
+      (br_if $b (local.get $c))
+      (drop) (drop)
+      (i32.const 30) (i32.const 4))
+    (i32.sub))
+  (func $br_table_multi (param $i i32) (result i64)
+    (block $b1 (result i64 i64)
+      (block $b0 (result i64 i64)
+        (i64.const 5) (i64.const 6)
+        (br_table $b0 $b1 (local.get $i)))
+      ;; reached from $b0 only
+      (i64.mul) (i64.const 100))
+    (i64.add))
+
+  (func $_start (export "_start")
+    (local $i i32) (local $j i64) (local $f f32) (local $d f64)
+    (call $four)
+    (local.set $d) (local.set $f) (local.set $j) (local.set $i)
+    (call $check_i32 (i32.const 1) (local.get $i) (i32.const -7))
+    (call $check_i64 (i32.const 2) (local.get $j) (i64.const 0x100000002))
+    (call $check_f32 (i32.const 3) (local.get $f) (f32.const 1.5))
+    (call $check_f64 (i32.const 4) (local.get $d) (f64.const -0.25))
+    (call $check_i32 (i32.const 5) (call $swap (i32.const 3) (i32.const 10)) (i32.sub) (i32.const 7))
+    (call $check_i32 (i32.const 6) (call $swap (call $swap (i32.const 3) (i32.const 10))) (i32.sub) (i32.const -7))
+    (call $check_i32 (i32.const 7) (call $divmod (i32.const 47) (i32.const 5)) (i32.mul) (i32.const 18))
+    (call $check_i64 (i32.const 8) (call $weigh8 (call $eight (i64.const 1))) (i64.const 87654321))
+    (call $mixed (f64.const 2.5) (i32.const 9) (f32.const -3) (i64.const -4))
+    (local.set $d) (local.set $i) (local.set $f) (local.set $j)
+    (call $check_i64 (i32.const 9) (local.get $j) (i64.const -4))
+    (call $check_f32 (i32.const 10) (local.get $f) (f32.const -3))
+    (call $check_i32 (i32.const 11) (local.get $i) (i32.const 9))
+    (call $check_f64 (i32.const 12) (local.get $d) (f64.const 2.5))
+    (call $check_i32 (i32.const 13) (call $block_params (i32.const 3) (i32.const 4)) (i32.const -1))
+    (call $check_i32 (i32.const 14) (call $loop_params (i32.const 10)) (i32.const 55))
+    (call $check_i32 (i32.const 15) (call $if_params (i32.const 1)) (i32.const 11))
+    (call $check_i32 (i32.const 16) (call $if_params (i32.const 0)) (i32.const 9))
+    (call $check_i32 (i32.const 17) (call $br_multi (i32.const 1)) (i32.const -1))
+    (call $check_i32 (i32.const 18) (call $br_multi (i32.const 0)) (i32.const 26))
+    (call $check_i64 (i32.const 19) (call $br_table_multi (i32.const 0)) (i64.const 130))
+    (call $check_i64 (i32.const 20) (call $br_table_multi (i32.const 1)) (i64.const 11))
+    (call $check_i64 (i32.const 21) (call $br_table_multi (i32.const 9)) (i64.const 11))
+    ;; through call_indirect
+    (call $check_i32 (i32.const 22)
+      (call_indirect $t (type $pair) (i32.const 3) (i32.const 10) (i32.const 0)) (i32.sub)
+      (i32.const 7))
+    (call $check_i32 (i32.const 23)
+      (call_indirect $t (type $pair) (i32.const 3) (i32.const 10) (i32.const 1)) (i32.mul)
+      (i32.const -91))
+    (call $ok))
+)

@@ -1,0 +1,23 @@
+;; Trap fixture: call_indirect expecting () -> i32 on an (i32) -> i32 function.
+(module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "start\n")
+  (data (i32.const 32) "after trap\n")
+  (func $print (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func $_start (export "_start")
+    (call $print (i32.const 16) (i32.const 6))
+    (drop (call $trap_here (i32.const 0)))
+    (call $print (i32.const 32) (i32.const 11)))
+  (type $i32_i32 (func (param i32) (result i32)))
+  (type $v_i32 (func (result i32)))
+  (table 1 funcref)
+  (elem (i32.const 0) func $double)
+  (func $trap_here (param $i i32) (result i32)
+    (call_indirect (type $v_i32) (local.get $i)))
+  (func $double (type $i32_i32) (i32.mul (local.get 0) (i32.const 2)))
+)

@@ -1,0 +1,32 @@
+;; Trap fixture: unbounded recursion with large frames kept live across the call.
+(module
+  (import "wasi_snapshot_preview1" "fd_write"
+    (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "start\n")
+  (data (i32.const 32) "after trap\n")
+  (func $print (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func $_start (export "_start")
+    (call $print (i32.const 16) (i32.const 6))
+    (drop (call $trap_here (i64.const 0)))
+    (call $print (i32.const 32) (i32.const 11)))
+  (func $trap_here (param $x i64) (result i64)
+    (local $a i64) (local $b i64) (local $c i64) (local $d i64)
+    (local $e f64) (local $f f64) (local $g f64) (local $h f64)
+    (local.set $a (i64.add (local.get $x) (i64.const 1)))
+    (local.set $b (i64.mul (local.get $a) (i64.const 3)))
+    (local.set $c (i64.xor (local.get $b) (local.get $x)))
+    (local.set $d (i64.rotl (local.get $c) (i64.const 7)))
+    (local.set $e (f64.convert_i64_s (local.get $a)))
+    (local.set $f (f64.mul (local.get $e) (f64.const 1.5)))
+    (local.set $g (f64.sqrt (local.get $f)))
+    (local.set $h (f64.add (local.get $g) (local.get $e)))
+    (i64.add
+      (i64.add (i64.add (local.get $a) (local.get $b)) (i64.add (local.get $c) (local.get $d)))
+      (i64.add
+        (i64.trunc_sat_f64_s (f64.add (f64.add (local.get $e) (local.get $f)) (f64.add (local.get $g) (local.get $h))))
+        (call $trap_here (local.get $a)))))
+)

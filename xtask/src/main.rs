@@ -1,0 +1,128 @@
+//! `cargo xtask test [ARGS...]`: build what the end-to-end tests need, then
+//! run `cargo test --workspace [ARGS...]` and exit with its status.
+//!
+//! 1. check that the `wasm32-wasip1` Rust target is installed;
+//! 2. build `kiln` and the runtime library (dev profile);
+//! 3. build `testsuite/programs` for wasm32-wasip1 into `target/wasm-programs/`
+//!    and for the host into `target/native-programs/` (both release);
+//! 4. run the tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const WASM_TARGET: &str = "wasm32-wasip1";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo xtask test [ARGS for cargo test...]");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn test(extra: &[String]) -> Result<ExitCode, String> {
+    let root = repo_root();
+    let target = target_dir(&root);
+
+    check_wasm_target()?;
+
+    step("building kiln and the runtime library");
+    run(cargo()
+        .current_dir(&root)
+        .args(["build", "-p", "kiln", "-p", "kiln-runtime"]))?;
+
+    let programs = root.join("testsuite/programs/Cargo.toml");
+    step("building the test programs for wasm32-wasip1");
+    run(cargo()
+        .current_dir(&root)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "--manifest-path",
+        ])
+        .arg(&programs)
+        .arg("--target-dir")
+        .arg(target.join("wasm-programs")))?;
+    step("building the test programs natively");
+    run(cargo()
+        .current_dir(&root)
+        .args(["build", "--release", "--manifest-path"])
+        .arg(&programs)
+        .arg("--target-dir")
+        .arg(target.join("native-programs")))?;
+
+    step("running the tests");
+    let status = cargo()
+        .current_dir(&root)
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .args(extra)
+        .status()
+        .map_err(|e| format!("cannot run cargo test: {e}"))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
+    })
+}
+
+fn check_wasm_target() -> Result<(), String> {
+    let output = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("cannot run `rustup target list --installed` ({e}); install rustup, then `rustup target add {WASM_TARGET}`"))?;
+    let installed = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || !installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        return Err(format!(
+            "the Rust target {WASM_TARGET} is not installed; the test programs need it. Run:\n    rustup target add {WASM_TARGET}"
+        ));
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let shown = format!("{command:?}");
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
+}
+
+fn step(what: &str) {
+    eprintln!("xtask: {what}");
+}
+
+/// The workspace root: the parent of this package's directory.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ has a parent")
+        .to_path_buf()
+}
+
+/// Where cargo puts build output: `$CARGO_TARGET_DIR` or `<root>/target`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
