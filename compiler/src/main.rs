@@ -78,7 +78,19 @@ enum BoundsArg {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with status 0; usage errors (already
+            // starting with `error:`) to stderr with status 1, like every other failure.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     // A bug in Kiln or Cranelift must still end as a clear error, not a crash dump.
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(|| match cli.command {
