@@ -8,7 +8,8 @@
 //! 4. run the tests.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
 
 const WASM_TARGET: &str = "wasm32-wasip1";
 
@@ -64,17 +65,54 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         .arg(target.join("native-programs")))?;
 
     step("running the tests");
-    let status = cargo()
-        .current_dir(&root)
+    let (passed, failed) = cargo_test(&root, extra)?;
+    // One plain closing line over every test binary (cargo prints one per binary).
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs `cargo test --workspace`, echoing its output, and adds up its
+/// `test result:` lines.
+fn cargo_test(root: &Path, extra: &[String]) -> Result<(usize, usize), String> {
+    let mut child = cargo()
+        .current_dir(root)
         .args(["test", "--workspace", "--no-fail-fast"])
         .args(extra)
-        .status()
+        .stdout(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
-    Ok(match status.code() {
-        Some(0) => ExitCode::SUCCESS,
-        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        None => ExitCode::FAILURE,
-    })
+    let (mut passed, mut failed) = (0, 0);
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.map_err(|e| format!("reading cargo test output: {e}"))?;
+        println!("{line}");
+        if let Some((p, f)) = parse_test_result(&line) {
+            passed += p;
+            failed += f;
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() && failed == 0 {
+        // A build failure or a crashed test binary: no result line says so.
+        failed += 1;
+        eprintln!("xtask: cargo test failed ({status})");
+    }
+    Ok((passed, failed))
+}
+
+/// `test result: ok. 8 passed; 1 failed; ...` → (8, 1).
+fn parse_test_result(line: &str) -> Option<(usize, usize)> {
+    let rest = line.strip_prefix("test result: ")?;
+    let count = |word: &str| -> Option<usize> {
+        rest.split(';')
+            .map(str::trim)
+            .map(|part| part.trim_start_matches("ok. ").trim_start_matches("FAILED. "))
+            .find_map(|part| part.strip_suffix(word)?.trim().parse().ok())
+    };
+    Some((count(" passed")?, count(" failed")?))
 }
 
 fn check_wasm_target() -> Result<(), String> {
@@ -124,5 +162,19 @@ fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => root.join(dir),
         None => root.join("target"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_test_result;
+
+    #[test]
+    fn test_result_lines() {
+        let ok = "test result: ok. 8 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s";
+        assert_eq!(parse_test_result(ok), Some((8, 0)));
+        let bad = "test result: FAILED. 5 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out";
+        assert_eq!(parse_test_result(bad), Some((5, 1)));
+        assert_eq!(parse_test_result("running 3 tests"), None);
     }
 }
