@@ -134,6 +134,8 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         bounds_checks: options.bounds_checks,
         func_ids,
         builtin_ids,
+        #[cfg(feature = "fault-injection")]
+        swap_i32_sub_operands: options.swap_i32_sub_operands,
     };
 
     let compiled = compile_functions(&ctx, &*isa, options.emit == Emit::Clif)?;

@@ -52,6 +52,10 @@ pub struct Options {
     pub entry: bool,
     /// Overrides the module name recorded in the descriptor.
     pub module_name: Option<String>,
+    /// Deliberately miscompile `i32.sub` (operands swapped), so tests can check that a
+    /// runner notices a broken translation.
+    #[cfg(feature = "fault-injection")]
+    pub swap_i32_sub_operands: bool,
 }
 
 impl Default for Options {
@@ -64,6 +68,8 @@ impl Default for Options {
             descriptor_symbol: kiln_runtime::abi::DEFAULT_DESCRIPTOR_SYMBOL.to_string(),
             entry: true,
             module_name: None,
+            #[cfg(feature = "fault-injection")]
+            swap_i32_sub_operands: false,
         }
     }
 }

@@ -6,7 +6,7 @@ mod harness;
 mod values;
 
 use harness::{encode_name, Harness, Response};
-use kiln::{BoundsChecks, Emit, Options, Target};
+use kiln::{Emit, Options};
 use kiln_runtime::abi::TrapKind;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,8 +18,9 @@ use wast::{QuoteWat, Wast, WastDirective, WastExecute, WastInvoke, Wat};
 /// How to compile and run the files.
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub bounds_checks: BoundsChecks,
-    pub target: Target,
+    /// How modules are compiled (target, bounds checks, optimisation); the runner sets
+    /// the output kind, descriptor symbols and entry itself.
+    pub options: Options,
     /// Scratch directory for objects and executables (one subdirectory per file).
     pub work_dir: PathBuf,
     pub runtime_lib: PathBuf,
@@ -144,12 +145,10 @@ struct Planner<'c> {
 impl Planner<'_> {
     fn options(&self, emit: Emit, symbol: String) -> Options {
         Options {
-            target: self.config.target.clone(),
             emit,
-            bounds_checks: self.config.bounds_checks,
             descriptor_symbol: symbol,
             entry: false,
-            ..Options::default()
+            ..self.config.options.clone()
         }
     }
 
@@ -321,7 +320,7 @@ fn run_file_inner(path: &Path, config: &Config, report: &mut FileReport) -> Resu
     }
     report.assertions = steps.iter().filter(|(_, a, _)| *a).count();
 
-    let exe = dir.join(format!("harness{}", config.target.exe_suffix()));
+    let exe = dir.join(format!("harness{}", config.options.target.exe_suffix()));
     link(&planner, &exe)?;
     let mut harness = Harness::start(&exe, &config.runner, config.timeout)
         .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
@@ -347,7 +346,7 @@ fn link(planner: &Planner<'_>, exe: &Path) -> Result<(), String> {
     std::fs::write(&entry_path, entry).map_err(|e| e.to_string())?;
     let mut objects: Vec<&Path> = planner.objects.iter().map(PathBuf::as_path).collect();
     objects.push(&entry_path);
-    kiln_targets::link_executable(&config.target, &objects, &config.runtime_lib, exe)
+    kiln_targets::link_executable(&config.options.target, &objects, &config.runtime_lib, exe)
         .map_err(|e| format!("cannot link the harness: {e}"))
 }
 

@@ -1,7 +1,7 @@
 //! `kiln-spec`: runs the WebAssembly spec testsuite's top-level `.wast` files through
 //! Kiln in parallel, one line per file, ending with `N passed, M failed`.
 
-use kiln::{BoundsChecks, Target};
+use kiln::{BoundsChecks, Options, Target};
 use kiln_spec_tests::{count_assertions, run_file, Config, FileReport};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -112,9 +112,12 @@ fn run(args: Args) -> Result<bool, String> {
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let config = Config {
-        bounds_checks: args.bounds_checks,
         runtime_lib: kiln_targets::runtime_library(&target).map_err(|e| e.0)?,
-        target,
+        options: Options {
+            target,
+            bounds_checks: args.bounds_checks,
+            ..Options::default()
+        },
         work_dir: root.join("target/spec-work").join(mode),
         runner: Vec::new(),
         timeout: Duration::from_secs(300),

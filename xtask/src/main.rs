@@ -7,8 +7,8 @@
 //!    and for the host into `target/native-programs/` (both release);
 //! 4. run the tests.
 
-use std::path::{Path, PathBuf};
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
 const WASM_TARGET: &str = "wasm32-wasip1";
@@ -109,7 +109,10 @@ fn parse_test_result(line: &str) -> Option<(usize, usize)> {
     let count = |word: &str| -> Option<usize> {
         rest.split(';')
             .map(str::trim)
-            .map(|part| part.trim_start_matches("ok. ").trim_start_matches("FAILED. "))
+            .map(|part| {
+                part.trim_start_matches("ok. ")
+                    .trim_start_matches("FAILED. ")
+            })
             .find_map(|part| part.strip_suffix(word)?.trim().parse().ok())
     };
     Some((count(" passed")?, count(" failed")?))

@@ -39,6 +39,8 @@ pub struct ModuleContext<'a> {
     /// Object-module ids of the defined functions, by defined index.
     pub func_ids: Vec<FuncId>,
     pub builtin_ids: Vec<FuncId>,
+    #[cfg(feature = "fault-injection")]
+    pub swap_i32_sub_operands: bool,
 }
 
 impl ModuleContext<'_> {

@@ -40,6 +40,8 @@ impl Translator<'_, '_> {
 
             // Integer arithmetic and bitwise operations.
             I32Add | I64Add => self.binary(|b, x, y| b.ins().iadd(x, y)),
+            #[cfg(feature = "fault-injection")]
+            I32Sub if self.m.swap_i32_sub_operands => self.binary(|b, x, y| b.ins().isub(y, x)),
             I32Sub | I64Sub => self.binary(|b, x, y| b.ins().isub(x, y)),
             I32Mul | I64Mul => self.binary(|b, x, y| b.ins().imul(x, y)),
             I32DivS | I64DivS => self.binary(|b, x, y| b.ins().sdiv(x, y)),
