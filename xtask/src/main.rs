@@ -7,6 +7,8 @@
 //!    and for the host into `target/native-programs/` (both release);
 //! 4. run the tests.
 
+mod realworld;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -63,6 +65,9 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         .arg(&programs)
         .arg("--target-dir")
         .arg(target.join("native-programs")))?;
+
+    step("building the real-world programs (ripgrep, pulldown-cmark, jaq, hexyl)");
+    realworld::build_realworld(&root)?;
 
     step("running the tests");
     let (passed, failed) = cargo_test(&root, extra)?;

@@ -98,7 +98,9 @@ pub fn build_realworld(workspace_root: &Path) -> Result<(), String> {
             let started = Instant::now();
             let mut command = cargo();
             command
-                .args(["install", "--locked", "--force", "--target", target, "--root"])
+                .args([
+                    "install", "--locked", "--force", "--target", target, "--root",
+                ])
                 .arg(&install_root)
                 .env("CARGO_TARGET_DIR", &build_dir)
                 // Not the workspace: its .cargo/config.toml must not apply.
@@ -235,7 +237,9 @@ mod tests {
             let parts: Vec<&str> = tool.version.split('.').collect();
             assert_eq!(parts.len(), 3, "{}: {}", tool.krate, tool.version);
             assert!(
-                parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+                parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
                 "{}: {} is not an exact version",
                 tool.krate,
                 tool.version
