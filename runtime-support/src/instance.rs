@@ -77,6 +77,11 @@ pub fn set_thread_stack_limit(limit: usize) {
     STACK_LIMIT.with(|l| l.set(limit));
 }
 
+/// The stack limit instances created on this thread get (0: none).
+pub fn thread_stack_limit() -> usize {
+    STACK_LIMIT.with(Cell::get)
+}
+
 /// A 16-byte value slot holding `bits` (i32/f32 in the low 4 bytes).
 pub fn value_from_bits(bits: u64) -> VMGlobal {
     let mut g = VMGlobal::default();
@@ -114,7 +119,9 @@ impl Instance {
     /// Instantiates `desc`: resolves and type-checks its imports with `resolve` (called
     /// once per import, in order), creates its memory, tables and globals, applies active
     /// element then data segments, registers its code with the trap handler and runs the
-    /// start function.
+    /// start function. When a protected call ([`traps::call_protected`]) is active on this
+    /// thread, a trap in the start function is returned as [`InstantiationError::Trap`]
+    /// (the instance stays alive, leaked); otherwise it is reported and the process exits.
     ///
     /// # Safety
     /// `desc` must be a descriptor emitted by the Kiln compiler for this ABI (valid
@@ -181,7 +188,25 @@ impl Instance {
         if desc.start != NO_INDEX {
             let start = instance.data().vmctx.funcref_ptr(desc.start);
             // SAFETY: the start function has type [] -> []; its funcref is initialised.
-            unsafe { invoke(start, &mut []) }.map_err(InstantiationError::Link)?;
+            let call = || unsafe { invoke(start, &mut []) };
+            if traps::in_protected_call() {
+                // The embedder recovers from traps: so does the start function, in a nested
+                // protected call (nothing of ours is abandoned by a trap).
+                let mut result = Ok(());
+                // SAFETY: the closure only calls the start function through its trampoline
+                // and stores a result without a destructor on success.
+                let trapped = unsafe { traps::call_protected(|| result = call()) };
+                if let Err(kind) = trapped {
+                    return Err(InstantiationError::Trap {
+                        kind,
+                        context: "start function".into(),
+                    });
+                }
+                result.map_err(InstantiationError::Link)?;
+            } else {
+                // A trap reports and exits (standalone executable).
+                call().map_err(InstantiationError::Link)?;
+            }
         }
         Ok(instance)
     }
@@ -589,18 +614,15 @@ impl InstanceData {
 /// Calls `func` through the trampoline of its signature. `values` holds the arguments and
 /// receives the results (16 bytes a value, see [`value_from_bits`]).
 ///
+/// While compiled code runs, this frame owns nothing with a destructor, so a trap caught by
+/// an enclosing [`crate::traps::call_protected`] abandons it harmlessly.
+///
 /// # Safety
 /// `func` must be a live funcref and `values` must hold arguments of its parameter types.
 pub unsafe fn invoke(func: *const VMFuncRef, values: &mut [VMGlobal]) -> Result<(), String> {
     // SAFETY: caller's contract.
     let f = unsafe { &*func };
-    let (Some((params, results)), Some(trampoline)) = (
-        sig_registry::signature(f.type_id),
-        sig_registry::trampoline(f.type_id),
-    ) else {
-        return Err(format!("funcref with unknown signature id {}", f.type_id));
-    };
-    let needed = params.len().max(results.len());
+    let (trampoline, needed) = call_info(f.type_id)?;
     if values.len() < needed {
         return Err(format!(
             "calling a function of type {} needs {needed} value slots",
@@ -610,6 +632,19 @@ pub unsafe fn invoke(func: *const VMFuncRef, values: &mut [VMGlobal]) -> Result<
     // SAFETY: the trampoline matches the function's signature; `values` is big enough.
     unsafe { trampoline(f.fn_ptr, f.vmctx, values.as_mut_ptr()) };
     Ok(())
+}
+
+/// The trampoline of signature `type_id` and how many value slots a call needs.
+fn call_info(type_id: u32) -> Result<(crate::abi::Trampoline, usize), String> {
+    match (
+        sig_registry::signature(type_id),
+        sig_registry::trampoline(type_id),
+    ) {
+        (Some((params, results)), Some(trampoline)) => {
+            Ok((trampoline, params.len().max(results.len())))
+        }
+        _ => Err(format!("funcref with unknown signature id {type_id}")),
+    }
 }
 
 /// The descriptor's slices, read once.

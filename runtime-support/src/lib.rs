@@ -4,7 +4,11 @@
 //!
 //! [`abi`] is the contract with compiled code. For an embedder (e.g. a spec-test harness)
 //! the API is [`Instance`] (instantiate with a resolver, look up exports), [`invoke`] (call
-//! a funcref), [`Memory`]/[`Table`] (host-created imports) and [`init_wasm_thread`].
+//! a funcref), [`call_protected`] (get a wasm trap back as an error instead of ending the
+//! process), [`Memory`]/[`Table`] (host-created imports) and [`init_wasm_thread`].
+//!
+//! The spec-test harness entry `kiln_spec_main` (module `harness`) is only linked into
+//! harness executables: nothing else refers to it.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -12,6 +16,7 @@
 pub mod abi;
 mod builtins;
 pub mod entry;
+mod harness;
 pub mod instance;
 pub mod memory;
 pub mod sig_registry;
@@ -30,3 +35,4 @@ pub use instance::{
 };
 pub use memory::Memory;
 pub use table::Table;
+pub use traps::call_protected;

@@ -1,16 +1,20 @@
 //! Traps: the registry of compiled modules the signal handler searches, the lookup from a
 //! faulting PC to a trap site, and the report.
 //!
-//! The platform part (installing handlers, reading the PC from the signal context, the
-//! alternate stack) is in [`crate::sys`]; it calls [`handle_fault`] with the PC. A hit is
-//! reported and the process exits with [`TRAP_EXIT_STATUS`]; a miss returns `false` and the
-//! platform layer lets the real crash happen. Recovering instead (for a spec harness) only
-//! needs `handle_fault` to return a landing address for the platform layer to put into the
-//! context, instead of exiting.
+//! The platform part (installing handlers, reading the PC from the signal context and
+//! redirecting it, the alternate stack) is in [`crate::sys`]; it calls [`handle_fault`]
+//! with the PC. A hit under a protected call ([`call_protected`], see [`recover`]) resumes
+//! at that call, which returns the trap kind; a hit without one is reported and the process
+//! exits with [`TRAP_EXIT_STATUS`]; a miss is left to the platform layer, which lets the
+//! real crash happen.
 
 use crate::abi::{ModuleDescriptor, TrapKind, TRAP_EXIT_STATUS};
 use crate::sys;
 use core::ptr;
+pub(crate) use recover::Resume;
+pub use recover::{call_protected, in_protected_call};
+
+mod recover;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 /// Where a trap happened.
@@ -96,20 +100,31 @@ pub fn lookup(pc: usize) -> Option<TrapInfo> {
     None
 }
 
-/// Called by the platform signal handler with the faulting PC. On a wasm trap this reports
-/// it and exits; otherwise returns `false`.
-pub(crate) fn handle_fault(pc: usize) -> bool {
-    match lookup(pc) {
-        Some(info) => {
-            let location = TrapLocation::Function {
-                index: info.func_index,
-                name: info.func_name,
-            };
-            write_report(info.kind, location, &mut |b| sys::write_stderr(b));
-            sys::exit_now(TRAP_EXIT_STATUS)
-        }
-        None => false,
+/// What the platform signal handler does about a fault.
+pub(crate) enum FaultAction {
+    /// Not a wasm trap: let the real crash happen.
+    NotWasm,
+    /// A wasm trap under a protected call: resume there (rewrite the signal context).
+    Resume(Resume),
+}
+
+/// Called by the platform signal handler with the faulting PC. A wasm trap returns to the
+/// innermost [`call_protected`] of this thread when there is one; otherwise it is reported
+/// and the process exits with [`TRAP_EXIT_STATUS`] (a standalone executable). Anything
+/// else is [`FaultAction::NotWasm`]. Async-signal-safe.
+pub(crate) fn handle_fault(pc: usize) -> FaultAction {
+    let Some(info) = lookup(pc) else {
+        return FaultAction::NotWasm;
+    };
+    if let Some(resume) = recover::resume_point(info.kind) {
+        return FaultAction::Resume(resume);
     }
+    let location = TrapLocation::Function {
+        index: info.func_index,
+        name: info.func_name,
+    };
+    write_report(info.kind, location, &mut |b| sys::write_stderr(b));
+    sys::exit_now(TRAP_EXIT_STATUS)
 }
 
 /// Prints a trap to stderr (write(2) only) and exits with [`TRAP_EXIT_STATUS`].

@@ -1,5 +1,6 @@
 //! Linux on x86_64 and aarch64.
 
+use crate::traps::{FaultAction, Resume};
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
 use core::mem::MaybeUninit;
@@ -111,8 +112,16 @@ extern "C" fn on_signal(sig: c_int, info: *mut libc::siginfo_t, context: *mut c_
     // SAFETY: for an SA_SIGINFO handler the kernel passes valid siginfo and ucontext pointers.
     let (pc, from_fault) = unsafe { (faulting_pc(context), (*info).si_code > 0) };
     // A signal sent with kill()/raise() (si_code <= 0) is never a wasm trap, wherever the PC is.
-    if from_fault && crate::traps::handle_fault(pc) {
-        return;
+    if from_fault {
+        match crate::traps::handle_fault(pc) {
+            FaultAction::Resume(resume) => {
+                // SAFETY: the kernel's ucontext of this very signal; returning from the
+                // handler resumes at the landing routine with the protected call's stack.
+                unsafe { redirect(context, resume) };
+                return;
+            }
+            FaultAction::NotWasm => {}
+        }
     }
     // Not ours: put the previous disposition back and return. A synchronous fault happens
     // again when the instruction restarts and is then handled by the previous handler (the
@@ -139,6 +148,42 @@ unsafe fn faulting_pc(context: *mut c_void) -> usize {
     let uc = context.cast::<libc::ucontext_t>();
     // SAFETY: the caller passes the ucontext the kernel gave the signal handler.
     unsafe { (*uc).uc_mcontext.pc as usize }
+}
+
+/// Makes the interrupted thread continue at `resume.pc` with the given stack pointer,
+/// frame pointer and first argument once the handler returns (sigreturn loads the context,
+/// including the signal mask as it was before the fault).
+///
+/// # Safety
+/// `context` must be the ucontext of the signal being handled, and `resume` a landing
+/// routine with a live stack.
+#[cfg(target_arch = "x86_64")]
+unsafe fn redirect(context: *mut c_void, resume: Resume) {
+    let uc = context.cast::<libc::ucontext_t>();
+    // SAFETY: the caller passes the ucontext the kernel gave the signal handler.
+    let gregs = unsafe { &mut (*uc).uc_mcontext.gregs };
+    gregs[libc::REG_RIP as usize] = resume.pc as i64;
+    gregs[libc::REG_RSP as usize] = resume.sp as i64;
+    gregs[libc::REG_RBP as usize] = resume.fp as i64;
+    gregs[libc::REG_RDI as usize] = resume.arg as i64;
+}
+
+/// Makes the interrupted thread continue at `resume.pc` with the given stack pointer,
+/// frame pointer and first argument once the handler returns (sigreturn loads the context,
+/// including the signal mask as it was before the fault).
+///
+/// # Safety
+/// `context` must be the ucontext of the signal being handled, and `resume` a landing
+/// routine with a live stack.
+#[cfg(target_arch = "aarch64")]
+unsafe fn redirect(context: *mut c_void, resume: Resume) {
+    let uc = context.cast::<libc::ucontext_t>();
+    // SAFETY: the caller passes the ucontext the kernel gave the signal handler.
+    let mc = unsafe { &mut (*uc).uc_mcontext };
+    mc.pc = resume.pc as u64;
+    mc.sp = resume.sp as u64;
+    mc.regs[29] = resume.fp as u64;
+    mc.regs[0] = resume.arg as u64;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,364 @@
+//! The spec-test harness: `kiln_spec_main`, the entry of an executable that links several
+//! compiled modules (the modules of one `.wast` file) and is driven line by line over
+//! stdin/stdout by the spec runner (`spec-tests/src/harness.rs`).
+//!
+//! Nothing else in the runtime refers to this module, so executables linked with
+//! `--gc-sections` (every normal Kiln executable) do not contain it.
+//!
+//! Requests, one a line: `instantiate MODULE INSTANCE`, `register NAME INSTANCE`,
+//! `invoke INSTANCE NAME ARGS...`, `get INSTANCE NAME`. Names are hex-encoded UTF-8 (`-`
+//! for the empty name). Values are `i32:HEX`, `i64:HEX`, `f32:HEX`, `f64:HEX` (raw bits),
+//! `funcref:null`, `funcref:ref` (any non-null funcref), `externref:null` and
+//! `externref:N` (host reference N, stored as the pointer-sized value N + 1).
+//! Each request gets exactly one response line: `ok VALUES...`, `trap KIND` (an
+//! [`TrapKind`] code) or `error MESSAGE`. End of input ends the process with status 0.
+
+mod spectest;
+
+use crate::abi::{valtype, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
+use crate::entry::{init_wasm_thread, WASM_STACK_SIZE};
+use crate::instance::InstantiationError;
+use crate::instance::{valtype_name, value_bits, value_from_bits, Extern, Instance};
+use crate::{sig_registry, sys, traps};
+use core::ffi::c_char;
+use spectest::Spectest;
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+
+/// The spec harness entry, called by the `main` of a harness executable
+/// (`kiln::harness_object`) with the descriptors of the linked modules.
+///
+/// # Safety
+/// `modules` must point at `count` compiler-emitted module descriptors (null entries are
+/// tolerated and reported when instantiated).
+#[no_mangle]
+pub unsafe extern "C" fn kiln_spec_main(
+    _argc: i32,
+    _argv: *const *const c_char,
+    modules: *const *const ModuleDescriptor,
+    count: usize,
+) -> i32 {
+    sys::ignore_sigpipe();
+    let addresses: Vec<usize> = if modules.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: caller's contract: `count` pointers.
+        unsafe { core::slice::from_raw_parts(modules, count) }
+            .iter()
+            .map(|&p| p as usize)
+            .collect()
+    };
+    let thread = std::thread::Builder::new()
+        .name("wasm".into())
+        .stack_size(WASM_STACK_SIZE)
+        .spawn(move || {
+            let modules = addresses
+                .iter()
+                // SAFETY: addresses of 'static descriptors (or null), see above.
+                .map(|&a| unsafe { (a as *const ModuleDescriptor).as_ref() })
+                .collect();
+            run(modules)
+        });
+    match thread {
+        Ok(t) => t.join().unwrap_or(101),
+        Err(e) => {
+            sys::write_stderr(format!("error: cannot start the wasm thread: {e}\n").as_bytes());
+            1
+        }
+    }
+}
+
+fn run(modules: Vec<Option<&'static ModuleDescriptor>>) -> i32 {
+    if let Err(e) = init_wasm_thread(WASM_STACK_SIZE) {
+        sys::write_stderr(format!("error: cannot set up trap handling: {e}\n").as_bytes());
+        return 1;
+    }
+    let mut harness = match Harness::new(modules) {
+        Ok(h) => h,
+        Err(e) => {
+            sys::write_stderr(format!("error: {e}\n").as_bytes());
+            return 1;
+        }
+    };
+    let status = serve(
+        &mut harness,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+    );
+    if let Err(e) = &status {
+        sys::write_stderr(format!("error: {e}\n").as_bytes());
+    }
+    i32::from(status.is_err())
+}
+
+/// Answers requests from `input` on `output` until the end of the input.
+fn serve(
+    harness: &mut Harness,
+    input: &mut impl BufRead,
+    output: &mut impl Write,
+) -> std::io::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if input.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        let request = String::from_utf8_lossy(&line);
+        let response = harness.command(request.trim_end_matches(['\n', '\r']));
+        writeln!(output, "{response}")?;
+        output.flush()?;
+    }
+}
+
+/// The harness's state: the linked modules and the instances created so far.
+pub(crate) struct Harness {
+    modules: Vec<Option<&'static ModuleDescriptor>>,
+    /// Instances by the driver's number. Never destroyed (others may import from them).
+    instances: HashMap<u32, Instance>,
+    /// Module names importable through `register`, with the instance they stand for.
+    registered: HashMap<String, u32>,
+    spectest: Spectest,
+}
+
+type Response = Result<String, String>;
+
+impl Harness {
+    pub fn new(modules: Vec<Option<&'static ModuleDescriptor>>) -> Result<Harness, String> {
+        Ok(Harness {
+            modules,
+            instances: HashMap::new(),
+            registered: HashMap::new(),
+            spectest: Spectest::new()?,
+        })
+    }
+
+    /// Executes one request; returns the response line.
+    pub fn command(&mut self, line: &str) -> String {
+        let words: Vec<&str> = line.split(' ').filter(|w| !w.is_empty()).collect();
+        let response = match words.as_slice() {
+            ["instantiate", module, instance] => self.instantiate(module, instance),
+            ["register", name, instance] => self.register(name, instance),
+            ["invoke", instance, name, args @ ..] => self.invoke(instance, name, args),
+            ["get", instance, name] => self.get(instance, name),
+            _ => Err("unknown command".to_string()),
+        };
+        match response {
+            Ok(text) => text,
+            Err(message) => format!("error {}", one_line(&message)),
+        }
+    }
+
+    fn instance(&self, number: &str) -> Result<&Instance, String> {
+        let n: u32 = number
+            .parse()
+            .map_err(|_| format!("bad instance number `{number}`"))?;
+        self.instances
+            .get(&n)
+            .ok_or_else(|| format!("no instance {n}"))
+    }
+
+    fn instantiate(&mut self, module: &str, instance: &str) -> Response {
+        let m: usize = module
+            .parse()
+            .map_err(|_| format!("bad module number `{module}`"))?;
+        let n: u32 = instance
+            .parse()
+            .map_err(|_| format!("bad instance number `{instance}`"))?;
+        let desc = match self.modules.get(m) {
+            Some(Some(desc)) => *desc,
+            Some(None) => return Err(format!("module {m} has no descriptor")),
+            None => return Err(format!("no module {m}")),
+        };
+        if self.instances.contains_key(&n) {
+            return Err(format!("instance {n} exists already"));
+        }
+        let mut outcome = None;
+        let this = &*self;
+        // SAFETY: `desc` is compiler output (kiln_spec_main's contract) and the resolver
+        // only returns exports of live instances and the spectest objects, which are never
+        // freed. The protected closure holds nothing that needs dropping when abandoned:
+        // Instance::new runs the start function in a protected call of its own, and it
+        // reports segment traps as errors, so this outer one is only a safety net.
+        let trapped = unsafe {
+            traps::call_protected(|| {
+                outcome = Some(Instance::new(desc, |import| this.resolve(desc, import)));
+            })
+        };
+        match (trapped, outcome) {
+            (Err(kind), _) => Ok(trap(kind)),
+            (Ok(()), Some(Ok(inst))) => {
+                self.instances.insert(n, inst);
+                Ok("ok".into())
+            }
+            (Ok(()), Some(Err(InstantiationError::Trap { kind, .. }))) => Ok(trap(kind)),
+            (Ok(()), Some(Err(InstantiationError::Link(message)))) => Err(message),
+            (Ok(()), None) => Err("instantiation did not finish".into()),
+        }
+    }
+
+    /// Import resolution: registered instances first, then the built-in `spectest`.
+    fn resolve(&self, desc: &ModuleDescriptor, import: &ImportDesc) -> Result<Extern, String> {
+        // SAFETY: descriptor names are UTF-8 (compiler output).
+        let (module, name) = unsafe { (import.module.as_str(), import.name.as_str()) };
+        if let Some(n) = self.registered.get(module) {
+            return self.instances[n]
+                .export(name)
+                .ok_or_else(|| format!("unknown import `{module}::{name}`"));
+        }
+        if module == "spectest" {
+            // SAFETY: `import` is one of `desc`'s imports, both compiler output.
+            return unsafe { self.spectest.resolve(desc, import) };
+        }
+        Err(format!("unknown import `{module}::{name}`"))
+    }
+
+    fn register(&mut self, name: &str, instance: &str) -> Response {
+        let name = decode_name(name)?;
+        let n: u32 = instance
+            .parse()
+            .map_err(|_| format!("bad instance number `{instance}`"))?;
+        if !self.instances.contains_key(&n) {
+            return Err(format!("no instance {n}"));
+        }
+        self.registered.insert(name, n);
+        Ok("ok".into())
+    }
+
+    fn invoke(&mut self, instance: &str, name: &str, args: &[&str]) -> Response {
+        let name = decode_name(name)?;
+        let Some(export) = self.instance(instance)?.export(&name) else {
+            return Err(format!("unknown export {name:?}"));
+        };
+        let Extern::Func(func) = export else {
+            return Err(format!("export {name:?} is not a function"));
+        };
+        // SAFETY: an exported funcref of a live instance.
+        let (fn_ptr, vmctx, type_id) = unsafe { ((*func).fn_ptr, (*func).vmctx, (*func).type_id) };
+        let (Some((params, results)), Some(trampoline)) = (
+            sig_registry::signature(type_id),
+            sig_registry::trampoline(type_id),
+        ) else {
+            return Err(format!("export {name:?} has an unknown signature"));
+        };
+        if args.len() != params.len() {
+            return Err(format!(
+                "{name:?} takes {} arguments, got {}",
+                params.len(),
+                args.len()
+            ));
+        }
+        let mut values = vec![VMGlobal::default(); params.len().max(results.len()).max(1)];
+        for ((slot, arg), &ty) in values.iter_mut().zip(args).zip(&params) {
+            *slot = value_from_bits(parse_value(arg, ty)?);
+        }
+        let slots = values.as_mut_ptr();
+        // SAFETY: the trampoline of the function's own signature; `values` holds arguments
+        // of its parameter types (checked above) and has room for its results. The closure
+        // owns nothing: a trap abandons only it, the trampoline and compiled code.
+        let trapped = unsafe { traps::call_protected(|| trampoline(fn_ptr, vmctx, slots)) };
+        if let Err(kind) = trapped {
+            return Ok(trap(kind));
+        }
+        let mut response = String::from("ok");
+        for (value, &ty) in values.iter().zip(&results) {
+            response.push(' ');
+            response.push_str(&format_value(ty, value_bits(value))?);
+        }
+        Ok(response)
+    }
+
+    fn get(&self, instance: &str, name: &str) -> Response {
+        let name = decode_name(name)?;
+        let Some(export) = self.instance(instance)?.export(&name) else {
+            return Err(format!("unknown export {name:?}"));
+        };
+        let Extern::Global(storage, ty) = export else {
+            return Err(format!("export {name:?} is not a global"));
+        };
+        // SAFETY: the storage of a live instance's (or the spectest module's) global.
+        let value = unsafe { storage.read() };
+        Ok(format!(
+            "ok {}",
+            format_value(ty.val_type, value_bits(&value))?
+        ))
+    }
+}
+
+fn trap(kind: TrapKind) -> String {
+    format!("trap {}", kind as u32)
+}
+
+fn one_line(message: &str) -> String {
+    message.replace(['\n', '\r'], " ")
+}
+
+/// A hex-encoded UTF-8 name (`-` is the empty name).
+fn decode_name(hex: &str) -> Result<String, String> {
+    if hex == "-" {
+        return Ok(String::new());
+    }
+    let bad = || format!("bad name `{hex}`");
+    if !hex.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(bad)?;
+    String::from_utf8(bytes).map_err(|_| bad())
+}
+
+/// The bits of argument `text` for a parameter of type `ty`.
+fn parse_value(text: &str, ty: u8) -> Result<u64, String> {
+    let (kind, payload) = text
+        .split_once(':')
+        .ok_or_else(|| format!("bad value `{text}`"))?;
+    let expected = valtype_name(ty);
+    if kind != expected {
+        return Err(format!(
+            "type mismatch: argument `{text}` for a {expected} parameter"
+        ));
+    }
+    let bad = || format!("bad value `{text}`");
+    match ty {
+        valtype::I32 | valtype::F32 => u32::from_str_radix(payload, 16)
+            .map(u64::from)
+            .map_err(|_| bad()),
+        valtype::I64 | valtype::F64 => u64::from_str_radix(payload, 16).map_err(|_| bad()),
+        valtype::FUNCREF if payload == "null" => Ok(0),
+        valtype::EXTERNREF if payload == "null" => Ok(0),
+        valtype::EXTERNREF => payload
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_add(1))
+            .ok_or_else(bad),
+        _ => Err(format!("cannot pass `{text}`")),
+    }
+}
+
+/// The protocol form of a value of type `ty`.
+fn format_value(ty: u8, bits: u64) -> Result<String, String> {
+    Ok(match ty {
+        valtype::I32 => format!("i32:{:x}", bits as u32),
+        valtype::I64 => format!("i64:{bits:x}"),
+        valtype::F32 => format!("f32:{:x}", bits as u32),
+        valtype::F64 => format!("f64:{bits:x}"),
+        valtype::FUNCREF if bits == 0 => "funcref:null".into(),
+        valtype::FUNCREF => "funcref:ref".into(),
+        valtype::EXTERNREF if bits == 0 => "externref:null".into(),
+        valtype::EXTERNREF => format!("externref:{}", bits - 1),
+        other => {
+            return Err(format!(
+                "cannot return a value of type {}",
+                valtype_name(other)
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;
