@@ -1,11 +1,17 @@
-//! `cargo xtask test [ARGS...]`: build what the end-to-end tests need, then
-//! run `cargo test --workspace [ARGS...]` and exit with its status.
+//! Project tasks.
 //!
+//! `cargo xtask test [ARGS...]` — everything CI checks:
 //! 1. check that the `wasm32-wasip1` Rust target is installed;
-//! 2. build `kiln` and the runtime library (dev profile);
+//! 2. build `kiln`, the runtime library and the spec runner (dev profile);
 //! 3. build `testsuite/programs` for wasm32-wasip1 into `target/wasm-programs/`
-//!    and for the host into `target/native-programs/` (both release);
-//! 4. run the tests.
+//!    and for the host into `target/native-programs/` (both release), and the
+//!    real-world CLIs into `target/realworld/`;
+//! 4. run `cargo test --workspace [ARGS...]`;
+//! 5. run the spec testsuite in guard and in explicit bounds-check mode;
+//! 6. print one `N passed, M failed` line over all of it.
+//!
+//! `cargo xtask spec [kiln-spec ARGS...]` — only the spec testsuite (see
+//! `kiln-spec --help`: `--bounds-checks guard|explicit`, `--suite DIR`, filters).
 
 mod realworld;
 
@@ -19,8 +25,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
+        Some("spec") => spec_only(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask test [ARGS for cargo test...]");
+            eprintln!(
+                "usage: cargo xtask test [ARGS for cargo test...]\n       \
+                 cargo xtask spec [--bounds-checks guard|explicit] [--suite DIR] [FILTER...]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -40,9 +50,15 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     check_wasm_target()?;
 
     step("building kiln and the runtime library");
-    run(cargo()
-        .current_dir(&root)
-        .args(["build", "-p", "kiln", "-p", "kiln-runtime"]))?;
+    run(cargo().current_dir(&root).args([
+        "build",
+        "-p",
+        "kiln",
+        "-p",
+        "kiln-runtime",
+        "-p",
+        "kiln-spec-tests",
+    ]))?;
 
     let programs = root.join("testsuite/programs/Cargo.toml");
     step("building the test programs for wasm32-wasip1");
@@ -70,14 +86,67 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     realworld::build_realworld(&root)?;
 
     step("running the tests");
-    let (passed, failed) = cargo_test(&root, extra)?;
-    // One plain closing line over every test binary (cargo prints one per binary).
-    println!("{passed} passed, {failed} failed");
+    let (mut passed, mut failed) = cargo_test(&root, extra)?;
+    println!("cargo test: {passed} passed, {failed} failed");
+    for mode in ["guard", "explicit"] {
+        step(&format!(
+            "running the spec testsuite ({mode} bounds checks)"
+        ));
+        let (p, f) = run_spec(&target, &["--bounds-checks".into(), mode.into()])?;
+        passed += p;
+        failed += f;
+    }
+    // One plain closing line over every test binary and spec assertion.
+    println!("total: {passed} passed, {failed} failed");
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn spec_only(args: &[String]) -> Result<ExitCode, String> {
+    let root = repo_root();
+    step("building kiln, the runtime library and the spec runner");
+    run(cargo()
+        .current_dir(&root)
+        .args(["build", "-p", "kiln-runtime", "-p", "kiln-spec-tests"]))?;
+    let (_, failed) = run_spec(&target_dir(&root), args)?;
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Runs `kiln-spec`, echoing its output; its last line is `N passed, M failed`.
+fn run_spec(target: &Path, args: &[String]) -> Result<(usize, usize), String> {
+    let exe = target.join("debug/kiln-spec");
+    let mut child = Command::new(&exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    let mut summary = None;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.map_err(|e| format!("reading kiln-spec output: {e}"))?;
+        println!("{line}");
+        summary = parse_summary(&line).or(summary);
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    match summary {
+        Some(counts) => Ok(counts),
+        None => Err(format!("kiln-spec ended ({status}) without a summary")),
+    }
+}
+
+/// `26716 passed, 0 failed` → (26716, 0).
+fn parse_summary(line: &str) -> Option<(usize, usize)> {
+    let (passed, failed) = line.split_once(" passed, ")?;
+    Some((
+        passed.parse().ok()?,
+        failed.strip_suffix(" failed")?.parse().ok()?,
+    ))
 }
 
 /// Runs `cargo test --workspace`, echoing its output, and adds up its
@@ -184,5 +253,10 @@ mod tests {
         let bad = "test result: FAILED. 5 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out";
         assert_eq!(parse_test_result(bad), Some((5, 1)));
         assert_eq!(parse_test_result("running 3 tests"), None);
+        assert_eq!(
+            super::parse_summary("26716 passed, 2 failed"),
+            Some((26716, 2))
+        );
+        assert_eq!(super::parse_summary("skipped: 58 files"), None);
     }
 }
