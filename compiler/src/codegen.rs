@@ -3,7 +3,8 @@
 
 use crate::builtins::Builtin;
 use crate::descriptor::{self, CompiledFunction};
-use crate::entry;
+use crate::entry::{self, MainArg};
+use crate::manifest;
 use crate::environ::ModuleEnv;
 use crate::error::Error;
 use crate::translate::{self, ModuleContext};
@@ -167,7 +168,19 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         .collect();
     let desc = descriptor::define(&mut module, env, options, &functions, &trampolines)?;
     if options.entry {
-        entry::define_main(&mut module, abi::RUN_MAIN_SYMBOL, desc, None)?;
+        let text = manifest::render(env, options);
+        let id = module
+            .declare_data(abi::manifest::SYMBOL, Linkage::Export, false, false)
+            .map_err(module_err)?;
+        let mut data = cranelift_module::DataDescription::new();
+        data.define(text.clone().into_bytes().into_boxed_slice());
+        module.define_data(id, &data).map_err(module_err)?;
+        let args = [
+            MainArg::Data(desc),
+            MainArg::Data(id),
+            MainArg::Const(text.len() as i64),
+        ];
+        entry::define_main(&mut module, abi::RUN_MAIN_SYMBOL, &args)?;
     }
     let object = module
         .finish()

@@ -18,12 +18,18 @@ fn internal(e: cranelift_module::ModuleError) -> Error {
     Error::new(format!("internal error in the entry point: {e}"))
 }
 
-/// Defines C `main(argc, argv)` as `return runner(argc, argv, &data[, count])`.
+/// An argument `main` passes on after `argc` and `argv`.
+pub enum MainArg {
+    /// The address of a data object.
+    Data(DataId),
+    Const(i64),
+}
+
+/// Defines C `main(argc, argv)` as `return runner(argc, argv, extra...)`.
 pub fn define_main(
     module: &mut ObjectModule,
     runner: &str,
-    data: DataId,
-    count: Option<i64>,
+    extra: &[MainArg],
 ) -> Result<(), Error> {
     let call_conv = module.isa().default_call_conv();
     let frontend_config = module.isa().frontend_config();
@@ -35,25 +41,29 @@ pub fn define_main(
         .declare_function(abi::ENTRY_SYMBOL, Linkage::Export, &main_sig)
         .map_err(internal)?;
     let mut runner_sig = main_sig.clone();
-    runner_sig.params.push(AbiParam::new(types::I64));
-    if count.is_some() {
-        runner_sig.params.push(AbiParam::new(types::I64));
-    }
+    runner_sig
+        .params
+        .extend(extra.iter().map(|_| AbiParam::new(types::I64)));
     let runner_id = module
         .declare_function(runner, Linkage::Import, &runner_sig)
         .map_err(internal)?;
 
     let mut func = Function::with_name_signature(Default::default(), main_sig);
     let runner = module.declare_func_in_func(runner_id, &mut func);
-    // Referenced as not colocated: aarch64 COFF objects cannot express the PC-relative
-    // page relocations a colocated reference would use.
-    let data_name = func.declare_imported_user_function(UserExternalName::new(1, data.as_u32()));
-    let data = func.create_global_value(GlobalValueData::Symbol {
-        name: ExternalName::user(data_name),
-        offset: 0.into(),
-        colocated: false,
-        tls: false,
-    });
+    let mut data_refs = Vec::new();
+    for arg in extra {
+        if let MainArg::Data(data) = arg {
+            // Referenced as not colocated: aarch64 COFF objects cannot express the
+            // PC-relative page relocations a colocated reference would use.
+            let name = func.declare_imported_user_function(UserExternalName::new(1, data.as_u32()));
+            data_refs.push(func.create_global_value(GlobalValueData::Symbol {
+                name: ExternalName::user(name),
+                offset: 0.into(),
+                colocated: false,
+                tls: false,
+            }));
+        }
+    }
     let mut builder_ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut builder_ctx);
     let entry = b.create_block();
@@ -61,9 +71,12 @@ pub fn define_main(
     b.switch_to_block(entry);
     b.seal_block(entry);
     let mut args = b.block_params(entry).to_vec();
-    args.push(b.ins().symbol_value(types::I64, data));
-    if let Some(count) = count {
-        args.push(b.ins().iconst(types::I64, count));
+    let mut data_refs = data_refs.into_iter();
+    for arg in extra {
+        args.push(match arg {
+            MainArg::Data(_) => b.ins().symbol_value(types::I64, data_refs.next().unwrap()),
+            MainArg::Const(c) => b.ins().iconst(types::I64, *c),
+        });
     }
     let call = b.ins().call(runner, &args);
     let status = b.inst_results(call)[0];
@@ -96,12 +109,8 @@ pub fn harness_object(options: &Options, descriptors: &[String]) -> Result<Vec<u
         data.write_data_addr(i as u32 * 8, gv, 0);
     }
     module.define_data(table, &data).map_err(internal)?;
-    define_main(
-        &mut module,
-        HARNESS_SYMBOL,
-        table,
-        Some(descriptors.len() as i64),
-    )?;
+    let count = MainArg::Const(descriptors.len() as i64);
+    define_main(&mut module, HARNESS_SYMBOL, &[MainArg::Data(table), count])?;
     module
         .finish()
         .emit()

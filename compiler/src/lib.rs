@@ -11,12 +11,14 @@ mod entry;
 mod environ;
 mod error;
 mod imports;
+mod manifest;
 mod output;
 mod translate;
 mod traps;
 
 pub use entry::{harness_object, HARNESS_SYMBOL};
 pub use error::Error;
+pub use kiln_runtime::abi::manifest::Grant;
 pub use kiln_runtime::abi::BoundsChecks;
 pub use kiln_targets::Target;
 pub use output::build;
@@ -52,6 +54,8 @@ pub struct Options {
     pub entry: bool,
     /// Overrides the module name recorded in the descriptor.
     pub module_name: Option<String>,
+    /// Capabilities granted to the module, baked into the executable's manifest.
+    pub grants: Vec<Grant>,
     /// Deliberately miscompile `i32.sub` (operands swapped), so tests can check that a
     /// runner notices a broken translation.
     #[cfg(feature = "fault-injection")]
@@ -68,6 +72,7 @@ impl Default for Options {
             descriptor_symbol: kiln_runtime::abi::DEFAULT_DESCRIPTOR_SYMBOL.to_string(),
             entry: true,
             module_name: None,
+            grants: Vec::new(),
             #[cfg(feature = "fault-injection")]
             swap_i32_sub_operands: false,
         }

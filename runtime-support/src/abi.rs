@@ -20,12 +20,14 @@
 use core::mem::offset_of;
 
 /// Bumped whenever anything in this file changes shape.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 
 /// The native `main` the compiler emits into an executable's object; it calls
 /// [`RUN_MAIN_SYMBOL`] with the module's descriptor.
 pub const ENTRY_SYMBOL: &str = "main";
-/// `extern "C" fn(argc: i32, argv: *const *const c_char, desc: *const ModuleDescriptor) -> i32`
+/// `extern "C" fn(argc: i32, argv: *const *const c_char, desc: *const ModuleDescriptor,
+/// manifest: *const u8, manifest_len: usize) -> i32`; the manifest is the text described
+/// in [`manifest`] (the runtime reads its grants).
 pub const RUN_MAIN_SYMBOL: &str = "kiln_run_main";
 /// The descriptor symbol of a module compiled to a standalone executable.
 pub const DEFAULT_DESCRIPTOR_SYMBOL: &str = "kiln_module";
@@ -559,6 +561,120 @@ pub mod wasi {
     ];
 }
 
+/// The manifest of an executable: plain UTF-8 text without pointers, in the data symbol
+/// [`manifest::SYMBOL`], so tools can read it straight from the file (`kiln inspect`) and
+/// the runtime can read the capabilities granted at compile time.
+///
+/// ```text
+/// kiln-manifest 1
+/// module <name>
+/// import <module> <name> func|table|memory|global
+/// export <name> func|table|memory|global
+/// memory <min pages> <max pages or ->
+/// grant-dir rw|ro <host path> <guest path>
+/// grant-env <key> <value>
+/// grant-inherit-env
+/// end
+/// ```
+/// Every string field is hex-encoded UTF-8 (`-` when empty), so any byte may appear in
+/// names and paths. Unknown line kinds are ignored by readers.
+pub mod manifest {
+    pub const SYMBOL: &str = "kiln_manifest";
+    pub const HEADER: &str = "kiln-manifest 1";
+    /// The last line: the manifest's symbol has no size on every object format, so
+    /// readers of a file stop here.
+    pub const END: &str = "end";
+
+    /// A capability granted to the module by the deployer.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Grant {
+        /// A preopened directory: `host` on the host appears as `guest` to the module.
+        Dir {
+            host: String,
+            guest: String,
+            read_only: bool,
+        },
+        /// One environment variable.
+        Env { key: String, value: String },
+        /// The whole environment of the process that runs the executable.
+        InheritEnv,
+    }
+
+    impl Grant {
+        /// The manifest line for this grant.
+        pub fn to_line(&self) -> String {
+            match self {
+                Grant::Dir {
+                    host,
+                    guest,
+                    read_only,
+                } => format!(
+                    "grant-dir {} {} {}",
+                    if *read_only { "ro" } else { "rw" },
+                    hex(host),
+                    hex(guest)
+                ),
+                Grant::Env { key, value } => format!("grant-env {} {}", hex(key), hex(value)),
+                Grant::InheritEnv => "grant-inherit-env".to_string(),
+            }
+        }
+    }
+
+    /// The grants of a manifest, in order.
+    pub fn parse_grants(text: &str) -> Result<Vec<Grant>, String> {
+        let mut lines = text.lines();
+        if lines.next() != Some(HEADER) {
+            return Err("not a kiln manifest (or a newer version)".to_string());
+        }
+        let mut grants = Vec::new();
+        for line in lines {
+            let words: Vec<&str> = line.split(' ').collect();
+            let grant = match words.as_slice() {
+                ["grant-dir", mode @ ("rw" | "ro"), host, guest] => Grant::Dir {
+                    host: unhex(host)?,
+                    guest: unhex(guest)?,
+                    read_only: *mode == "ro",
+                },
+                ["grant-env", key, value] => Grant::Env {
+                    key: unhex(key)?,
+                    value: unhex(value)?,
+                },
+                ["grant-inherit-env"] => Grant::InheritEnv,
+                [kind, ..] if kind.starts_with("grant-") => {
+                    return Err(format!("malformed manifest line `{line}`"))
+                }
+                _ => continue,
+            };
+            grants.push(grant);
+        }
+        Ok(grants)
+    }
+
+    /// Hex-encodes a manifest string field.
+    pub fn hex(s: &str) -> String {
+        if s.is_empty() {
+            return "-".to_string();
+        }
+        s.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Decodes a manifest string field.
+    pub fn unhex(s: &str) -> Result<String, String> {
+        if s == "-" {
+            return Ok(String::new());
+        }
+        let bad = || format!("malformed manifest field `{s}`");
+        if s.len() % 2 != 0 {
+            return Err(bad());
+        }
+        let bytes = (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
+            .collect::<Result<Vec<u8>, String>>()?;
+        String::from_utf8(bytes).map_err(|_| bad())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,6 +701,31 @@ mod tests {
         assert_eq!(STR_SIZE, 16);
         assert_eq!(SLICE_SIZE, 16);
         assert_eq!(core::mem::size_of::<ConstExpr>(), 16);
+    }
+
+    #[test]
+    fn manifest_grants_round_trip() {
+        use manifest::*;
+        let grants = vec![
+            Grant::Dir {
+                host: "/srv/data dir".into(),
+                guest: "/data".into(),
+                read_only: true,
+            },
+            Grant::Env {
+                key: "K".into(),
+                value: "".into(),
+            },
+            Grant::InheritEnv,
+        ];
+        let mut text = format!("{HEADER}\nmodule 6869\nexport 5f7374617274 func\n");
+        for g in &grants {
+            text.push_str(&g.to_line());
+            text.push('\n');
+        }
+        assert_eq!(parse_grants(&text).unwrap(), grants);
+        assert!(parse_grants("kiln-manifest 9\n").is_err());
+        assert!(parse_grants(&format!("{HEADER}\ngrant-dir rw zz 00\n")).is_err());
     }
 
     #[test]

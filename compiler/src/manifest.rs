@@ -1,0 +1,38 @@
+//! The executable's manifest (`abi::manifest`): what the module imports and exports,
+//! its memory limits and the capabilities granted at compile time.
+
+use crate::environ::{ImportKind, ModuleEnv};
+use crate::Options;
+use kiln_runtime::abi::manifest::{hex, END, HEADER};
+use std::fmt::Write;
+
+pub fn kind_name(kind: ImportKind) -> &'static str {
+    match kind {
+        ImportKind::Func => "func",
+        ImportKind::Table => "table",
+        ImportKind::Memory => "memory",
+        ImportKind::Global => "global",
+    }
+}
+
+pub fn render(env: &ModuleEnv<'_>, options: &Options) -> String {
+    let mut text = format!("{HEADER}\n");
+    let name = options.module_name.clone().or_else(|| env.name.clone());
+    let _ = writeln!(text, "module {}", hex(name.as_deref().unwrap_or("")));
+    for import in &env.imports {
+        let kind = kind_name(import.kind);
+        let _ = writeln!(text, "import {} {} {kind}", hex(import.module), hex(import.name));
+    }
+    for export in &env.exports {
+        let _ = writeln!(text, "export {} {}", hex(export.name), kind_name(export.kind));
+    }
+    for memory in &env.memories {
+        let max = memory.max_pages.map_or("-".to_string(), |m| m.to_string());
+        let _ = writeln!(text, "memory {} {max}", memory.min_pages);
+    }
+    for grant in &options.grants {
+        let _ = writeln!(text, "{}", grant.to_line());
+    }
+    let _ = writeln!(text, "{END}");
+    text
+}
