@@ -4,9 +4,9 @@
 use crate::builtins::Builtin;
 use crate::descriptor::{self, CompiledFunction};
 use crate::entry::{self, MainArg};
-use crate::manifest;
 use crate::environ::ModuleEnv;
 use crate::error::Error;
+use crate::manifest;
 use crate::translate::{self, ModuleContext};
 use crate::{traps, Emit, OptLevel, Options};
 use cranelift_codegen::ir::{types, AbiParam, Function, InstBuilder, MemFlagsData, Signature};

@@ -5,23 +5,27 @@
 //! runtime library and writes the result atomically.
 
 mod builtins;
+mod cache;
 mod codegen;
 mod descriptor;
 mod entry;
 mod environ;
 mod error;
 mod imports;
+mod inspect;
 mod manifest;
 mod output;
 mod translate;
 mod traps;
 
+pub use cache::{cache_dir, cached_executable, CACHE_DIR_ENV};
 pub use entry::{harness_object, HARNESS_SYMBOL};
 pub use error::Error;
+pub use inspect::{inspect, Inspection};
 pub use kiln_runtime::abi::manifest::Grant;
 pub use kiln_runtime::abi::BoundsChecks;
 pub use kiln_targets::Target;
-pub use output::build;
+pub use output::{build, build_bytes, read_input};
 
 /// What `kiln compile` produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

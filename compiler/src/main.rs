@@ -1,7 +1,7 @@
 //! The `kiln` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use kiln::{BoundsChecks, Emit, OptLevel, Options, Target};
+use kiln::{BoundsChecks, Emit, Grant, OptLevel, Options, Target};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,7 +13,8 @@ use std::process::ExitCode;
     long_about = "Kiln compiles a WebAssembly module (WASI preview1 command) into a native \
                   executable that runs it sandboxed: memory accesses stay inside the module's \
                   linear memory, faults become wasm traps, and the module gets no files or \
-                  environment variables unless granted.\n\n\
+                  environment variables unless granted with --dir / --env / --inherit-env \
+                  when it is compiled.\n\n\
                   Exit statuses of a compiled executable: 0 when `_start` returns, N when the \
                   module calls proc_exit(N), 134 when it traps (after printing \
                   `error: wasm trap: <reason>` on stderr)."
@@ -27,6 +28,13 @@ struct Cli {
 enum Command {
     /// Compile a module (.wasm binary or .wat text) to an executable, object or IR.
     Compile(CompileArgs),
+    /// Compile a module (cached) and run it: the quick path for development.
+    ///
+    /// The executable is cached by module, options and grants in $KILN_CACHE_DIR (default
+    /// ~/.cache/kiln); it behaves exactly like one built with `kiln compile`.
+    Run(RunArgs),
+    /// Show what a module or a kiln-built executable asks for and is granted.
+    Inspect(InspectArgs),
 }
 
 #[derive(clap::Args)]
@@ -37,13 +45,43 @@ struct CompileArgs {
     /// `.o`/`.clif`/`.exe` as the output kind and target need].
     #[arg(short, long)]
     output: Option<PathBuf>,
+    /// What to produce.
+    #[arg(long, value_enum, default_value_t = EmitArg::Exe)]
+    emit: EmitArg,
+    #[command(flatten)]
+    codegen: CodegenArgs,
+    #[command(flatten)]
+    grants: GrantArgs,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// The module to run: a WebAssembly binary or WebAssembly text file.
+    input: PathBuf,
+    #[command(flatten)]
+    codegen: CodegenArgs,
+    #[command(flatten)]
+    grants: GrantArgs,
+    /// Arguments for the module (after `--`); its argv[0] is the module's path.
+    #[arg(last = true)]
+    args: Vec<String>,
+}
+
+#[derive(clap::Args)]
+struct InspectArgs {
+    /// A WebAssembly module, or an executable built by kiln.
+    input: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+struct CodegenArgs {
     /// Target: x86_64-linux, aarch64-linux, x86_64-macos, aarch64-macos, x86_64-windows,
     /// aarch64-windows, or a full target triple [default: the host].
     #[arg(long)]
     target: Option<String>,
-    /// What to produce.
-    #[arg(long, value_enum, default_value_t = EmitArg::Exe)]
-    emit: EmitArg,
     /// Optimisation level of the generated code.
     #[arg(short = 'O', value_enum, default_value_t = OptArg::Speed)]
     opt_level: OptArg,
@@ -52,6 +90,22 @@ struct CompileArgs {
     /// against the memory size (for small address spaces).
     #[arg(long, value_enum, default_value_t = BoundsArg::Guard)]
     bounds_checks: BoundsArg,
+}
+
+/// Capabilities granted to the module; nothing else is (deny by default).
+#[derive(clap::Args)]
+struct GrantArgs {
+    /// Grant a host directory: HOST[::GUEST][:ro]. The module sees HOST as GUEST (default:
+    /// HOST as written); a trailing `:ro` makes it read-only. Relative host paths are
+    /// resolved against the working directory when the executable starts.
+    #[arg(long = "dir", value_name = "HOST[::GUEST][:ro]")]
+    dirs: Vec<String>,
+    /// Grant one environment variable.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    envs: Vec<String>,
+    /// Grant the whole environment of the process that runs the executable.
+    #[arg(long)]
+    inherit_env: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -95,6 +149,8 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Compile(args) => compile(args),
+        Command::Run(args) => run(args),
+        Command::Inspect(args) => inspect(args),
     })
     .unwrap_or_else(|panic| {
         let what = panic
@@ -113,19 +169,73 @@ fn main() -> ExitCode {
     }
 }
 
-fn compile(args: CompileArgs) -> Result<(), String> {
-    let target = match &args.target {
+fn options(codegen: &CodegenArgs, grants: &GrantArgs, emit: Emit) -> Result<Options, String> {
+    let target = match &codegen.target {
         Some(t) => Target::parse(t)?,
         None => Target::host(),
     };
+    Ok(Options {
+        target,
+        emit,
+        opt_level: match codegen.opt_level {
+            OptArg::None => OptLevel::None,
+            OptArg::Speed => OptLevel::Speed,
+            OptArg::SpeedAndSize => OptLevel::SpeedAndSize,
+        },
+        bounds_checks: match codegen.bounds_checks {
+            BoundsArg::Guard => BoundsChecks::Guard,
+            BoundsArg::Explicit => BoundsChecks::Explicit,
+        },
+        grants: grants.parse()?,
+        ..Options::default()
+    })
+}
+
+impl GrantArgs {
+    fn parse(&self) -> Result<Vec<Grant>, String> {
+        let mut grants = Vec::new();
+        for spec in &self.dirs {
+            let (spec, read_only) = match spec.strip_suffix(":ro") {
+                Some(rest) => (rest, true),
+                None => (spec.as_str(), false),
+            };
+            let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+            if host.is_empty() || guest.is_empty() {
+                return Err(format!("--dir `{spec}`: expected HOST[::GUEST][:ro]"));
+            }
+            grants.push(Grant::Dir {
+                host: host.to_string(),
+                guest: guest.to_string(),
+                read_only,
+            });
+        }
+        for spec in &self.envs {
+            let (key, value) = spec
+                .split_once('=')
+                .filter(|(k, _)| !k.is_empty())
+                .ok_or_else(|| format!("--env `{spec}`: expected KEY=VALUE"))?;
+            grants.push(Grant::Env {
+                key: key.to_string(),
+                value: value.to_string(),
+            });
+        }
+        if self.inherit_env {
+            grants.push(Grant::InheritEnv);
+        }
+        Ok(grants)
+    }
+}
+
+fn compile(args: CompileArgs) -> Result<(), String> {
     let emit = match args.emit {
         EmitArg::Exe => Emit::Exe,
         EmitArg::Obj => Emit::Obj,
         EmitArg::Clif => Emit::Clif,
     };
+    let options = options(&args.codegen, &args.grants, emit)?;
     let output = args.output.clone().unwrap_or_else(|| {
         let suffix = match emit {
-            Emit::Exe => target.exe_suffix(),
+            Emit::Exe => options.target.exe_suffix(),
             Emit::Obj => ".o",
             Emit::Clif => ".clif",
         };
@@ -138,19 +248,46 @@ fn compile(args: CompileArgs) -> Result<(), String> {
             output.display()
         ));
     }
-    let options = Options {
-        target,
-        emit,
-        opt_level: match args.opt_level {
-            OptArg::None => OptLevel::None,
-            OptArg::Speed => OptLevel::Speed,
-            OptArg::SpeedAndSize => OptLevel::SpeedAndSize,
-        },
-        bounds_checks: match args.bounds_checks {
-            BoundsArg::Guard => BoundsChecks::Guard,
-            BoundsArg::Explicit => BoundsChecks::Explicit,
-        },
-        ..Options::default()
-    };
     kiln::build(&args.input, &output, &options).map_err(|e| e.to_string())
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let options = options(&args.codegen, &args.grants, Emit::Exe)?;
+    if !options.target.is_host() {
+        return Err("`kiln run` runs on this machine: --target must be the host".into());
+    }
+    let wasm = kiln::read_input(&args.input).map_err(|e| e.to_string())?;
+    let exe = kiln::cached_executable(&wasm, &options).map_err(|e| e.to_string())?;
+    let mut command = std::process::Command::new(&exe);
+    command.args(&args.args);
+    exec(command, &args.input)
+}
+
+/// Replaces this process with the compiled program, so its exit status (and any signal)
+/// is exactly the program's.
+#[cfg(unix)]
+fn exec(mut command: std::process::Command, arg0: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
+    let err = command.arg0(arg0).exec();
+    Err(format!("cannot run the compiled module: {err}"))
+}
+
+#[cfg(not(unix))]
+fn exec(mut command: std::process::Command, _arg0: &std::path::Path) -> Result<(), String> {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run the compiled module: {e}"))?;
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+fn inspect(args: InspectArgs) -> Result<(), String> {
+    let bytes = kiln::read_input(&args.input).map_err(|e| e.to_string())?;
+    let inspection = kiln::inspect(&bytes).map_err(|e| e.to_string())?;
+    let text = if args.json {
+        inspection.to_json()
+    } else {
+        inspection.to_text()
+    };
+    print!("{text}");
+    Ok(())
 }

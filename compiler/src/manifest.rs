@@ -21,10 +21,20 @@ pub fn render(env: &ModuleEnv<'_>, options: &Options) -> String {
     let _ = writeln!(text, "module {}", hex(name.as_deref().unwrap_or("")));
     for import in &env.imports {
         let kind = kind_name(import.kind);
-        let _ = writeln!(text, "import {} {} {kind}", hex(import.module), hex(import.name));
+        let _ = writeln!(
+            text,
+            "import {} {} {kind}",
+            hex(import.module),
+            hex(import.name)
+        );
     }
     for export in &env.exports {
-        let _ = writeln!(text, "export {} {}", hex(export.name), kind_name(export.kind));
+        let _ = writeln!(
+            text,
+            "export {} {}",
+            hex(export.name),
+            kind_name(export.kind)
+        );
     }
     for memory in &env.memories {
         let max = memory.max_pages.map_or("-".to_string(), |m| m.to_string());

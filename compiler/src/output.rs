@@ -8,14 +8,21 @@ use std::path::{Path, PathBuf};
 
 /// Compiles the file `input` and writes the result to `output` as `options.emit` says.
 pub fn build(input: &Path, output: &Path, options: &Options) -> Result<(), Error> {
-    let bytes = fs::read(input)
-        .map_err(|e| Error::new(format!("cannot read `{}`: {}", input.display(), e)))?;
+    build_bytes(&read_input(input)?, output, options)
+}
+
+pub fn read_input(input: &Path) -> Result<Vec<u8>, Error> {
+    fs::read(input).map_err(|e| Error::new(format!("cannot read `{}`: {}", input.display(), e)))
+}
+
+/// Compiles module `bytes` and writes the result to `output` as `options.emit` says.
+pub fn build_bytes(bytes: &[u8], output: &Path, options: &Options) -> Result<(), Error> {
     // Find the runtime before the (slow) compilation, so a broken set-up fails fast.
     let runtime = match options.emit {
         Emit::Exe => Some(runtime_library(&options.target).map_err(|e| Error::new(e.0))?),
         _ => None,
     };
-    let compiled = compile(&bytes, options)?;
+    let compiled = compile(bytes, options)?;
     let staged = Staged::new(output)?;
     match options.emit {
         Emit::Clif => staged.write(compiled.clif.as_bytes())?,
