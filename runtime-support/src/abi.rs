@@ -664,7 +664,7 @@ pub mod manifest {
             return Ok(String::new());
         }
         let bad = || format!("malformed manifest field `{s}`");
-        if s.len() % 2 != 0 {
+        if !s.len().is_multiple_of(2) {
             return Err(bad());
         }
         let bytes = (0..s.len())
