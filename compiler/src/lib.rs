@@ -24,7 +24,7 @@ pub use error::Error;
 pub use inspect::{inspect, Inspection};
 pub use kiln_runtime::abi::manifest::Grant;
 pub use kiln_runtime::abi::BoundsChecks;
-pub use kiln_targets::Target;
+pub use kiln_targets::{Linker, Target};
 pub use output::{build, build_bytes, read_input};
 
 /// What `kiln compile` produces.
@@ -60,6 +60,8 @@ pub struct Options {
     pub module_name: Option<String>,
     /// Capabilities granted to the module, baked into the executable's manifest.
     pub grants: Vec<Grant>,
+    /// Link with this recipe instead of trying the target's recipes in order.
+    pub linker: Option<Linker>,
     /// Deliberately miscompile `i32.sub` (operands swapped), so tests can check that a
     /// runner notices a broken translation.
     #[cfg(feature = "fault-injection")]
@@ -77,6 +79,7 @@ impl Default for Options {
             entry: true,
             module_name: None,
             grants: Vec::new(),
+            linker: None,
             #[cfg(feature = "fault-injection")]
             swap_i32_sub_operands: false,
         }

@@ -1,7 +1,7 @@
 //! The `kiln` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use kiln::{BoundsChecks, Emit, Grant, OptLevel, Options, Target};
+use kiln::{BoundsChecks, Emit, Grant, Linker, OptLevel, Options, Target};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,6 +35,8 @@ enum Command {
     Run(RunArgs),
     /// Show what a module or a kiln-built executable asks for and is granted.
     Inspect(InspectArgs),
+    /// List the targets with the linker and runtime library found for each.
+    Targets,
 }
 
 #[derive(clap::Args)]
@@ -90,6 +92,10 @@ struct CodegenArgs {
     /// against the memory size (for small address spaces).
     #[arg(long, value_enum, default_value_t = BoundsArg::Guard)]
     bounds_checks: BoundsArg,
+    /// Link with this recipe (cc, aarch64-linux-gnu-gcc, rust-lld) instead of trying the
+    /// target's recipes in order (see `kiln targets`).
+    #[arg(long)]
+    linker: Option<String>,
 }
 
 /// Capabilities granted to the module; nothing else is (deny by default).
@@ -151,6 +157,10 @@ fn main() -> ExitCode {
         Command::Compile(args) => compile(args),
         Command::Run(args) => run(args),
         Command::Inspect(args) => inspect(args),
+        Command::Targets => {
+            print!("{}", targets_table());
+            Ok(())
+        }
     })
     .unwrap_or_else(|panic| {
         let what = panic
@@ -187,6 +197,10 @@ fn options(codegen: &CodegenArgs, grants: &GrantArgs, emit: Emit) -> Result<Opti
             BoundsArg::Explicit => BoundsChecks::Explicit,
         },
         grants: grants.parse()?,
+        linker: match &codegen.linker {
+            Some(name) => Some(Linker::parse(name).map_err(|e| e.0)?),
+            None => None,
+        },
         ..Options::default()
     })
 }
@@ -290,4 +304,43 @@ fn inspect(args: InspectArgs) -> Result<(), String> {
     };
     print!("{text}");
     Ok(())
+}
+
+/// `kiln targets`: per target, the first working link recipe and the runtime library,
+/// or what is missing and how to get it.
+fn targets_table() -> String {
+    let mut out = String::new();
+    let host = Target::host();
+    let mut rows: Vec<(String, Target)> = vec![(format!("host ({})", host.triple), host)];
+    for (name, _) in kiln_targets::TARGETS {
+        rows.push((name.to_string(), Target::parse(name).expect("known target")));
+    }
+    for (name, target) in rows {
+        let linkers = kiln_targets::linkers_for(&target);
+        let linker = if linkers.is_empty() {
+            "objects only: linking not supported yet".to_string()
+        } else {
+            let tried: Vec<String> = linkers
+                .iter()
+                .map(|l| match kiln_targets::linker_available(*l, &target) {
+                    Ok(()) => format!("{} (found)", l.name()),
+                    Err(why) => format!("{} (missing: {why})", l.name()),
+                })
+                .collect();
+            tried.join("; ")
+        };
+        let runtime = match kiln_targets::runtime_library(&target) {
+            Ok(path) => path.display().to_string(),
+            Err(_) if linkers.is_empty() => "not available yet (no runtime port)".to_string(),
+            Err(_) => format!(
+                "missing: `cargo xtask runtime --target {}`",
+                target.rust_triple()
+            ),
+        };
+        out.push_str(&format!(
+            "{name}\n  triple:  {}\n  linker:  {linker}\n  runtime: {runtime}\n",
+            target.triple
+        ));
+    }
+    out
 }

@@ -35,6 +35,7 @@ pub fn build_bytes(bytes: &[u8], output: &Path, options: &Options) -> Result<(),
                 &[&object.temp],
                 runtime.as_deref().unwrap(),
                 &staged.temp,
+                options.linker,
             )
             .map_err(|e| Error::new(e.0))?;
         }

@@ -354,8 +354,14 @@ fn link(planner: &Planner<'_>, exe: &Path) -> Result<(), String> {
     std::fs::write(&entry_path, entry).map_err(|e| e.to_string())?;
     let mut objects: Vec<&Path> = planner.objects.iter().map(PathBuf::as_path).collect();
     objects.push(&entry_path);
-    kiln_targets::link_executable(&config.options.target, &objects, &config.runtime_lib, exe)
-        .map_err(|e| format!("cannot link the harness: {e}"))
+    kiln_targets::link_executable(
+        &config.options.target,
+        &objects,
+        &config.runtime_lib,
+        exe,
+        config.options.linker,
+    )
+    .map_err(|e| format!("cannot link the harness: {e}"))
 }
 
 /// What the driver knows about the harness process's instances.

@@ -65,5 +65,8 @@ fn a_broken_translation_fails() {
     // The three `sub` results are wrong; traps, exhaustion and rejections still pass.
     assert_eq!(report.failed, 3, "{report:?}");
     assert_eq!(report.passed, 4, "{report:?}");
-    assert!(report.failures.iter().all(|f| f.contains("invoke \"sub\"")), "{report:?}");
+    assert!(
+        report.failures.iter().all(|f| f.contains("invoke \"sub\"")),
+        "{report:?}"
+    );
 }

@@ -3,19 +3,33 @@
 
 mod link;
 
-pub use link::{link_executable, runtime_library, LinkError};
+pub use link::{
+    link_executable, linker_available, linkers_for, runtime_candidates, runtime_library, LinkError,
+    Linker, RUNTIME_LIB_ENV,
+};
 use std::str::FromStr;
-use target_lexicon::{Architecture, BinaryFormat, OperatingSystem, Triple};
+use target_lexicon::{Architecture, BinaryFormat, Environment, OperatingSystem, Triple};
 
-/// The six supported targets: short name and the triple it stands for.
+/// The six supported targets: short name and the triple it stands for. The Linux short
+/// names mean fully static executables (musl): one file that runs on any distribution,
+/// on an edge board or in a `FROM scratch` image. A `-gnu` triple asks for glibc.
 pub const TARGETS: [(&str, &str); 6] = [
-    ("x86_64-linux", "x86_64-unknown-linux-gnu"),
-    ("aarch64-linux", "aarch64-unknown-linux-gnu"),
+    ("x86_64-linux", "x86_64-unknown-linux-musl"),
+    ("aarch64-linux", "aarch64-unknown-linux-musl"),
     ("x86_64-macos", "x86_64-apple-darwin"),
     ("aarch64-macos", "aarch64-apple-darwin"),
     ("x86_64-windows", "x86_64-pc-windows-gnu"),
     ("aarch64-windows", "aarch64-pc-windows-gnullvm"),
 ];
+
+/// The C library a Linux executable uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Libc {
+    /// glibc, dynamically linked (the host's own triple).
+    Gnu,
+    /// musl, statically linked.
+    Musl,
+}
 
 /// A resolved compilation target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +87,38 @@ impl Target {
             .find(|name| *name == format!("{arch}-{os}"))
     }
 
+    /// The short name, or the triple for display.
+    pub fn name(&self) -> String {
+        self.short_name()
+            .map_or_else(|| self.triple.to_string(), str::to_string)
+    }
+
+    pub fn libc(&self) -> Libc {
+        match self.triple.environment {
+            Environment::Musl => Libc::Musl,
+            _ => Libc::Gnu,
+        }
+    }
+
+    /// The Rust target whose build of the runtime library links into executables for
+    /// this target.
+    pub fn rust_triple(&self) -> String {
+        let arch = match self.triple.architecture {
+            Architecture::Aarch64(_) => "aarch64",
+            _ => "x86_64",
+        };
+        match (self.triple.operating_system, arch) {
+            (OperatingSystem::Windows, "aarch64") => "aarch64-pc-windows-gnullvm".into(),
+            (OperatingSystem::Windows, _) => "x86_64-pc-windows-gnu".into(),
+            (OperatingSystem::Linux, _) => match self.libc() {
+                Libc::Musl => format!("{arch}-unknown-linux-musl"),
+                Libc::Gnu => format!("{arch}-unknown-linux-gnu"),
+            },
+            _ => format!("{arch}-apple-darwin"),
+        }
+    }
+
+    /// Whether executables for this target run on this machine directly.
     pub fn is_host(&self) -> bool {
         let host = Target::host();
         self.triple.architecture == host.triple.architecture
@@ -128,6 +174,25 @@ mod tests {
         assert_eq!(format("x86_64-macos"), BinaryFormat::Macho);
         assert_eq!(format("aarch64-windows"), BinaryFormat::Coff);
         assert_eq!(format("x86_64-unknown-linux-musl"), BinaryFormat::Elf);
+    }
+
+    #[test]
+    fn linux_short_names_are_static_and_gnu_triples_are_not() {
+        let t = |s: &str| Target::parse(s).unwrap();
+        assert_eq!(t("aarch64-linux").libc(), Libc::Musl);
+        assert_eq!(
+            t("aarch64-linux").rust_triple(),
+            "aarch64-unknown-linux-musl"
+        );
+        assert_eq!(t("x86_64-unknown-linux-gnu").libc(), Libc::Gnu);
+        assert_eq!(
+            t("x86_64-unknown-linux-gnu").rust_triple(),
+            "x86_64-unknown-linux-gnu"
+        );
+        assert_eq!(t("x86_64-windows").rust_triple(), "x86_64-pc-windows-gnu");
+        assert_eq!(t("aarch64-macos").rust_triple(), "aarch64-apple-darwin");
+        assert_eq!(linkers_for(&t("aarch64-linux")), vec![Linker::RustLld]);
+        assert!(linkers_for(&t("x86_64-windows")).is_empty());
     }
 
     #[test]

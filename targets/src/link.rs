@@ -1,9 +1,11 @@
-//! Linking a compiled module's object with the runtime library into an executable.
+//! Linking a compiled module's object with the runtime library into an executable:
+//! where the runtime library for a target is, and the link recipes tried in order.
 
-use crate::Target;
+use crate::{Libc, Target};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use target_lexicon::OperatingSystem;
 
 /// Why an executable could not be linked.
 #[derive(Debug)]
@@ -18,12 +20,38 @@ impl fmt::Display for LinkError {
 const RUNTIME_LIB_NAME: &str = "libkiln_runtime.a";
 
 /// Environment variable naming the runtime library to link instead of the one found
-/// next to the `kiln` executable.
+/// beside the `kiln` executable.
 pub const RUNTIME_LIB_ENV: &str = "KILN_RUNTIME_LIB";
 
-/// Where the runtime static library for `target` is: `$KILN_RUNTIME_LIB`, else next to
-/// the running `kiln` (which is both the distribution layout and `target/<profile>/`
-/// in a workspace build).
+/// The places the runtime library for `target` may be, best first: the distribution
+/// layout (`<kiln dir>/runtime/<rust triple>/`), cargo's `--target` layout
+/// (`target/<rust triple>/<profile>/` beside `target/<profile>/kiln`) and, for the
+/// host's own triple, `target/<profile>/` itself.
+pub fn runtime_candidates(target: &Target) -> Vec<PathBuf> {
+    let Some(dir) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf))
+    else {
+        return Vec::new();
+    };
+    let triple = target.rust_triple();
+    let mut candidates = vec![dir.join("runtime").join(&triple).join(RUNTIME_LIB_NAME)];
+    if let (Some(profile), Some(target_dir)) = (dir.file_name(), dir.parent()) {
+        candidates.push(
+            target_dir
+                .join(&triple)
+                .join(profile)
+                .join(RUNTIME_LIB_NAME),
+        );
+    }
+    if triple == target_lexicon::Triple::host().to_string() {
+        candidates.push(dir.join(RUNTIME_LIB_NAME));
+    }
+    candidates
+}
+
+/// The runtime static library for `target`: `$KILN_RUNTIME_LIB`, else the first of
+/// [`runtime_candidates`] that exists.
 pub fn runtime_library(target: &Target) -> Result<PathBuf, LinkError> {
     if let Some(path) = std::env::var_os(RUNTIME_LIB_ENV) {
         let path = PathBuf::from(path);
@@ -36,64 +64,245 @@ pub fn runtime_library(target: &Target) -> Result<PathBuf, LinkError> {
             )))
         };
     }
-    if !target.is_host() {
-        return Err(LinkError(format!(
-            "linking executables for `{}` is not supported yet; use `--emit obj` and link the \
-             object with a kiln runtime library built for that target",
-            target.short_name().unwrap_or("?")
-        )));
+    let candidates = runtime_candidates(target);
+    if let Some(found) = candidates.iter().find(|p| p.is_file()) {
+        return Ok(found.clone());
     }
-    let exe = std::env::current_exe()
-        .map_err(|e| LinkError(format!("cannot locate the kiln executable: {e}")))?;
-    let dir = exe.parent().unwrap_or(Path::new("."));
-    let path = dir.join(RUNTIME_LIB_NAME);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(LinkError(format!(
-            "the runtime library `{}` is missing; build it with `cargo build -p kiln-runtime` \
-             (same profile as kiln) or set {RUNTIME_LIB_ENV}",
-            path.display()
-        )))
+    let triple = target.rust_triple();
+    let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    Err(LinkError(format!(
+        "no Kiln runtime library for {} ({triple}); looked for {}. Build it with \
+         `cargo xtask runtime --target {triple}` (after `rustup target add {triple}`), or set \
+         {RUNTIME_LIB_ENV}",
+        target.name(),
+        looked.join(", ")
+    )))
+}
+
+/// A way to link an executable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Linker {
+    /// The host's C compiler driver, against the host's glibc.
+    Cc,
+    /// Debian's cross compiler driver for aarch64 glibc.
+    Aarch64Gcc,
+    /// The Rust toolchain's `rust-lld` with its self-contained musl C library: a fully
+    /// static executable, no C toolchain needed.
+    RustLld,
+}
+
+impl Linker {
+    pub const ALL: [Linker; 3] = [Linker::Cc, Linker::Aarch64Gcc, Linker::RustLld];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Linker::Cc => "cc",
+            Linker::Aarch64Gcc => "aarch64-linux-gnu-gcc",
+            Linker::RustLld => "rust-lld",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Linker, LinkError> {
+        Linker::ALL
+            .into_iter()
+            .find(|l| l.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Linker::ALL.iter().map(|l| l.name()).collect();
+                LinkError(format!(
+                    "unknown linker `{name}`; expected one of {}",
+                    names.join(", ")
+                ))
+            })
     }
 }
 
-/// Links `objects` and `runtime` into the executable `output` with the host's `cc`.
+/// The link recipes for `target`, in the order Kiln tries them.
+pub fn linkers_for(target: &Target) -> Vec<Linker> {
+    match (target.triple.operating_system, target.libc()) {
+        (OperatingSystem::Linux, Libc::Musl) => vec![Linker::RustLld],
+        (OperatingSystem::Linux, Libc::Gnu) if target.is_host() => vec![Linker::Cc],
+        (OperatingSystem::Linux, Libc::Gnu) if target.short_name() == Some("aarch64-linux") => {
+            vec![Linker::Aarch64Gcc]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Links `objects` and `runtime` into the executable `output`, with `forced` or else
+/// the first recipe for the target that works; the error lists every attempt.
 pub fn link_executable(
     target: &Target,
     objects: &[&Path],
     runtime: &Path,
     output: &Path,
+    forced: Option<Linker>,
 ) -> Result<(), LinkError> {
-    if !target.is_host() {
+    let linkers = match forced {
+        Some(linker) => vec![linker],
+        None => linkers_for(target),
+    };
+    if linkers.is_empty() {
         return Err(LinkError(format!(
-            "linking executables for `{}` is not supported yet; use `--emit obj`",
-            target.short_name().unwrap_or("?")
+            "linking executables for {} is not supported yet; use `--emit obj` and link the \
+             object with a Kiln runtime library built for {}",
+            target.name(),
+            target.rust_triple()
         )));
     }
-    let mut cc = Command::new("cc");
-    cc.args(objects)
-        .arg(runtime)
-        .arg("-o")
-        .arg(output)
-        .args([
-            "-Wl,--gc-sections",
-            "-lgcc_s",
-            "-lutil",
-            "-lrt",
-            "-lpthread",
-        ])
-        .args(["-lm", "-ldl", "-lc"]);
-    let out = cc
+    let mut attempts = Vec::new();
+    for linker in linkers {
+        match command(linker, target, objects, runtime, output).and_then(|c| run(linker, c)) {
+            Ok(()) => return Ok(()),
+            Err(e) => attempts.push(format!("{}: {e}", linker.name())),
+        }
+    }
+    Err(LinkError(format!(
+        "cannot link an executable for {}:\n  {}",
+        target.name(),
+        attempts.join("\n  ")
+    )))
+}
+
+/// Whether `linker` can be used for `target` on this machine (for `kiln targets`).
+pub fn linker_available(linker: Linker, target: &Target) -> Result<(), String> {
+    match linker {
+        Linker::Cc => which("cc"),
+        Linker::Aarch64Gcc => which("aarch64-linux-gnu-gcc"),
+        Linker::RustLld => {
+            let lld = rust_lld()?;
+            musl_objects(target)?;
+            let _ = lld;
+            Ok(())
+        }
+    }
+}
+
+fn which(program: &str) -> Result<(), String> {
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false);
+    if found {
+        Ok(())
+    } else {
+        Err(format!("`{program}` is not on PATH"))
+    }
+}
+
+/// The glibc link line (the libraries Rust's std needs).
+const GLIBC_LIBS: [&str; 7] = [
+    "-lgcc_s",
+    "-lutil",
+    "-lrt",
+    "-lpthread",
+    "-lm",
+    "-ldl",
+    "-lc",
+];
+
+fn command(
+    linker: Linker,
+    target: &Target,
+    objects: &[&Path],
+    runtime: &Path,
+    output: &Path,
+) -> Result<Command, String> {
+    Ok(match linker {
+        Linker::Cc | Linker::Aarch64Gcc => {
+            let mut c = Command::new(linker.name());
+            c.args(objects)
+                .arg(runtime)
+                .arg("-o")
+                .arg(output)
+                .arg("-Wl,--gc-sections")
+                .args(GLIBC_LIBS);
+            c
+        }
+        Linker::RustLld => {
+            let lld = rust_lld()?;
+            let crt = musl_objects(target)?;
+            let emulation = match target.short_name() {
+                Some("aarch64-linux") => "aarch64linux",
+                _ => "elf_x86_64",
+            };
+            let mut c = Command::new(lld);
+            c.args([
+                "-flavor",
+                "gnu",
+                "-m",
+                emulation,
+                "-static",
+                "--gc-sections",
+                "-o",
+            ])
+            .arg(output)
+            .args(["crt1.o", "crti.o", "crtbegin.o"].map(|o| crt.join(o)))
+            .args(objects)
+            .arg(runtime)
+            .args(["libunwind.a", "libc.a", "crtend.o", "crtn.o"].map(|o| crt.join(o)));
+            c
+        }
+    })
+}
+
+fn run(linker: Linker, mut command: Command) -> Result<(), String> {
+    let out = command
         .output()
-        .map_err(|e| LinkError(format!("cannot run the linker `cc`: {e}")))?;
+        .map_err(|e| format!("cannot run `{}`: {e}", linker.name()))?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(LinkError(format!(
-            "linking with `cc` failed ({}):\n{}",
+        Err(format!(
+            "failed ({}): {}",
             out.status,
             String::from_utf8_lossy(&out.stderr).trim_end()
-        )))
+        ))
+    }
+}
+
+/// `rustc --print sysroot`, asked once.
+fn sysroot() -> Result<PathBuf, String> {
+    static SYSROOT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    SYSROOT
+        .get_or_init(|| {
+            let out = Command::new("rustc")
+                .args(["--print", "sysroot"])
+                .output()
+                .map_err(|e| format!("cannot run `rustc --print sysroot` ({e}); rust-lld and the musl C library come with the Rust toolchain"))?;
+            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if out.status.success() && !text.is_empty() {
+                Ok(PathBuf::from(text))
+            } else {
+                Err("`rustc --print sysroot` failed".to_string())
+            }
+        })
+        .clone()
+}
+
+fn rust_lld() -> Result<PathBuf, String> {
+    let host = target_lexicon::Triple::host().to_string();
+    let lld = sysroot()?
+        .join("lib/rustlib")
+        .join(host)
+        .join("bin/rust-lld");
+    if lld.is_file() {
+        Ok(lld)
+    } else {
+        Err(format!("`{}` is missing", lld.display()))
+    }
+}
+
+/// The Rust toolchain's self-contained musl start files and C library for `target`.
+fn musl_objects(target: &Target) -> Result<PathBuf, String> {
+    let triple = target.rust_triple();
+    let dir = sysroot()?
+        .join("lib/rustlib")
+        .join(&triple)
+        .join("lib/self-contained");
+    if dir.join("libc.a").is_file() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "the musl C library for {triple} is missing; run `rustup target add {triple}`"
+        ))
     }
 }

@@ -26,10 +26,12 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("spec") => spec_only(&args[1..]),
+        Some("runtime") => runtime(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask test [ARGS for cargo test...]\n       \
-                 cargo xtask spec [--bounds-checks guard|explicit] [--suite DIR] [FILTER...]"
+                 cargo xtask spec [--bounds-checks guard|explicit] [--target T] [--suite DIR] [FILTER...]\n       \
+                 cargo xtask runtime [--release] [--target RUST_TRIPLE]..."
             );
             return ExitCode::from(2);
         }
@@ -103,6 +105,58 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The Rust targets whose runtime library `cargo xtask runtime` builds by default: the
+/// static Linux targets (the host's own glibc build comes with `cargo build`).
+const RUNTIME_TARGETS: [&str; 2] = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"];
+
+/// `cargo xtask runtime [--release] [--target TRIPLE]...`: builds the runtime library
+/// for other targets, where `kiln` of the same profile finds it.
+fn runtime(args: &[String]) -> Result<ExitCode, String> {
+    let release = args.iter().any(|a| a == "--release");
+    let mut targets: Vec<&str> = args
+        .windows(2)
+        .filter(|w| w[0] == "--target")
+        .map(|w| w[1].as_str())
+        .collect();
+    if targets.is_empty() {
+        targets = RUNTIME_TARGETS.to_vec();
+    }
+    build_runtimes(&repo_root(), &targets, release)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build_runtimes(root: &Path, targets: &[&str], release: bool) -> Result<(), String> {
+    let installed = installed_targets()?;
+    for target in targets {
+        if !installed.iter().any(|t| t == target) {
+            return Err(format!(
+                "the Rust target {target} is not installed; run `rustup target add {target}`"
+            ));
+        }
+        step(&format!("building the runtime library for {target}"));
+        let mut command = cargo();
+        command
+            .current_dir(root)
+            .args(["build", "-p", "kiln-runtime", "--target", target]);
+        if release {
+            command.arg("--release");
+        }
+        run(&mut command)?;
+    }
+    Ok(())
+}
+
+fn installed_targets() -> Result<Vec<String>, String> {
+    let output = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("cannot run `rustup target list --installed`: {e}"))?;
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect())
 }
 
 fn spec_only(args: &[String]) -> Result<ExitCode, String> {
