@@ -10,12 +10,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
-usage: kiln-spec [--bounds-checks guard|explicit] [--suite DIR] [--jobs N] [FILTER...]
+usage: kiln-spec [--bounds-checks guard|explicit] [--target T] [--suite DIR] [--jobs N] [FILTER...]
 
 Runs every top-level .wast file of the WebAssembly 2.0 core testsuite through
 Kiln-compiled native code and prints `N passed, M failed` (assertions).
 
   --bounds-checks MODE  guard (default): guard pages; explicit: checked accesses
+  --target T            compile for target T (e.g. aarch64-linux) and run the
+                        executables under its emulator (qemu-aarch64) [default: host]
   --suite DIR           the testsuite directory [default: ../shared/spec-testsuite
                         beside the workspace, or $KILN_SPEC_SUITE]; outside this
                         environment, clone WebAssembly/testsuite at the commit in
@@ -27,6 +29,7 @@ The simd_*.wast files are reported as skipped: SIMD is not implemented yet.";
 
 struct Args {
     bounds_checks: BoundsChecks,
+    target: Option<String>,
     suite: PathBuf,
     jobs: usize,
     filters: Vec<String>,
@@ -36,6 +39,7 @@ fn parse_args() -> Result<Args, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut args = Args {
         bounds_checks: BoundsChecks::Guard,
+        target: None,
         suite: std::env::var_os("KILN_SPEC_SUITE")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("../shared/spec-testsuite")),
@@ -53,6 +57,7 @@ fn parse_args() -> Result<Args, String> {
                     other => return Err(format!("unknown bounds-check mode `{other}`")),
                 }
             }
+            "--target" => args.target = Some(value("--target")?),
             "--suite" => args.suite = PathBuf::from(value("--suite")?),
             "--jobs" => {
                 args.jobs = value("--jobs")?
@@ -105,7 +110,11 @@ fn run(args: Args) -> Result<bool, String> {
             .starts_with("simd_")
     });
 
-    let target = Target::host();
+    let target = match &args.target {
+        Some(t) => Target::parse(t)?,
+        None => Target::host(),
+    };
+    let runner = emulator(&target)?;
     let mode = match args.bounds_checks {
         BoundsChecks::Guard => "guard",
         BoundsChecks::Explicit => "explicit",
@@ -113,13 +122,13 @@ fn run(args: Args) -> Result<bool, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let config = Config {
         runtime_lib: kiln_targets::runtime_library(&target).map_err(|e| e.0)?,
+        work_dir: root.join("target/spec-work").join(target.name()).join(mode),
         options: Options {
             target,
             bounds_checks: args.bounds_checks,
             ..Options::default()
         },
-        work_dir: root.join("target/spec-work").join(mode),
-        runner: Vec::new(),
+        runner,
         timeout: Duration::from_secs(300),
     };
 
@@ -154,8 +163,9 @@ fn run(args: Args) -> Result<bool, String> {
         .collect();
     println!();
     println!(
-        "{} files, {assertions} assertions, bounds checks: {mode}, {:.1}s wall; slowest: {}",
+        "{} files, {assertions} assertions, target: {}, bounds checks: {mode}, {:.1}s wall; slowest: {}",
         reports.len(),
+        config.options.target.name(),
         start.elapsed().as_secs_f64(),
         slowest.join(", ")
     );
@@ -165,6 +175,32 @@ fn run(args: Args) -> Result<bool, String> {
     );
     println!("{passed} passed, {failed} failed");
     Ok(failed == 0)
+}
+
+/// How to run executables for `target` here: directly, or under qemu-user.
+fn emulator(target: &Target) -> Result<Vec<String>, String> {
+    if target.is_host() {
+        return Ok(Vec::new());
+    }
+    match target.short_name() {
+        Some("aarch64-linux") => {
+            let qemu = "qemu-aarch64";
+            let found = std::env::var_os("PATH")
+                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(qemu).is_file()));
+            if found {
+                Ok(vec![qemu.to_string()])
+            } else {
+                Err(format!(
+                    "running {} executables needs `{qemu}` (Debian: apt-get install qemu-user)",
+                    target.name()
+                ))
+            }
+        }
+        _ => Err(format!(
+            "{} executables cannot run on this machine",
+            target.name()
+        )),
+    }
 }
 
 fn print_report(report: &FileReport) {
