@@ -11,7 +11,7 @@
 //! before running the tests; the helpers below panic with a pointer to it when
 //! something is missing.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -312,11 +312,31 @@ pub struct Cmd {
     timeout: Duration,
 }
 
+/// Environment variable: the `--target` every compile in the suite adds (e.g.
+/// `aarch64-linux`), for running the whole suite against a cross target.
+pub const TARGET_ENV: &str = "KILN_TEST_TARGET";
+/// Environment variable: the command (e.g. `qemu-aarch64`) that runs the executables
+/// kiln built, when they are for another machine.
+pub const RUNNER_ENV: &str = "KILN_TEST_RUNNER";
+
 impl Cmd {
     pub fn new(program: impl AsRef<OsStr>) -> Cmd {
         let program = program.as_ref();
+        // Executables kiln built live in scratch directories; with a cross target they
+        // run under its emulator (kiln itself and native programs never do).
+        let runner = std::env::var(RUNNER_ENV).ok().filter(|r| !r.is_empty());
+        let scratch_root = target_dir().join("testsuite-tmp");
+        let command = match runner {
+            Some(runner) if Path::new(program).starts_with(&scratch_root) => {
+                let mut words = runner.split_whitespace();
+                let mut c = Command::new(words.next().unwrap_or_default());
+                c.args(words).arg(program);
+                c
+            }
+            _ => Command::new(program),
+        };
         Cmd {
-            command: Command::new(program),
+            command,
             display: program.to_string_lossy().into_owned(),
             stdin: Vec::new(),
             timeout: RUN_TIMEOUT,
@@ -449,15 +469,21 @@ pub fn kiln<I: IntoIterator<Item = S>, S: AsRef<OsStr>>(args: I) -> Output {
         .output()
 }
 
-/// `kiln compile INPUT -o OUTPUT FLAGS...`, whatever the outcome.
+/// `kiln compile INPUT -o OUTPUT FLAGS...`, whatever the outcome; with
+/// `$KILN_TEST_TARGET` set and no `--target` among the flags, for that target.
 pub fn compile(input: &Path, output: &Path, flags: &[&str]) -> Output {
-    let mut args: Vec<&OsStr> = vec![
-        OsStr::new("compile"),
-        input.as_os_str(),
-        OsStr::new("-o"),
-        output.as_os_str(),
+    let mut args: Vec<OsString> = vec![
+        "compile".into(),
+        input.as_os_str().into(),
+        "-o".into(),
+        output.as_os_str().into(),
     ];
-    args.extend(flags.iter().map(OsStr::new));
+    args.extend(flags.iter().map(OsString::from));
+    if let Ok(target) = std::env::var(TARGET_ENV) {
+        if !target.is_empty() && !flags.contains(&"--target") {
+            args.extend(["--target".into(), target.into()]);
+        }
+    }
     kiln(args)
 }
 

@@ -49,7 +49,7 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     let root = repo_root();
     let target = target_dir(&root);
 
-    check_wasm_target()?;
+    ensure_rust_targets(&[WASM_TARGET, RUNTIME_TARGETS[0], RUNTIME_TARGETS[1]])?;
 
     step("building kiln and the runtime library");
     run(cargo().current_dir(&root).args([
@@ -84,6 +84,8 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         .arg("--target-dir")
         .arg(target.join("native-programs")))?;
 
+    build_runtimes(&root, &RUNTIME_TARGETS, false)?;
+
     step("building the real-world programs (ripgrep, pulldown-cmark, jaq, hexyl)");
     realworld::build_realworld(&root)?;
 
@@ -97,6 +99,22 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         let (p, f) = run_spec(&target, &["--bounds-checks".into(), mode.into()])?;
         passed += p;
         failed += f;
+    }
+    if on_path("qemu-aarch64") {
+        step("running the end-to-end tests for aarch64-linux under qemu-aarch64");
+        let (p, f) = cargo_test_cross(&root, "aarch64-linux", "qemu-aarch64")?;
+        println!("cargo test (aarch64-linux): {p} passed, {f} failed");
+        passed += p;
+        failed += f;
+        step("running the spec testsuite for aarch64-linux under qemu-aarch64");
+        let (p, f) = run_spec(&target, &["--target".into(), "aarch64-linux".into()])?;
+        passed += p;
+        failed += f;
+    } else {
+        println!(
+            "not run: the aarch64-linux end-to-end and spec runs (qemu-aarch64 is not \
+             installed; Debian: apt-get install qemu-user)"
+        );
     }
     // One plain closing line over every test binary and spec assertion.
     println!("total: {passed} passed, {failed} failed");
@@ -203,13 +221,58 @@ fn parse_summary(line: &str) -> Option<(usize, usize)> {
     ))
 }
 
+/// The end-to-end tests that run executables, once more for a cross `target` whose
+/// executables run under `runner`.
+fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, usize), String> {
+    let tests = ["programs", "traps", "instructions"];
+    let mut args = vec!["-p".to_string(), "kiln-testsuite".to_string()];
+    for test in tests {
+        args.extend(["--test".to_string(), test.to_string()]);
+    }
+    let env = [("KILN_TEST_TARGET", target), ("KILN_TEST_RUNNER", runner)];
+    cargo_test_args(root, &args, &env)
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+/// Installs the Rust targets the tests need (rustup fetches them from its server).
+fn ensure_rust_targets(targets: &[&str]) -> Result<(), String> {
+    let installed = installed_targets()?;
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !installed.iter().any(|i| i == t))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    step(&format!("installing Rust targets: {}", missing.join(" ")));
+    run(Command::new("rustup")
+        .args(["target", "add"])
+        .args(&missing))
+}
+
 /// Runs `cargo test --workspace`, echoing its output, and adds up its
 /// `test result:` lines.
 fn cargo_test(root: &Path, extra: &[String]) -> Result<(usize, usize), String> {
+    let mut args = vec!["--workspace".to_string()];
+    args.extend(extra.iter().cloned());
+    cargo_test_args(root, &args, &[])
+}
+
+fn cargo_test_args(
+    root: &Path,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> Result<(usize, usize), String> {
     let mut child = cargo()
         .current_dir(root)
-        .args(["test", "--workspace", "--no-fail-fast"])
-        .args(extra)
+        .args(["test", "--no-fail-fast"])
+        .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run cargo test: {e}"))?;
@@ -244,20 +307,6 @@ fn parse_test_result(line: &str) -> Option<(usize, usize)> {
             .find_map(|part| part.strip_suffix(word)?.trim().parse().ok())
     };
     Some((count(" passed")?, count(" failed")?))
-}
-
-fn check_wasm_target() -> Result<(), String> {
-    let output = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .output()
-        .map_err(|e| format!("cannot run `rustup target list --installed` ({e}); install rustup, then `rustup target add {WASM_TARGET}`"))?;
-    let installed = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() || !installed.lines().any(|l| l.trim() == WASM_TARGET) {
-        return Err(format!(
-            "the Rust target {WASM_TARGET} is not installed; the test programs need it. Run:\n    rustup target add {WASM_TARGET}"
-        ));
-    }
-    Ok(())
 }
 
 fn cargo() -> Command {
