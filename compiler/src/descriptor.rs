@@ -53,6 +53,7 @@ pub fn define(
     d.elements(&mut w, env)?;
     w.u32(env.start.unwrap_or(abi::NO_INDEX));
     w.u32(0);
+    w.u64(options.memory_reservation.unwrap_or(0));
     debug_assert_eq!(w.bytes.len(), size_of::<abi::ModuleDescriptor>());
     d.define(desc_id, w)?;
 

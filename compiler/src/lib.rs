@@ -62,6 +62,9 @@ pub struct Options {
     pub grants: Vec<Grant>,
     /// Link with this recipe instead of trying the target's recipes in order.
     pub linker: Option<Linker>,
+    /// Explicit bounds checks only: address space reserved for the module's memory
+    /// (default: its declared maximum, else 4 GiB).
+    pub memory_reservation: Option<u64>,
     /// Deliberately miscompile `i32.sub` (operands swapped), so tests can check that a
     /// runner notices a broken translation.
     #[cfg(feature = "fault-injection")]
@@ -80,6 +83,7 @@ impl Default for Options {
             module_name: None,
             grants: Vec::new(),
             linker: None,
+            memory_reservation: None,
             #[cfg(feature = "fault-injection")]
             swap_i32_sub_operands: false,
         }

@@ -92,6 +92,12 @@ struct CodegenArgs {
     /// against the memory size (for small address spaces).
     #[arg(long, value_enum, default_value_t = BoundsArg::Guard)]
     bounds_checks: BoundsArg,
+    /// With `--bounds-checks explicit`: address space to reserve for the module's linear
+    /// memory, e.g. `64MiB` (memory.grow fails beyond it) [default: the memory's declared
+    /// maximum, else 4GiB]. For devices whose address space or overcommit policy refuses
+    /// large reservations.
+    #[arg(long, value_name = "SIZE")]
+    reserve: Option<String>,
     /// Link with this recipe (cc, aarch64-linux-gnu-gcc, rust-lld) instead of trying the
     /// target's recipes in order (see `kiln targets`).
     #[arg(long)]
@@ -197,12 +203,40 @@ fn options(codegen: &CodegenArgs, grants: &GrantArgs, emit: Emit) -> Result<Opti
             BoundsArg::Explicit => BoundsChecks::Explicit,
         },
         grants: grants.parse()?,
+        memory_reservation: match &codegen.reserve {
+            None => None,
+            Some(_) if matches!(codegen.bounds_checks, BoundsArg::Guard) => {
+                return Err("--reserve needs --bounds-checks explicit: guard pages need the \
+                            full 8 GiB reservation"
+                    .into())
+            }
+            Some(size) => Some(parse_size(size)?),
+        },
         linker: match &codegen.linker {
             Some(name) => Some(Linker::parse(name).map_err(|e| e.0)?),
             None => None,
         },
         ..Options::default()
     })
+}
+
+/// `65536`, `512KiB`, `64MiB`, `1GiB` (also `K`/`M`/`G`, `KB`/`MB`/`GB` as binary units).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || format!("--reserve `{text}`: expected a size such as 64MiB or 1GiB");
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| bad())?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(1 << shift)
+        .filter(|&n| n > 0 && n <= 1 << 32)
+        .ok_or_else(|| format!("--reserve `{text}`: must be between 1 byte and 4GiB"))
 }
 
 impl GrantArgs {
@@ -343,4 +377,20 @@ fn targets_table() -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("4GiB"), Ok(1 << 32));
+        assert!(parse_size("5GiB").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+    }
 }

@@ -20,7 +20,7 @@
 use core::mem::offset_of;
 
 /// Bumped whenever anything in this file changes shape.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// The native `main` the compiler emits into an executable's object; it calls
 /// [`RUN_MAIN_SYMBOL`] with the module's descriptor.
@@ -44,8 +44,9 @@ pub const MAX_WASM_PAGES: u64 = 65536;
 /// Address space reserved per linear memory. Compiled code in guard mode computes
 /// `base + zext(addr) + offset` with a 32-bit `addr` and a 32-bit `offset` and accesses at
 /// most 16 bytes there, so everything up to `2^33 + 16` must be either mapped memory or an
-/// inaccessible guard: no bounds check is needed. Explicit mode uses the same reservation
-/// (so the base never moves) but checks every access.
+/// inaccessible guard: no bounds check is needed. Explicit mode checks every access and
+/// reserves only [`ModuleDescriptor::memory_reservation`] (the base never moves in either
+/// mode).
 pub const MEMORY_RESERVATION: u64 = (1 << 33) + WASM_PAGE_SIZE;
 
 /// Index value meaning "none" (no start function, no maximum...).
@@ -348,6 +349,10 @@ pub struct ModuleDescriptor {
     /// Function index of the start function, or [`NO_INDEX`].
     pub start: u32,
     pub _pad: u32,
+    /// Explicit mode: bytes of address space to reserve for a memory this module defines
+    /// (it cannot grow past them); 0 means its declared maximum, else 4 GiB. Guard mode
+    /// always reserves [`MEMORY_RESERVATION`].
+    pub memory_reservation: u64,
 }
 
 #[repr(u32)]

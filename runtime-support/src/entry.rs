@@ -3,6 +3,7 @@
 //! Rust's `lang_start` never runs (the C `main` is the compiler's), so nothing here relies
 //! on std's runtime set-up: arguments come from `argc`/`argv`.
 
+use crate::abi::manifest::{self, Grant};
 use crate::abi::{ModuleDescriptor, TRAP_EXIT_STATUS};
 use crate::instance::{self, invoke, Extern, Instance, InstantiationError};
 use crate::traps::{self, TrapLocation};
@@ -31,26 +32,41 @@ pub fn init_wasm_thread(stack_size: usize) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Runs the module described by `desc` as a WASI command: instantiate with WASI imports,
-/// call `_start`, return the exit status (WASI `proc_exit` and traps exit directly).
+/// Runs the module described by `desc` as a WASI command: read the grants from the
+/// manifest and open them (granted directories, environment), instantiate with WASI
+/// imports, call `_start`, return the exit status (WASI `proc_exit` and traps exit
+/// directly). The program's arguments are `argv` untouched: grants are fixed when the
+/// executable is compiled, nothing on the command line adds any.
 ///
 /// # Safety
-/// `argv` must hold `argc` valid C strings (as given to `main`), and `desc` must be a
-/// compiler-emitted module descriptor.
+/// `argv` must hold `argc` valid C strings (as given to `main`), `desc` must be a
+/// compiler-emitted module descriptor, and `manifest` must be null or point to
+/// `manifest_len` readable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn kiln_run_main(
     argc: i32,
     argv: *const *const c_char,
     desc: *const ModuleDescriptor,
+    manifest: *const u8,
+    manifest_len: usize,
 ) -> i32 {
     // SAFETY: caller's contract.
     let args = unsafe { collect_args(argc, argv) };
-    wasi::set_args(args);
     sys::ignore_sigpipe();
     // SAFETY: caller's contract: null or a 'static descriptor.
     let Some(desc) = (unsafe { desc.as_ref() }) else {
         fail("no module descriptor");
         return 1;
+    };
+    // SAFETY: caller's contract.
+    let grants = match unsafe { read_grants(manifest, manifest_len) }
+        .and_then(|grants| wasi::Grants::open(&grants))
+    {
+        Ok(grants) => grants,
+        Err(msg) => {
+            fail(&msg);
+            return 1;
+        }
     };
     // Descriptors hold raw pointers (not `Send`); the address crosses the thread boundary.
     let desc_addr = desc as *const ModuleDescriptor as usize;
@@ -58,6 +74,8 @@ pub unsafe extern "C" fn kiln_run_main(
         .name("wasm".into())
         .stack_size(WASM_STACK_SIZE)
         .spawn(move || {
+            // The WASI state belongs to the thread that runs the guest.
+            wasi::install(args, grants);
             // SAFETY: the address of the 'static descriptor above.
             run(unsafe { &*(desc_addr as *const ModuleDescriptor) })
         });
@@ -69,6 +87,21 @@ pub unsafe extern "C" fn kiln_run_main(
             1
         }
     }
+}
+
+/// The grants in the executable's manifest (none without a manifest).
+///
+/// # Safety
+/// `manifest` must be null or point to `len` readable bytes.
+unsafe fn read_grants(manifest: *const u8, len: usize) -> Result<Vec<Grant>, String> {
+    if manifest.is_null() {
+        return Ok(Vec::new());
+    }
+    // SAFETY: caller's contract.
+    let bytes = unsafe { core::slice::from_raw_parts(manifest, len) };
+    let text = core::str::from_utf8(bytes)
+        .map_err(|_| "cannot read the executable's manifest: not UTF-8".to_string())?;
+    manifest::parse_grants(text).map_err(|e| format!("cannot read the executable's manifest: {e}"))
 }
 
 fn run(desc: &'static ModuleDescriptor) -> i32 {

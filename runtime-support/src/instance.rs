@@ -6,8 +6,8 @@
 //! instance's [`Instance::export`] (or a host function / runtime-owned object).
 
 use crate::abi::{
-    const_kind, extern_kind, segment_mode, valtype, ConstExpr, ImportDesc, ModuleDescriptor,
-    TrapKind, VMContext, VMFuncRef, VMGlobal, ABI_VERSION, NO_INDEX,
+    self, const_kind, extern_kind, segment_mode, valtype, BoundsChecks, ConstExpr, ImportDesc,
+    ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, ABI_VERSION, NO_INDEX,
 };
 use crate::memory::Memory;
 use crate::table::{self, Table};
@@ -320,6 +320,14 @@ impl Instance {
                 let declared_max = (md.max_pages != u64::MAX).then_some(md.max_pages);
                 check_limits(m_ref.pages(), m_ref.max_pages(), md.min_pages, declared_max)
                     .map_err(|e| incompatible(format!("memory {e}")))?;
+                if d.bounds_checks == BoundsChecks::Guard as u32 && !m_ref.has_guard_reservation()
+                {
+                    return Err(incompatible(
+                        "the memory has a small reservation (explicit bounds checks) but this \
+                         module was compiled for guard pages"
+                            .to_string(),
+                    ));
+                }
                 vmctx.set_memory(Memory::vm(m), m_ref.base());
             }
             (extern_kind::GLOBAL, Extern::Global(g, ty)) => {
@@ -384,7 +392,15 @@ impl Instance {
         let imported = |kind| d.imports.iter().filter(|i| i.kind == kind).count();
         if let Some(md) = d.memories.get(imported(extern_kind::MEMORY)) {
             let max = (md.max_pages != u64::MAX).then_some(md.max_pages);
-            let memory = NonNull::from(Box::leak(Memory::new(md.min_pages, max).map_err(link)?));
+            let reservation = if d.bounds_checks == BoundsChecks::Guard as u32 {
+                abi::MEMORY_RESERVATION
+            } else if d.memory_reservation != 0 {
+                d.memory_reservation
+            } else {
+                max.map_or(1 << 32, |m| m.min(abi::MAX_WASM_PAGES) * abi::WASM_PAGE_SIZE)
+            };
+            let memory = Memory::with_reservation(md.min_pages, max, reservation).map_err(link)?;
+            let memory = NonNull::from(Box::leak(memory));
             inst.own_memory = Some(memory);
             // SAFETY: just created, alive until `destroy`.
             let base = unsafe { memory.as_ref().base() };
@@ -657,6 +673,8 @@ struct Desc {
     globals: &'static [crate::abi::GlobalDesc],
     data: &'static [crate::abi::DataDesc],
     elements: &'static [crate::abi::ElemDesc],
+    bounds_checks: u32,
+    memory_reservation: u64,
 }
 
 impl Desc {
@@ -674,6 +692,8 @@ impl Desc {
                 globals: desc.globals.as_slice(),
                 data: desc.data.as_slice(),
                 elements: desc.elements.as_slice(),
+                bounds_checks: desc.bounds_checks,
+                memory_reservation: desc.memory_reservation,
             }
         }
     }

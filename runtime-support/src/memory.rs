@@ -18,14 +18,31 @@ pub struct Memory {
 }
 
 impl Memory {
-    /// Reserves the address space and makes `min_pages` accessible.
+    /// A memory for guard-mode code: reserves [`abi::MEMORY_RESERVATION`] bytes and makes
+    /// `min_pages` accessible.
     pub fn new(min_pages: u64, max_pages: Option<u64>) -> Result<Box<Memory>, String> {
+        Self::with_reservation(min_pages, max_pages, abi::MEMORY_RESERVATION)
+    }
+
+    /// A memory that can never grow past `reservation` bytes (for explicitly checked
+    /// code on small address spaces).
+    pub fn with_reservation(
+        min_pages: u64,
+        max_pages: Option<u64>,
+        reservation: u64,
+    ) -> Result<Box<Memory>, String> {
         if min_pages > MAX_WASM_PAGES {
             return Err(format!(
                 "memory minimum of {min_pages} pages exceeds {MAX_WASM_PAGES}"
             ));
         }
-        let reservation = abi::MEMORY_RESERVATION as usize;
+        let reservation = reservation
+            .max(min_pages * WASM_PAGE_SIZE)
+            .div_ceil(WASM_PAGE_SIZE)
+            .saturating_mul(WASM_PAGE_SIZE)
+            .max(WASM_PAGE_SIZE);
+        let reservation = usize::try_from(reservation)
+            .map_err(|_| "memory reservation exceeds the address space".to_string())?;
         let base = sys::reserve(reservation)
             .map_err(|e| format!("cannot reserve address space for a linear memory: {e}"))?;
         // From here on, dropping `memory` releases the reservation.
@@ -74,6 +91,12 @@ impl Memory {
         self.max_pages
     }
 
+    /// Whether guard-mode code may use this memory: its reservation covers every address
+    /// such code can form.
+    pub fn has_guard_reservation(&self) -> bool {
+        self.reservation as u64 >= abi::MEMORY_RESERVATION
+    }
+
     /// `memory.grow`: the old size in pages, or `None` past the maximum or when the OS
     /// refuses to commit more.
     pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
@@ -82,8 +105,11 @@ impl Memory {
         let new = old.checked_add(delta_pages).filter(|&n| n <= limit)?;
         let old_len = self.vm.length;
         let new_len = new * WASM_PAGE_SIZE;
-        // SAFETY: `[old_len, new_len)` lies inside our reservation: new_len <= 4 GiB <
-        // MEMORY_RESERVATION, and both ends are page-aligned.
+        if new_len > self.reservation as u64 {
+            return None;
+        }
+        // SAFETY: `[old_len, new_len)` lies inside our reservation (checked above), and
+        // both ends are page-aligned.
         let committed = unsafe {
             sys::commit(
                 self.vm.base.wrapping_add(old_len as usize),
@@ -144,6 +170,16 @@ mod tests {
         assert_eq!(m.byte_len(), 1 << 32);
         assert_eq!(m.grow(1), None);
         assert_eq!(m.grow(0), Some(MAX_WASM_PAGES));
+    }
+
+    #[test]
+    fn a_small_reservation_limits_growth() {
+        let mut m = Memory::with_reservation(1, None, 3 * WASM_PAGE_SIZE).unwrap();
+        assert!(!m.has_guard_reservation());
+        assert_eq!(m.grow(2), Some(1));
+        assert_eq!(m.grow(1), None);
+        assert_eq!(m.pages(), 3);
+        assert!(Memory::new(0, None).unwrap().has_guard_reservation());
     }
 
     #[test]

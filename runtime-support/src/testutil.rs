@@ -301,6 +301,7 @@ impl ModuleBuilder {
             elements: leak(self.elements),
             start: self.start.unwrap_or(NO_INDEX),
             _pad: 0,
+            memory_reservation: 0,
         }))
     }
 }
@@ -324,4 +325,28 @@ pub fn run_child(test: &str, scenario: &str) -> std::process::Output {
 /// Whether this process is the child running `scenario`.
 pub fn is_child(scenario: &str) -> bool {
     std::env::var("KILN_CHILD").is_ok_and(|s| s == scenario)
+}
+
+/// A fresh directory under the system's temporary directory, removed when dropped.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("kiln-rt-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

@@ -367,6 +367,24 @@ impl Cmd {
         self
     }
 
+    /// Starts the process with an empty environment (then only what [`Cmd::env`] adds).
+    pub fn env_clear(mut self) -> Cmd {
+        self.command.env_clear();
+        self
+    }
+
+    pub fn env_remove(mut self, key: &str) -> Cmd {
+        self.command.env_remove(key);
+        self
+    }
+
+    /// Runs the process in `dir` instead of the test's working directory.
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Cmd {
+        let _ = write!(self.display, " (in {})", dir.as_ref().display());
+        self.command.current_dir(dir);
+        self
+    }
+
     pub fn timeout(mut self, timeout: Duration) -> Cmd {
         self.timeout = timeout;
         self
@@ -538,5 +556,400 @@ pub fn host_target() -> Option<&'static str> {
         ("x86_64", "windows") => Some("x86_64-windows"),
         ("aarch64", "windows") => Some("aarch64-windows"),
         _ => None,
+    }
+}
+
+/// One entry of a [`TreeSnapshot`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeEntry {
+    /// `file`, `dir`, `symlink` or `other`.
+    pub kind: &'static str,
+    /// File contents, or a symlink's target.
+    pub data: Vec<u8>,
+    pub len: u64,
+    /// Modification time in nanoseconds since the epoch (symlinks: of the link itself).
+    pub mtime_ns: i128,
+    /// Permission bits (Unix), 0 elsewhere.
+    pub mode: u32,
+    /// Hard-link count (Unix), 0 elsewhere.
+    pub nlink: u64,
+}
+
+/// Everything under a directory — names, types, contents, symlink targets,
+/// modification times, permissions and link counts — never following
+/// symlinks, so that a test can prove that a sandboxed program left a host
+/// directory exactly as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeSnapshot {
+    pub root: PathBuf,
+    pub entries: std::collections::BTreeMap<PathBuf, TreeEntry>,
+}
+
+impl TreeSnapshot {
+    /// Snapshots `root` (which must exist) and everything below it. The root
+    /// itself is included as the entry with the empty path.
+    pub fn take(root: &Path) -> TreeSnapshot {
+        let mut entries = std::collections::BTreeMap::new();
+        snapshot_into(root, Path::new(""), &mut entries);
+        TreeSnapshot {
+            root: root.to_path_buf(),
+            entries,
+        }
+    }
+
+    /// The differences from `earlier`, one line each (empty when identical).
+    pub fn changes_since(&self, earlier: &TreeSnapshot) -> Vec<String> {
+        let mut out = Vec::new();
+        for (path, before) in &earlier.entries {
+            match self.entries.get(path) {
+                None => out.push(format!("removed: {}", path.display())),
+                Some(after) if after != before => {
+                    let mut what = Vec::new();
+                    if after.kind != before.kind {
+                        what.push(format!("type {} -> {}", before.kind, after.kind));
+                    }
+                    if after.data != before.data {
+                        what.push(format!(
+                            "contents {:?} -> {:?}",
+                            String::from_utf8_lossy(&before.data[..before.data.len().min(60)]),
+                            String::from_utf8_lossy(&after.data[..after.data.len().min(60)])
+                        ));
+                    }
+                    if after.len != before.len {
+                        what.push(format!("size {} -> {}", before.len, after.len));
+                    }
+                    if after.mtime_ns != before.mtime_ns {
+                        what.push(format!("mtime {} -> {}", before.mtime_ns, after.mtime_ns));
+                    }
+                    if after.mode != before.mode {
+                        what.push(format!("mode {:o} -> {:o}", before.mode, after.mode));
+                    }
+                    if after.nlink != before.nlink {
+                        what.push(format!("link count {} -> {}", before.nlink, after.nlink));
+                    }
+                    out.push(format!("changed: {} ({})", path.display(), what.join(", ")));
+                }
+                Some(_) => {}
+            }
+        }
+        for path in self.entries.keys() {
+            if !earlier.entries.contains_key(path) {
+                out.push(format!("added: {}", path.display()));
+            }
+        }
+        out
+    }
+
+    /// Panics, listing every difference, unless the tree is as it was in `earlier`.
+    pub fn assert_unchanged_since(&self, earlier: &TreeSnapshot, context: &str) {
+        let changes = self.changes_since(earlier);
+        assert!(
+            changes.is_empty(),
+            "{context}: {} changed outside the sandbox:\n  {}",
+            self.root.display(),
+            changes.join("\n  ")
+        );
+    }
+}
+
+fn snapshot_into(
+    root: &Path,
+    relative: &Path,
+    out: &mut std::collections::BTreeMap<PathBuf, TreeEntry>,
+) {
+    let path = root.join(relative);
+    let meta = std::fs::symlink_metadata(&path)
+        .unwrap_or_else(|e| panic!("snapshot: cannot stat {}: {e}", path.display()));
+    let file_type = meta.file_type();
+    let (kind, data) = if file_type.is_symlink() {
+        let target = std::fs::read_link(&path).expect("snapshot: readlink");
+        ("symlink", target.into_os_string().into_encoded_bytes())
+    } else if file_type.is_dir() {
+        ("dir", Vec::new())
+    } else if file_type.is_file() {
+        (
+            "file",
+            std::fs::read(&path)
+                .unwrap_or_else(|e| panic!("snapshot: cannot read {}: {e}", path.display())),
+        )
+    } else {
+        ("other", Vec::new())
+    };
+    #[cfg(unix)]
+    let (mtime_ns, mode, nlink) = {
+        use std::os::unix::fs::MetadataExt;
+        (
+            i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+            meta.mode(),
+            meta.nlink(),
+        )
+    };
+    #[cfg(not(unix))]
+    let (mtime_ns, mode, nlink) = (
+        meta.modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as i128),
+        0,
+        0,
+    );
+    out.insert(
+        relative.to_path_buf(),
+        TreeEntry {
+            kind,
+            data,
+            len: meta.len(),
+            mtime_ns,
+            mode,
+            nlink,
+        },
+    );
+    if kind == "dir" {
+        let mut names: Vec<_> = std::fs::read_dir(&path)
+            .unwrap_or_else(|e| panic!("snapshot: cannot list {}: {e}", path.display()))
+            .map(|e| e.expect("snapshot: directory entry").file_name())
+            .collect();
+        names.sort();
+        for name in names {
+            snapshot_into(root, &relative.join(name), out);
+        }
+    }
+}
+
+/// A small JSON reader for checking `--json` output without a dependency.
+pub mod json {
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Json {
+        Null,
+        Bool(bool),
+        Number(f64),
+        String(String),
+        Array(Vec<Json>),
+        Object(BTreeMap<String, Json>),
+    }
+
+    impl Json {
+        /// The member `key` of an object (`Null` if absent or not an object).
+        pub fn get(&self, key: &str) -> &Json {
+            match self {
+                Json::Object(map) => map.get(key).unwrap_or(&Json::Null),
+                _ => &Json::Null,
+            }
+        }
+
+        pub fn as_str(&self) -> Option<&str> {
+            match self {
+                Json::String(s) => Some(s),
+                _ => None,
+            }
+        }
+
+        pub fn as_array(&self) -> &[Json] {
+            match self {
+                Json::Array(items) => items,
+                _ => &[],
+            }
+        }
+
+        pub fn as_f64(&self) -> Option<f64> {
+            match self {
+                Json::Number(n) => Some(*n),
+                _ => None,
+            }
+        }
+
+        pub fn as_bool(&self) -> Option<bool> {
+            match self {
+                Json::Bool(b) => Some(*b),
+                _ => None,
+            }
+        }
+    }
+
+    /// Parses one JSON value (surrounding whitespace allowed, nothing else).
+    pub fn parse(text: &str) -> Result<Json, String> {
+        let mut p = Parser {
+            bytes: text.as_bytes(),
+            at: 0,
+        };
+        let value = p.value()?;
+        p.ws();
+        if p.at != p.bytes.len() {
+            return Err(format!("trailing characters at byte {}", p.at));
+        }
+        Ok(value)
+    }
+
+    struct Parser<'a> {
+        bytes: &'a [u8],
+        at: usize,
+    }
+
+    impl Parser<'_> {
+        fn ws(&mut self) {
+            while self.at < self.bytes.len() && b" \t\r\n".contains(&self.bytes[self.at]) {
+                self.at += 1;
+            }
+        }
+
+        fn err<T>(&self, what: &str) -> Result<T, String> {
+            Err(format!("{what} at byte {}", self.at))
+        }
+
+        fn eat(&mut self, literal: &str) -> bool {
+            if self.bytes[self.at..].starts_with(literal.as_bytes()) {
+                self.at += literal.len();
+                true
+            } else {
+                false
+            }
+        }
+
+        fn value(&mut self) -> Result<Json, String> {
+            self.ws();
+            match self.bytes.get(self.at) {
+                None => self.err("unexpected end"),
+                Some(b'{') => {
+                    self.at += 1;
+                    let mut map = BTreeMap::new();
+                    self.ws();
+                    if self.eat("}") {
+                        return Ok(Json::Object(map));
+                    }
+                    loop {
+                        self.ws();
+                        let key = match self.value()? {
+                            Json::String(k) => k,
+                            _ => return self.err("object key is not a string"),
+                        };
+                        self.ws();
+                        if !self.eat(":") {
+                            return self.err("expected `:`");
+                        }
+                        let value = self.value()?;
+                        if map.insert(key.clone(), value).is_some() {
+                            return self.err(&format!("duplicate key {key:?}"));
+                        }
+                        self.ws();
+                        if self.eat("}") {
+                            return Ok(Json::Object(map));
+                        }
+                        if !self.eat(",") {
+                            return self.err("expected `,` or `}`");
+                        }
+                    }
+                }
+                Some(b'[') => {
+                    self.at += 1;
+                    let mut items = Vec::new();
+                    self.ws();
+                    if self.eat("]") {
+                        return Ok(Json::Array(items));
+                    }
+                    loop {
+                        items.push(self.value()?);
+                        self.ws();
+                        if self.eat("]") {
+                            return Ok(Json::Array(items));
+                        }
+                        if !self.eat(",") {
+                            return self.err("expected `,` or `]`");
+                        }
+                    }
+                }
+                Some(b'"') => {
+                    self.at += 1;
+                    let mut out = String::new();
+                    loop {
+                        let Some(&b) = self.bytes.get(self.at) else {
+                            return self.err("unterminated string");
+                        };
+                        self.at += 1;
+                        match b {
+                            b'"' => return Ok(Json::String(out)),
+                            b'\\' => {
+                                let Some(&e) = self.bytes.get(self.at) else {
+                                    return self.err("unterminated escape");
+                                };
+                                self.at += 1;
+                                match e {
+                                    b'"' => out.push('"'),
+                                    b'\\' => out.push('\\'),
+                                    b'/' => out.push('/'),
+                                    b'b' => out.push('\u{8}'),
+                                    b'f' => out.push('\u{c}'),
+                                    b'n' => out.push('\n'),
+                                    b'r' => out.push('\r'),
+                                    b't' => out.push('\t'),
+                                    b'u' => {
+                                        let hex = std::str::from_utf8(
+                                            self.bytes.get(self.at..self.at + 4).unwrap_or(b""),
+                                        )
+                                        .map_err(|e| e.to_string())?;
+                                        let code = u32::from_str_radix(hex, 16).map_err(|_| {
+                                            format!("bad \\u escape at {}", self.at)
+                                        })?;
+                                        self.at += 4;
+                                        out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                                    }
+                                    _ => return self.err("bad escape"),
+                                }
+                            }
+                            b if b < 0x20 => return self.err("control character in string"),
+                            _ => {
+                                // Copy one whole UTF-8 sequence.
+                                let start = self.at - 1;
+                                let mut end = self.at;
+                                while end < self.bytes.len() && (self.bytes[end] & 0xc0) == 0x80 {
+                                    end += 1;
+                                }
+                                out.push_str(
+                                    std::str::from_utf8(&self.bytes[start..end])
+                                        .map_err(|e| e.to_string())?,
+                                );
+                                self.at = end;
+                            }
+                        }
+                    }
+                }
+                Some(b't') if self.eat("true") => Ok(Json::Bool(true)),
+                Some(b'f') if self.eat("false") => Ok(Json::Bool(false)),
+                Some(b'n') if self.eat("null") => Ok(Json::Null),
+                Some(b'-' | b'0'..=b'9') => {
+                    let start = self.at;
+                    while self.at < self.bytes.len()
+                        && b"+-0123456789.eE".contains(&self.bytes[self.at])
+                    {
+                        self.at += 1;
+                    }
+                    let text = std::str::from_utf8(&self.bytes[start..self.at]).unwrap();
+                    text.parse()
+                        .map(Json::Number)
+                        .map_err(|_| format!("bad number {text:?} at byte {start}"))
+                }
+                Some(_) => self.err("unexpected character"),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parses_what_inspect_prints() {
+            let v =
+                parse(r#" {"a": [1, -2.5e3, true, null], "b": "x\"y\u00e9\n", "c": {}} "#).unwrap();
+            assert_eq!(v.get("a").as_array().len(), 4);
+            assert_eq!(v.get("a").as_array()[1].as_f64(), Some(-2500.0));
+            assert_eq!(v.get("b").as_str(), Some("x\"yé\n"));
+            assert_eq!(v.get("c"), &Json::Object(Default::default()));
+            assert_eq!(v.get("missing"), &Json::Null);
+            assert!(parse("[1,]").is_err());
+            assert!(parse("{\"a\":1} x").is_err());
+            assert!(parse("\"unterminated").is_err());
+        }
     }
 }

@@ -1,7 +1,8 @@
-//! The real-world programs of `testsuite/tests/realworld.rs`: four command-line
-//! tools from crates.io, installed at pinned versions with `cargo install
-//! --locked` twice each, once for `wasm32-wasip1` (what Kiln compiles) and once
-//! for the host (what Kiln's output is compared with):
+//! The real-world programs of `testsuite/tests/realworld.rs` and
+//! `testsuite/tests/realworld_fs.rs`: command-line tools from crates.io,
+//! installed at pinned versions with `cargo install --locked` twice each, once
+//! for `wasm32-wasip1` (what Kiln compiles) and once for the host (what Kiln's
+//! output is compared with):
 //!
 //! ```text
 //! target/realworld/wasm/bin/<bin>.wasm
@@ -32,7 +33,9 @@ pub struct Tool {
 }
 
 /// The tools the real-world tests run. Each builds with rustc 1.95 for both
-/// targets and does its whole job on stdin, with no files and no environment.
+/// targets. The first four do their whole job on stdin (and ripgrep also
+/// searches a granted directory tree); the compressor reads and writes files in
+/// a granted directory.
 pub const TOOLS: &[Tool] = &[
     // Text search.
     Tool {
@@ -62,6 +65,16 @@ pub const TOOLS: &[Tool] = &[
         krate: "hexyl",
         version: "0.17.0",
         bin: "hexyl",
+        no_default_features: false,
+    },
+    // A bzip2 compressor in pure Rust (the banzai encoder): `bnz FILE` writes
+    // FILE.bz2 next to FILE and removes FILE, like bzip2. (szip 1.0.0, the
+    // snappy CLI, was the first choice, but its locked filetime 0.2.8 panics
+    // with "not implemented" on WASI.)
+    Tool {
+        krate: "bnz",
+        version: "0.3.2",
+        bin: "bnz",
         no_default_features: false,
     },
 ];
@@ -248,7 +261,7 @@ mod tests {
         let mut bins: Vec<&str> = TOOLS.iter().map(|t| t.bin).collect();
         bins.sort_unstable();
         bins.dedup();
-        assert_eq!(bins, ["hexyl", "jaq", "pulldown-cmark", "rg"]);
+        assert_eq!(bins, ["bnz", "hexyl", "jaq", "pulldown-cmark", "rg"]);
     }
 
     #[test]

@@ -1,11 +1,9 @@
 //! Operations on open descriptors (`fd_*`, except the directory ones in `path.rs`).
 //! Each checks the WASI fd and its rights, then every guest pointer, then calls the host.
 
-use super::host::{check_code, filetype, fstat, nanos, syscall};
+use super::host::{check_code, filestat, filetype, fstat, set_times_spec, syscall};
 use super::state::{self, with_state, FdEntry};
-use super::types::{
-    advice, errno, fdflags, fstflags, rights, whence, Errno, FDSTAT_SIZE, FILESTAT_SIZE,
-};
+use super::types::{advice, errno, fdflags, rights, whence, Errno, FDSTAT_SIZE, FILESTAT_SIZE};
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
 use core::ffi::c_int;
@@ -249,11 +247,11 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32,
         if has(libc::O_NONBLOCK) {
             flags |= fdflags::NONBLOCK;
         }
-        if has(libc::O_DSYNC) {
-            flags |= fdflags::DSYNC;
-        }
+        // Linux's O_SYNC includes the O_DSYNC bit (and O_RSYNC is O_SYNC).
         if has(libc::O_SYNC) {
             flags |= fdflags::SYNC;
+        } else if has(libc::O_DSYNC) {
+            flags |= fdflags::DSYNC;
         }
         let mut out = [0u8; FDSTAT_SIZE];
         out[0] = filetype(st.st_mode);
@@ -264,8 +262,8 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32,
     }))
 }
 
-/// Only APPEND and NONBLOCK can be changed on an open descriptor (as in wasmtime); the
-/// sync flags are `ENOTSUP`.
+/// Only APPEND and NONBLOCK can be changed on an open descriptor; asking for a sync flag
+/// is `EINVAL`, as in wasmtime.
 ///
 /// # Safety
 /// As for [`kiln_wasi_fd_read`].
@@ -284,7 +282,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
             return Err(errno::INVAL);
         }
         if flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
-            return Err(errno::NOTSUP);
+            return Err(errno::INVAL);
         }
         let mut fl = host_fdflags(entry.host)? & !(libc::O_APPEND | libc::O_NONBLOCK);
         if flags & fdflags::APPEND != 0 {
@@ -327,19 +325,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_get(
         let entry = state::fd(fd, rights::FD_FILESTAT_GET)?;
         m.ptr(buf.into(), FILESTAT_SIZE as u64)?;
         let st = fstat(entry.host)?;
-        let mut out = [0u8; FILESTAT_SIZE];
-        out[0..8].copy_from_slice(&st.st_dev.to_le_bytes());
-        out[8..16].copy_from_slice(&st.st_ino.to_le_bytes());
-        out[16] = filetype(st.st_mode);
-        // nlink_t is u64 on x86_64 Linux but u32 on aarch64.
-        #[allow(clippy::unnecessary_cast)]
-        let nlink = st.st_nlink as u64;
-        out[24..32].copy_from_slice(&nlink.to_le_bytes());
-        out[32..40].copy_from_slice(&(st.st_size as u64).to_le_bytes());
-        out[40..48].copy_from_slice(&nanos(st.st_atime, st.st_atime_nsec).to_le_bytes());
-        out[48..56].copy_from_slice(&nanos(st.st_mtime, st.st_mtime_nsec).to_le_bytes());
-        out[56..64].copy_from_slice(&nanos(st.st_ctime, st.st_ctime_nsec).to_le_bytes());
-        m.write(buf.into(), &out)
+        m.write(buf.into(), &filestat(&st))
     }))
 }
 
@@ -359,25 +345,6 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_size(
     ret(result)
 }
 
-/// One `timespec` for futimens from `fst_flags`: a given time, now, or unchanged.
-fn time_spec(flags: u16, set: u16, now: u16, nanos: u64) -> Result<libc::timespec, Errno> {
-    match (flags & set != 0, flags & now != 0) {
-        (true, true) => Err(errno::INVAL),
-        (true, false) => Ok(libc::timespec {
-            tv_sec: (nanos / 1_000_000_000) as libc::time_t,
-            tv_nsec: (nanos % 1_000_000_000) as _,
-        }),
-        (false, true) => Ok(libc::timespec {
-            tv_sec: 0,
-            tv_nsec: libc::UTIME_NOW,
-        }),
-        (false, false) => Ok(libc::timespec {
-            tv_sec: 0,
-            tv_nsec: libc::UTIME_OMIT,
-        }),
-    }
-}
-
 /// # Safety
 /// As for [`kiln_wasi_fd_read`].
 #[no_mangle]
@@ -389,15 +356,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
     fst_flags: u32,
 ) -> i32 {
     let result = state::fd(fd, rights::FD_FILESTAT_SET_TIMES).and_then(|entry| {
-        let flags = u16::try_from(fst_flags).map_err(|_| errno::INVAL)?;
-        if flags & !(fstflags::ATIM | fstflags::ATIM_NOW | fstflags::MTIM | fstflags::MTIM_NOW) != 0
-        {
-            return Err(errno::INVAL);
-        }
-        let times = [
-            time_spec(flags, fstflags::ATIM, fstflags::ATIM_NOW, atim)?,
-            time_spec(flags, fstflags::MTIM, fstflags::MTIM_NOW, mtim)?,
-        ];
+        let times = set_times_spec(atim, mtim, fst_flags)?;
         // SAFETY: `times` is an array of two timespecs.
         syscall(|| unsafe { libc::futimens(entry.host, times.as_ptr()) } as i64).map(drop)
     });

@@ -3,6 +3,7 @@
 //! crash. Access is by raw copies, never Rust references into guest memory: guest buffers
 //! may overlap each other arbitrarily.
 
+use super::sandbox::PATH_MAX;
 use super::types::{errno, Errno, IOVEC_SIZE};
 use crate::abi::VMContext;
 use core::ptr;
@@ -51,6 +52,19 @@ impl GuestMemory {
     #[cfg(test)]
     pub fn read_u32(&self, addr: u64) -> Result<u32, Errno> {
         self.read(addr).map(u32::from_le_bytes)
+    }
+
+    /// A copy of the guest's path (or symlink text) at `[addr, addr + len)`:
+    /// `ENAMETOOLONG` from [`PATH_MAX`] bytes on, like the kernel.
+    pub fn read_path(&self, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
+        let p = self.ptr(addr.into(), len.into())?;
+        if len as usize >= PATH_MAX {
+            return Err(errno::NAMETOOLONG);
+        }
+        let mut out = vec![0u8; len as usize];
+        // SAFETY: `[p, p + len)` is inside the accessible guest memory.
+        unsafe { ptr::copy_nonoverlapping(p, out.as_mut_ptr(), out.len()) };
+        Ok(out)
     }
 
     pub fn write(&self, addr: u64, bytes: &[u8]) -> Result<(), Errno> {

@@ -4,20 +4,26 @@
 //! fn kiln_wasi_<name>(vmctx, params...) -> i32` with the compiled-code calling convention,
 //! so an import calls it directly with the importing instance's vmctx (whose memory is the
 //! guest memory). The sandbox grants the program its arguments and host stdin, stdout and
-//! stderr as fds 0-2; no preopened directories, no environment, no sockets.
+//! stderr as fds 0-2, and nothing else unless the deployer granted it at compile time
+//! ([`Grants`]: preopened directories, read-write or read-only, and environment
+//! variables). Paths resolve beneath the preopened directories ([`sandbox`]); there are
+//! no sockets.
 
 mod args_env;
 mod clock_random;
 mod fd;
+mod grants;
 mod guest;
 mod host;
 mod path;
 mod poll;
+pub(crate) mod sandbox;
 mod sock;
 mod state;
 pub mod types;
 
-pub use state::{set_args, set_env};
+pub use grants::{Grants, Preopen};
+pub use state::{install, set_args, set_env};
 
 #[cfg(test)]
 use crate::abi::valtype;

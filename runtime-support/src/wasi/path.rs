@@ -1,90 +1,230 @@
 //! Directories: preopens, `fd_readdir` and `path_*`.
 //!
-//! No directory is granted in this sandbox (no preopens), so there is no directory fd to
-//! resolve a path against: an unknown fd is `EBADF` and an open one (stdio) is
-//! `ENOTDIR`. These are the answers a full implementation gives for those fds, not stubs;
-//! `--dir` support will add directory entries to the fd table and real path resolution.
+//! Every path is resolved beneath the directory descriptor it is relative to by
+//! [`sandbox`]; this module checks descriptors, rights and guest pointers, and gives the
+//! POSIX meaning of a trailing `/` (which [`sandbox::Entry`] names never carry).
+//!
+//! Errno choices (wasmtime's where the spec leaves room):
+//! - a path leaving its directory (absolute, `..` above it, a symlink pointing outside,
+//!   including absolute targets) is `EPERM`; a symlink loop or more than 40 links `ELOOP`;
+//! - a missing right is `ENOTCAPABLE`; a read-only grant has none of the rights that
+//!   change anything, so every write through it is `ENOTCAPABLE` too;
+//! - `path_*` on a descriptor that is not a directory is `ENOTDIR`, on a closed one `EBADF`;
+//! - `path_symlink` with an absolute target, and `path_readlink` of a link (made on the
+//!   host) with an absolute target, are `EPERM` (as wasmtime); `path_link` with
+//!   `symlink_follow` is `EINVAL` (as wasmtime).
 
-use super::ret;
-use super::state;
-use super::types::{errno, Errno};
+use super::host::{filestat, fstat, set_times_spec};
+use super::sandbox::{self, DirEntry, Entry};
+use super::state::{with_state, FdEntry, Kind};
+use super::types::{
+    errno, fdflags, filetype, oflags, rights, Errno, DIRENT_SIZE, FILESTAT_SIZE,
+    LOOKUP_SYMLINK_FOLLOW, PREOPENTYPE_DIR, PRESTAT_SIZE,
+};
+use super::{ret, GuestMemory};
 use crate::abi::VMContext;
+use std::ffi::CString;
+use std::os::fd::AsRawFd;
 
-/// The directory behind `fd`; there is none in this sandbox.
-fn directory(fd: u32) -> Result<(), Errno> {
-    state::fd(fd, 0)?;
-    Err(errno::NOTDIR)
+/// Directory `fd` with the `required` rights: `EBADF` if closed, `ENOTDIR` if not a
+/// directory, `ENOTCAPABLE` without the rights.
+fn directory(fd: u32, required: u64) -> Result<FdEntry, Errno> {
+    with_state(|s| {
+        if s.fds.get(fd)?.kind != Kind::Directory {
+            return Err(errno::NOTDIR);
+        }
+        s.fds.get_with(fd, required)
+    })
 }
 
-/// Both directories of a two-path operation: EBADF if either fd is unknown.
-fn directories(a: u32, b: u32) -> Result<(), Errno> {
-    state::fd(a, 0)?;
-    state::fd(b, 0)?;
-    Err(errno::NOTDIR)
+/// The two directories of `path_link`/`path_rename`: `EBADF` if either is closed before
+/// anything else.
+fn directories(a: u32, a_rights: u64, b: u32, b_rights: u64) -> Result<(FdEntry, FdEntry), Errno> {
+    with_state(|s| s.fds.get(a).and(s.fds.get(b)))?;
+    Ok((directory(a, a_rights)?, directory(b, b_rights)?))
+}
+
+/// `symlink_follow` from a `lookupflags` value; other bits are `EINVAL`.
+fn follow(lookupflags: u32) -> Result<bool, Errno> {
+    match lookupflags {
+        0 => Ok(false),
+        LOOKUP_SYMLINK_FOLLOW => Ok(true),
+        _ => Err(errno::INVAL),
+    }
+}
+
+/// An error for a path ending in `/` whose last component, not followed, is `entry`: what
+/// creating something there answers (`ENOENT` if nothing is there, else `EEXIST`, or
+/// `ENOTDIR` for a non-directory).
+fn slash_create_error(entry: &Entry) -> Errno {
+    match entry.lstat() {
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => errno::EXIST,
+        Ok(_) => errno::NOTDIR,
+        Err(e) => e,
+    }
 }
 
 /// # Safety
 /// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_prestat_get(
-    _vmctx: *mut VMContext,
-    _fd: u32,
-    _buf: u32,
-) -> i32 {
-    // Nothing is preopened; a guest enumerates preopens from fd 3 until EBADF.
-    ret(Err(errno::BADF))
+pub unsafe extern "C" fn kiln_wasi_fd_prestat_get(vmctx: *mut VMContext, fd: u32, buf: u32) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        // A guest enumerates preopens from fd 3 until EBADF.
+        let len = with_state(|s| s.fds.preopen(fd)?.map(<[u8]>::len).ok_or(errno::BADF))?;
+        m.ptr(buf.into(), PRESTAT_SIZE)?;
+        let mut out = [0u8; PRESTAT_SIZE as usize];
+        out[0] = PREOPENTYPE_DIR;
+        out[4..8].copy_from_slice(&(len as u32).to_le_bytes());
+        m.write(buf.into(), &out)
+    }))
 }
 
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_prestat_dir_name(
-    _vmctx: *mut VMContext,
-    _fd: u32,
-    _path: u32,
-    _path_len: u32,
+    vmctx: *mut VMContext,
+    fd: u32,
+    path: u32,
+    path_len: u32,
 ) -> i32 {
-    ret(Err(errno::BADF))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let name = with_state(|s| s.fds.preopen(fd)?.map(<[u8]>::to_vec).ok_or(errno::NOTDIR))?;
+        if name.len() > path_len as usize {
+            return Err(errno::NAMETOOLONG);
+        }
+        m.write(path.into(), &name)
+    }))
+}
+
+/// Serializes `entries` from index `cookie` on into at most `buf_len` bytes, as wasmtime:
+/// a 24-byte `dirent` then the name, the last one cut at the end of the buffer (a full
+/// buffer tells the guest to call again from the last complete entry's `d_next`).
+fn serialize(entries: &[DirEntry], cookie: u64, buf_len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(buf_len.min(64 << 10));
+    let skip = usize::try_from(cookie).unwrap_or(usize::MAX);
+    for (i, e) in entries.iter().enumerate().skip(skip) {
+        let mut head = [0u8; DIRENT_SIZE];
+        head[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
+        head[8..16].copy_from_slice(&e.ino.to_le_bytes());
+        head[16..20].copy_from_slice(&(e.name.len() as u32).to_le_bytes());
+        head[20] = e.filetype;
+        for part in [&head[..], &e.name] {
+            let room = buf_len - out.len();
+            out.extend_from_slice(&part[..part.len().min(room)]);
+        }
+        if out.len() == buf_len {
+            break;
+        }
+    }
+    out
+}
+
+/// `.`, `..` (both with the directory's own inode, as wasmtime), then the entries.
+fn listing(dir: &FdEntry) -> Result<Vec<DirEntry>, Errno> {
+    let ino = fstat(dir.host)?.st_ino;
+    let dot = |name: &[u8]| DirEntry {
+        name: name.to_vec(),
+        ino,
+        filetype: filetype::DIRECTORY,
+    };
+    let mut all = vec![dot(b"."), dot(b"..")];
+    all.extend(sandbox::list_dir(dir.host)?);
+    Ok(all)
 }
 
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_readdir(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _buf: u32,
-    _buf_len: u32,
-    _cookie: u64,
-    _bufused: u32,
+    buf: u32,
+    buf_len: u32,
+    cookie: u64,
+    bufused: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::FD_READDIR)?;
+        m.ptr(buf.into(), buf_len.into())?;
+        m.ptr(bufused.into(), 4)?;
+        // A listing is read at cookie 0 and served from memory for the cookies after it,
+        // so one pass through a directory sees one consistent list.
+        let cached = with_state(|s| -> Result<_, Errno> {
+            let slot = s.fds.listing(fd)?;
+            if cookie == 0 {
+                *slot = None;
+            }
+            Ok(slot
+                .as_ref()
+                .map(|l| serialize(l, cookie, buf_len as usize)))
+        })?;
+        let bytes = match cached {
+            Some(bytes) => bytes,
+            None => {
+                let entries = listing(&dir)?;
+                let bytes = serialize(&entries, cookie, buf_len as usize);
+                with_state(|s| s.fds.listing(fd).map(|slot| *slot = Some(entries)))?;
+                bytes
+            }
+        };
+        m.write(buf.into(), &bytes)?;
+        m.write_u32(bufused.into(), bytes.len() as u32)
+    }))
 }
 
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_create_directory(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _path: u32,
-    _path_len: u32,
+    path: u32,
+    path_len: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_CREATE_DIRECTORY)?;
+        let path = m.read_path(path, path_len)?;
+        sandbox::parent(dir.host, &path)?.mkdir()
+    }))
 }
 
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _flags: u32,
-    _path: u32,
-    _path_len: u32,
-    _buf: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+    buf: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_FILESTAT_GET)?;
+        let follow = follow(flags)?;
+        let path = m.read_path(path, path_len)?;
+        m.ptr(buf.into(), FILESTAT_SIZE as u64)?;
+        // A trailing slash follows a final symlink and wants a directory: the kernel's
+        // own resolution does both.
+        let st = if follow || path.ends_with(b"/") {
+            let file = sandbox::open(dir.host, &path, libc::O_PATH, 0, true)?;
+            fstat(file.as_raw_fd())?
+        } else {
+            sandbox::parent(dir.host, &path)?.lstat()?
+        };
+        m.write(buf.into(), &filestat(&st))
+    }))
 }
 
 /// # Safety
@@ -92,33 +232,177 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _flags: u32,
-    _path: u32,
-    _path_len: u32,
-    _atim: u64,
-    _mtim: u64,
-    _fst_flags: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+    atim: u64,
+    mtim: u64,
+    fst_flags: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_FILESTAT_SET_TIMES)?;
+        let follow = follow(flags)?;
+        let times = set_times_spec(atim, mtim, fst_flags)?;
+        let path = m.read_path(path, path_len)?;
+        let entry = if follow || path.ends_with(b"/") {
+            sandbox::follow(dir.host, &path)?
+        } else {
+            sandbox::parent(dir.host, &path)?
+        };
+        if entry.trailing_slash && !entry.is_dir()? {
+            return Err(errno::NOTDIR);
+        }
+        entry.set_times(&times)
+    }))
 }
 
+/// Hard links are made between two entries inside the sandbox (never following a
+/// symlink: a link to a symlink is another symlink, resolved like the first).
+///
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_link(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     old_fd: u32,
-    _old_flags: u32,
-    _old_path: u32,
-    _old_path_len: u32,
+    old_flags: u32,
+    old_path: u32,
+    old_path_len: u32,
     new_fd: u32,
-    _new_path: u32,
-    _new_path_len: u32,
+    new_path: u32,
+    new_path_len: u32,
 ) -> i32 {
-    ret(directories(old_fd, new_fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let (old_dir, new_dir) = directories(
+            old_fd,
+            rights::PATH_LINK_SOURCE,
+            new_fd,
+            rights::PATH_LINK_TARGET,
+        )?;
+        if follow(old_flags)? {
+            return Err(errno::INVAL);
+        }
+        let old_path = m.read_path(old_path, old_path_len)?;
+        let new_path = m.read_path(new_path, new_path_len)?;
+        let old = sandbox::parent(old_dir.host, &old_path)?;
+        let new = sandbox::parent(new_dir.host, &new_path)?;
+        if old.trailing_slash {
+            // `x/` names a directory, and directories cannot be hard-linked.
+            return Err(if old.is_dir()? {
+                errno::PERM
+            } else {
+                errno::NOTDIR
+            });
+        }
+        if new.trailing_slash {
+            return Err(match new.lstat() {
+                Ok(_) => errno::EXIST,
+                Err(e) => e,
+            });
+        }
+        old.link_to(&new)
+    }))
+}
+
+/// What `path_open` asks the host for.
+struct OpenRequest {
+    flags: libc::c_int,
+    follow: bool,
+    /// Rights of the new descriptor before they are cut to its type.
+    base: u64,
+    inheriting: u64,
+}
+
+/// Checks `path_open`'s arguments against the directory and computes the host flags and
+/// the new descriptor's rights: the requested ones that `dir` may pass on (others are
+/// silently dropped, as the spec allows), except that asking to read or write where the
+/// directory cannot pass that on is `ENOTCAPABLE` rather than a descriptor that fails
+/// later.
+fn open_request(
+    dir: &FdEntry,
+    dirflags: u32,
+    oflags_bits: u32,
+    base: u64,
+    inheriting: u64,
+    fdflags_bits: u32,
+) -> Result<OpenRequest, Errno> {
+    let follow = follow(dirflags)?;
+    let of = u16::try_from(oflags_bits).map_err(|_| errno::INVAL)?;
+    let known = oflags::CREAT | oflags::DIRECTORY | oflags::EXCL | oflags::TRUNC;
+    if of & !known != 0 {
+        return Err(errno::INVAL);
+    }
+    if of & oflags::DIRECTORY != 0 && of & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
+        return Err(errno::INVAL);
+    }
+    let ff = u16::try_from(fdflags_bits).map_err(|_| errno::INVAL)?;
+    let known =
+        fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
+    if ff & !known != 0 {
+        return Err(errno::INVAL);
+    }
+    let access = rights::FD_READ | rights::FD_WRITE;
+    if base & access & !dir.rights_inheriting != 0 {
+        return Err(errno::NOTCAPABLE);
+    }
+    if dir.read_only && base & rights::FD_WRITE != 0 {
+        return Err(errno::NOTCAPABLE);
+    }
+    let mut base = base & dir.rights_inheriting;
+    let mut inheriting = inheriting & dir.rights_inheriting;
+    if dir.read_only {
+        base &= !rights::MUTATING;
+        inheriting &= rights::READ_ONLY_INHERITING;
+    }
+    // Host access: writing if asked for a right that needs a writable file (on a
+    // directory only FD_WRITE counts: the others do not apply to it).
+    let write_rights = if of & oflags::DIRECTORY != 0 {
+        rights::FD_WRITE
+    } else {
+        rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE
+    };
+    let write = base & write_rights != 0;
+    let read = base & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
+    let mut flags = libc::O_NOCTTY
+        | match (read, write) {
+            (true, true) => libc::O_RDWR,
+            (false, true) => libc::O_WRONLY,
+            _ => libc::O_RDONLY,
+        };
+    for (bit, host) in [
+        (oflags::CREAT, libc::O_CREAT),
+        (oflags::DIRECTORY, libc::O_DIRECTORY),
+        (oflags::EXCL, libc::O_EXCL),
+        (oflags::TRUNC, libc::O_TRUNC),
+    ] {
+        if of & bit != 0 {
+            flags |= host;
+        }
+    }
+    for (bit, host) in [
+        (fdflags::APPEND, libc::O_APPEND),
+        (fdflags::DSYNC, libc::O_DSYNC),
+        (fdflags::NONBLOCK, libc::O_NONBLOCK),
+        (fdflags::RSYNC, libc::O_RSYNC),
+        (fdflags::SYNC, libc::O_SYNC),
+    ] {
+        if ff & bit != 0 {
+            flags |= host;
+        }
+    }
+    Ok(OpenRequest {
+        flags,
+        follow,
+        base,
+        inheriting,
+    })
 }
 
 /// # Safety
@@ -126,84 +410,205 @@ pub unsafe extern "C" fn kiln_wasi_path_link(
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_open(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _dirflags: u32,
-    _path: u32,
-    _path_len: u32,
-    _oflags: u32,
-    _rights_base: u64,
-    _rights_inheriting: u64,
-    _fdflags: u32,
-    _opened_fd: u32,
+    dirflags: u32,
+    path: u32,
+    path_len: u32,
+    oflags_bits: u32,
+    rights_base: u64,
+    rights_inheriting: u64,
+    fdflags_bits: u32,
+    opened_fd: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let of = oflags_bits as u16;
+        let mut required = rights::PATH_OPEN;
+        if of & oflags::CREAT != 0 {
+            required |= rights::PATH_CREATE_FILE;
+        }
+        if of & oflags::TRUNC != 0 {
+            required |= rights::PATH_FILESTAT_SET_SIZE;
+        }
+        let dir = directory(fd, required)?;
+        let req = open_request(
+            &dir,
+            dirflags,
+            oflags_bits,
+            rights_base,
+            rights_inheriting,
+            fdflags_bits,
+        )?;
+        let path = m.read_path(path, path_len)?;
+        m.ptr(opened_fd.into(), 4)?;
+        let file = sandbox::open(dir.host, &path, req.flags, 0o666, req.follow)?;
+        let st = fstat(file.as_raw_fd())?;
+        let (kind, mask) = if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+            (Kind::Directory, rights::DIRECTORY)
+        } else {
+            (Kind::File, rights::FILE)
+        };
+        let entry = FdEntry {
+            host: std::os::fd::IntoRawFd::into_raw_fd(file),
+            kind,
+            rights_base: req.base & mask,
+            rights_inheriting: req.inheriting,
+            owned: true,
+            read_only: dir.read_only,
+        };
+        let new_fd = with_state(|s| s.fds.insert(entry, None));
+        m.write_u32(opened_fd.into(), new_fd)
+    }))
 }
 
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_readlink(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _path: u32,
-    _path_len: u32,
-    _buf: u32,
-    _buf_len: u32,
-    _bufused: u32,
+    path: u32,
+    path_len: u32,
+    buf: u32,
+    buf_len: u32,
+    bufused: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_READLINK)?;
+        let path = m.read_path(path, path_len)?;
+        m.ptr(buf.into(), buf_len.into())?;
+        m.ptr(bufused.into(), 4)?;
+        let entry = sandbox::parent(dir.host, &path)?;
+        if entry.trailing_slash {
+            // `x/` follows x: whatever it names now is not a symlink.
+            sandbox::open(dir.host, &path, libc::O_PATH, 0, true)?;
+            return Err(errno::INVAL);
+        }
+        let mut target = entry.readlink()?;
+        if target.starts_with(b"/") {
+            // A link that could never be followed here, whose text is a host path: as
+            // wasmtime, it is not read either.
+            return Err(errno::PERM);
+        }
+        // As wasmtime: a short buffer gets the start of the target.
+        target.truncate(buf_len as usize);
+        m.write(buf.into(), &target)?;
+        m.write_u32(bufused.into(), target.len() as u32)
+    }))
 }
 
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _path: u32,
-    _path_len: u32,
+    path: u32,
+    path_len: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_REMOVE_DIRECTORY)?;
+        let path = m.read_path(path, path_len)?;
+        // A trailing slash changes nothing here: rmdir wants a directory anyway.
+        sandbox::parent(dir.host, &path)?.unlink(true)
+    }))
 }
 
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_rename(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _old_path: u32,
-    _old_path_len: u32,
+    old_path: u32,
+    old_path_len: u32,
     new_fd: u32,
-    _new_path: u32,
-    _new_path_len: u32,
+    new_path: u32,
+    new_path_len: u32,
 ) -> i32 {
-    ret(directories(fd, new_fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let (old_dir, new_dir) = directories(
+            fd,
+            rights::PATH_RENAME_SOURCE,
+            new_fd,
+            rights::PATH_RENAME_TARGET,
+        )?;
+        let old_path = m.read_path(old_path, old_path_len)?;
+        let new_path = m.read_path(new_path, new_path_len)?;
+        let old = sandbox::parent(old_dir.host, &old_path)?;
+        let new = sandbox::parent(new_dir.host, &new_path)?;
+        // A trailing slash on either side is only for directories.
+        if (old.trailing_slash || new.trailing_slash) && !old.is_dir()? {
+            return Err(errno::NOTDIR);
+        }
+        old.rename_to(&new)
+    }))
 }
 
+/// The link's text is stored as given; absolute targets are refused (`EPERM`, as
+/// wasmtime), relative ones are only ever followed beneath the directory they are
+/// resolved from.
+///
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_symlink(
-    _vmctx: *mut VMContext,
-    _old_path: u32,
-    _old_path_len: u32,
+    vmctx: *mut VMContext,
+    old_path: u32,
+    old_path_len: u32,
     fd: u32,
-    _new_path: u32,
-    _new_path_len: u32,
+    new_path: u32,
+    new_path_len: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_SYMLINK)?;
+        let target = m.read_path(old_path, old_path_len)?;
+        let new_path = m.read_path(new_path, new_path_len)?;
+        if target.starts_with(b"/") {
+            return Err(errno::PERM);
+        }
+        let target = CString::new(target).map_err(|_| errno::INVAL)?;
+        let new = sandbox::parent(dir.host, &new_path)?;
+        if new.trailing_slash {
+            return Err(slash_create_error(&new));
+        }
+        new.symlink(&target)
+    }))
 }
 
 /// # Safety
 /// As for [`kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_unlink_file(
-    _vmctx: *mut VMContext,
+    vmctx: *mut VMContext,
     fd: u32,
-    _path: u32,
-    _path_len: u32,
+    path: u32,
+    path_len: u32,
 ) -> i32 {
-    ret(directory(fd))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_UNLINK_FILE)?;
+        let path = m.read_path(path, path_len)?;
+        let entry = sandbox::parent(dir.host, &path)?;
+        if entry.trailing_slash {
+            // Only a directory can be named `x/`, and unlink_file does not remove one.
+            return Err(match entry.lstat() {
+                Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => errno::ISDIR,
+                Ok(_) => errno::NOTDIR,
+                Err(e) => e,
+            });
+        }
+        entry.unlink(false)
+    }))
 }

@@ -1,35 +1,74 @@
-//! The process's WASI state: arguments, environment and the descriptor table.
+//! The WASI state: arguments, environment and the descriptor table.
 //!
 //! Deny by default: the table starts with fds 0, 1 and 2 (host stdin, stdout, stderr) and
-//! nothing else: no preopened directories, no environment unless [`set_env`] grants it.
+//! nothing else; the deployer's grants ([`super::Grants`]) add the environment and the
+//! preopened directories (fds 3, 4, ... in grant order) when [`install`]ed.
+//!
+//! The state belongs to the thread that runs the guest (`kiln_run_main` installs it on its
+//! wasm thread; a wasm32-wasi module has one thread). Each thread starts with the empty
+//! sandbox above, which also gives every unit test a state of its own.
 
+use super::grants::Grants;
+use super::sandbox::DirEntry;
 use super::types::{errno, rights, Errno};
+use core::cell::RefCell;
 use core::ffi::c_int;
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::os::fd::IntoRawFd;
+
+/// What a descriptor is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Host stdin, stdout or stderr.
+    Stdio,
+    /// Anything opened with `path_open` that is not a directory.
+    File,
+    /// A preopen or a directory opened with `path_open`: `path_*` calls resolve beneath it.
+    Directory,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FdEntry {
     pub host: c_int,
+    pub kind: Kind,
     pub rights_base: u64,
     pub rights_inheriting: u64,
     /// Whether closing the WASI fd closes the host fd (never for host stdio: the runtime
     /// itself still reports traps on fd 2).
     pub owned: bool,
+    /// Reached through a read-only grant: no right in [`rights::MUTATING`] is usable,
+    /// whatever the rights say (they never contain one anyway).
+    pub read_only: bool,
+}
+
+/// One open descriptor and what belongs to it.
+#[derive(Debug, PartialEq, Eq)]
+struct Slot {
+    entry: FdEntry,
+    /// The guest path of a preopened directory.
+    preopen: Option<Vec<u8>>,
+    /// The listing `fd_readdir` serves cookies from, read again at cookie 0.
+    listing: Option<Vec<DirEntry>>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct FdTable {
-    slots: Vec<Option<FdEntry>>,
+    slots: Vec<Option<Slot>>,
 }
 
 impl FdTable {
     pub fn with_stdio() -> FdTable {
         let stdio = |host| {
-            Some(FdEntry {
-                host,
-                rights_base: rights::STDIO,
-                rights_inheriting: rights::STDIO,
-                owned: false,
+            Some(Slot {
+                entry: FdEntry {
+                    host,
+                    kind: Kind::Stdio,
+                    rights_base: rights::STDIO,
+                    rights_inheriting: rights::STDIO,
+                    owned: false,
+                    read_only: false,
+                },
+                preopen: None,
+                listing: None,
             })
         };
         FdTable {
@@ -37,21 +76,51 @@ impl FdTable {
         }
     }
 
-    pub fn get(&self, fd: u32) -> Result<FdEntry, Errno> {
+    fn slot(&self, fd: u32) -> Result<&Slot, Errno> {
         self.slots
             .get(fd as usize)
-            .copied()
-            .flatten()
+            .and_then(Option::as_ref)
             .ok_or(errno::BADF)
+    }
+
+    fn slot_mut(&mut self, fd: u32) -> Result<&mut Slot, Errno> {
+        self.slots
+            .get_mut(fd as usize)
+            .and_then(Option::as_mut)
+            .ok_or(errno::BADF)
+    }
+
+    pub fn get(&self, fd: u32) -> Result<FdEntry, Errno> {
+        self.slot(fd).map(|s| s.entry)
     }
 
     /// The entry, if it has all of `required` rights (`ENOTCAPABLE` otherwise).
     pub fn get_with(&self, fd: u32, required: u64) -> Result<FdEntry, Errno> {
         let e = self.get(fd)?;
-        if e.rights_base & required == required {
+        let read_only_violation = e.read_only && required & rights::MUTATING != 0;
+        if e.rights_base & required == required && !read_only_violation {
             Ok(e)
         } else {
             Err(errno::NOTCAPABLE)
+        }
+    }
+
+    /// Adds a descriptor at the lowest free number.
+    pub fn insert(&mut self, entry: FdEntry, preopen: Option<Vec<u8>>) -> u32 {
+        let slot = Some(Slot {
+            entry,
+            preopen,
+            listing: None,
+        });
+        match self.slots.iter().position(Option::is_none) {
+            Some(i) => {
+                self.slots[i] = slot;
+                i as u32
+            }
+            None => {
+                self.slots.push(slot);
+                (self.slots.len() - 1) as u32
+            }
         }
     }
 
@@ -65,28 +134,45 @@ impl FdTable {
     /// `fd_renumber`: moves `from` to `to` (both must be open), returning the entry that
     /// was at `to` (to be closed by the caller if owned).
     pub fn renumber(&mut self, from: u32, to: u32) -> Result<Option<FdEntry>, Errno> {
-        let entry = self.get(from)?;
+        self.get(from)?;
         let displaced = self.get(to)?;
         if from == to {
             return Ok(None);
         }
-        self.slots[to as usize] = Some(entry);
-        self.slots[from as usize] = None;
+        self.slots[to as usize] = self.slots[from as usize].take();
         Ok(Some(displaced))
     }
 
     /// `fd_fdstat_set_rights`: rights can only be dropped.
     pub fn set_rights(&mut self, fd: u32, base: u64, inheriting: u64) -> Result<(), Errno> {
-        let e = self.get(fd)?;
+        let e = &mut self.slot_mut(fd)?.entry;
         if base & !e.rights_base != 0 || inheriting & !e.rights_inheriting != 0 {
             return Err(errno::NOTCAPABLE);
         }
-        self.slots[fd as usize] = Some(FdEntry {
-            rights_base: base,
-            rights_inheriting: inheriting,
-            ..e
-        });
+        e.rights_base = base;
+        e.rights_inheriting = inheriting;
         Ok(())
+    }
+
+    /// The guest path of preopen `fd` (`None` if `fd` is open but not a preopen).
+    pub fn preopen(&self, fd: u32) -> Result<Option<&[u8]>, Errno> {
+        self.slot(fd).map(|s| s.preopen.as_deref())
+    }
+
+    /// The cached listing of directory `fd`.
+    pub fn listing(&mut self, fd: u32) -> Result<&mut Option<Vec<DirEntry>>, Errno> {
+        self.slot_mut(fd).map(|s| &mut s.listing)
+    }
+}
+
+impl Drop for FdTable {
+    fn drop(&mut self) {
+        for slot in self.slots.iter().flatten() {
+            if slot.entry.owned {
+                // SAFETY: the table owns this host fd and is going away.
+                unsafe { libc::close(slot.entry.host) };
+            }
+        }
     }
 }
 
@@ -97,17 +183,26 @@ pub(crate) struct WasiState {
     pub fds: FdTable,
 }
 
-static STATE: LazyLock<Mutex<WasiState>> = LazyLock::new(|| {
-    Mutex::new(WasiState {
+thread_local! {
+    static STATE: RefCell<WasiState> = RefCell::new(WasiState {
         args: Vec::new(),
         env: Vec::new(),
         fds: FdTable::with_stdio(),
-    })
-});
+    });
+}
 
 pub(crate) fn with_state<R>(f: impl FnOnce(&mut WasiState) -> R) -> R {
-    let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
-    f(&mut state)
+    STATE.with(|state| f(&mut state.borrow_mut()))
+}
+
+/// Back to the empty sandbox (tests: libtest may run several tests on one thread).
+#[cfg(test)]
+pub(crate) fn reset() {
+    with_state(|s| {
+        s.args.clear();
+        s.env.clear();
+        s.fds = FdTable::with_stdio();
+    });
 }
 
 /// The entry for `fd` if it has the `required` rights.
@@ -125,9 +220,52 @@ pub fn set_env(vars: Vec<Vec<u8>>) {
     with_state(|s| s.env = vars);
 }
 
+/// Adds a preopened directory at the next free fd (3, 4, ... when added first) and
+/// returns that fd. The table owns `dir` from now on.
+pub(crate) fn add_preopen(dir: std::os::fd::OwnedFd, guest: Vec<u8>, read_only: bool) -> u32 {
+    let (base, inheriting) = if read_only {
+        (
+            rights::DIRECTORY & !rights::MUTATING,
+            rights::READ_ONLY_INHERITING,
+        )
+    } else {
+        (rights::DIRECTORY, rights::DIRECTORY_INHERITING)
+    };
+    let entry = FdEntry {
+        host: dir.into_raw_fd(),
+        kind: Kind::Directory,
+        rights_base: base,
+        rights_inheriting: inheriting,
+        owned: true,
+        read_only,
+    };
+    with_state(|s| s.fds.insert(entry, Some(guest)))
+}
+
+/// Installs the arguments and the deployer's grants (environment, preopened directories)
+/// on the calling thread, which then runs the guest.
+pub fn install(args: Vec<Vec<u8>>, grants: Grants) {
+    set_args(args);
+    set_env(grants.env);
+    for p in grants.preopens {
+        add_preopen(p.dir, p.guest, p.read_only);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(host: c_int) -> FdEntry {
+        FdEntry {
+            host,
+            kind: Kind::File,
+            rights_base: rights::FILE,
+            rights_inheriting: 0,
+            owned: false,
+            read_only: false,
+        }
+    }
 
     #[test]
     fn stdio_only() {
@@ -135,9 +273,11 @@ mod tests {
         for fd in 0..3 {
             assert_eq!(t.get(fd).unwrap().host, fd as c_int);
             assert!(!t.get(fd).unwrap().owned);
+            assert_eq!(t.preopen(fd), Ok(None));
         }
         assert_eq!(t.get(3), Err(errno::BADF));
         assert_eq!(t.get(u32::MAX), Err(errno::BADF));
+        assert_eq!(t.preopen(3), Err(errno::BADF));
     }
 
     #[test]
@@ -153,6 +293,38 @@ mod tests {
         assert_eq!(t.set_rights(1, rights::FD_READ, 1), Err(errno::NOTCAPABLE));
         assert_eq!(t.set_rights(1, 0, 0), Ok(()));
         assert_eq!(t.set_rights(7, 0, 0), Err(errno::BADF));
+    }
+
+    #[test]
+    fn read_only_entries_refuse_mutating_rights_whatever_they_hold() {
+        let mut t = FdTable::with_stdio();
+        let fd = t.insert(
+            FdEntry {
+                read_only: true,
+                ..file(-1)
+            },
+            None,
+        );
+        assert!(t.get_with(fd, rights::FD_READ).is_ok());
+        for r in [rights::FD_WRITE, rights::PATH_CREATE_FILE, rights::FD_SYNC] {
+            assert_eq!(t.get_with(fd, r), Err(errno::NOTCAPABLE));
+        }
+    }
+
+    #[test]
+    fn lowest_free_number_and_renumber() {
+        let mut t = FdTable::with_stdio();
+        assert_eq!(t.insert(file(-1), Some(b"/a".to_vec())), 3);
+        assert_eq!(t.insert(file(-2), None), 4);
+        assert_eq!(t.preopen(3), Ok(Some(&b"/a"[..])));
+        t.remove(3).unwrap();
+        assert_eq!(t.insert(file(-3), None), 3);
+        // The preopen name moves with its descriptor.
+        t.remove(3).unwrap();
+        let fd = t.insert(file(-4), Some(b"/p".to_vec()));
+        assert_eq!(t.renumber(fd, 4).unwrap().unwrap().host, -2);
+        assert_eq!(t.preopen(4), Ok(Some(&b"/p"[..])));
+        assert_eq!(t.get(fd), Err(errno::BADF));
     }
 
     #[test]

@@ -117,9 +117,9 @@ pub mod rights {
     pub const SOCK_SHUTDOWN: u64 = 1 << 28;
     pub const SOCK_ACCEPT: u64 = 1 << 29;
 
-    /// What an open file-like descriptor (stdin/stdout/stderr) may do. The host decides
-    /// the rest (e.g. writing to a read-only stdin fails with the host's EBADF).
-    pub const STDIO: u64 = FD_DATASYNC
+    /// Every right a regular file (or stdin/stdout/stderr) can have. For stdio the host
+    /// decides the rest (e.g. writing to a read-only stdin fails with the host's EBADF).
+    pub const FILE: u64 = FD_DATASYNC
         | FD_READ
         | FD_SEEK
         | FD_FDSTAT_SET_FLAGS
@@ -132,7 +132,80 @@ pub mod rights {
         | FD_FILESTAT_SET_SIZE
         | FD_FILESTAT_SET_TIMES
         | POLL_FD_READWRITE;
+
+    /// What stdin, stdout and stderr may do.
+    pub const STDIO: u64 = FILE;
+
+    /// Every right a directory can have (the base rights of a read-write preopen): the
+    /// `path_*` operations, listing, attributes and syncing, but not reading, writing or
+    /// seeking (those make no sense on a directory: a directory opened with them loses
+    /// them, as in wasmtime).
+    pub const DIRECTORY: u64 = FD_DATASYNC
+        | FD_SYNC
+        | PATH_CREATE_DIRECTORY
+        | PATH_CREATE_FILE
+        | PATH_LINK_SOURCE
+        | PATH_LINK_TARGET
+        | PATH_OPEN
+        | FD_READDIR
+        | PATH_READLINK
+        | PATH_RENAME_SOURCE
+        | PATH_RENAME_TARGET
+        | PATH_FILESTAT_GET
+        | PATH_FILESTAT_SET_SIZE
+        | PATH_FILESTAT_SET_TIMES
+        | FD_FILESTAT_GET
+        | FD_FILESTAT_SET_TIMES
+        | PATH_SYMLINK
+        | PATH_REMOVE_DIRECTORY
+        | PATH_UNLINK_FILE;
+
+    /// The inheriting rights of a read-write preopen: what anything opened beneath it
+    /// may have.
+    pub const DIRECTORY_INHERITING: u64 = DIRECTORY | FILE;
+
+    /// Every right that changes the file system (contents, names, attributes) or forces
+    /// data to disk. Nothing reached through a read-only grant ever has one of these.
+    pub const MUTATING: u64 = FD_DATASYNC
+        | FD_SYNC
+        | FD_WRITE
+        | FD_ALLOCATE
+        | FD_FILESTAT_SET_SIZE
+        | FD_FILESTAT_SET_TIMES
+        | PATH_CREATE_DIRECTORY
+        | PATH_CREATE_FILE
+        | PATH_LINK_SOURCE
+        | PATH_LINK_TARGET
+        | PATH_RENAME_SOURCE
+        | PATH_RENAME_TARGET
+        | PATH_FILESTAT_SET_SIZE
+        | PATH_FILESTAT_SET_TIMES
+        | PATH_SYMLINK
+        | PATH_REMOVE_DIRECTORY
+        | PATH_UNLINK_FILE;
+
+    /// The inheriting rights of a read-only preopen: nothing in [`MUTATING`] but
+    /// `FD_WRITE`, which stays so that libc (wasi-libc masks what it asks for with these)
+    /// still asks for it when a program opens a file for writing — and `path_open`
+    /// refuses that at once with `ENOTCAPABLE` instead of handing out a descriptor whose
+    /// first write fails. (Everything reached through a read-only grant is marked
+    /// read-only and never gets a mutating right, `FD_WRITE` included.)
+    pub const READ_ONLY_INHERITING: u64 = (DIRECTORY_INHERITING & !MUTATING) | FD_WRITE;
 }
+
+/// `oflags` bits of `path_open`.
+pub mod oflags {
+    pub const CREAT: u16 = 1 << 0;
+    pub const DIRECTORY: u16 = 1 << 1;
+    pub const EXCL: u16 = 1 << 2;
+    pub const TRUNC: u16 = 1 << 3;
+}
+
+/// `lookupflags`.
+pub const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
+
+/// `preopentype` of a directory.
+pub const PREOPENTYPE_DIR: u8 = 0;
 
 pub mod filetype {
     pub const UNKNOWN: u8 = 0;
@@ -199,6 +272,11 @@ pub const EVENT_FD_READWRITE_HANGUP: u16 = 1;
 pub const IOVEC_SIZE: u64 = 8;
 /// `fdstat`: filetype u8 @0, flags u16 @2, rights_base u64 @8, rights_inheriting u64 @16.
 pub const FDSTAT_SIZE: usize = 24;
+/// `prestat`: tag u8 @0, then for a directory `pr_name_len` u32 @4.
+pub const PRESTAT_SIZE: u64 = 8;
+/// `dirent`: d_next u64 @0, d_ino u64 @8, d_namlen u32 @16, d_type u8 @20; the name
+/// follows the 24-byte header.
+pub const DIRENT_SIZE: usize = 24;
 /// `filestat`: dev @0, ino @8, filetype u8 @16, nlink @24, size @32, atim @40, mtim @48,
 /// ctim @56 (all u64 but filetype).
 pub const FILESTAT_SIZE: usize = 64;

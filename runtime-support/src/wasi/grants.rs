@@ -1,0 +1,73 @@
+//! The deployer's grants, read from the executable's manifest (`abi::manifest`) and opened
+//! at start-up, before the guest runs.
+
+use super::sandbox::open_granted_dir;
+use crate::abi::manifest::Grant;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+
+/// A directory granted to the guest.
+pub struct Preopen {
+    pub(crate) dir: OwnedFd,
+    /// The path the guest sees (`fd_prestat_dir_name`).
+    pub(crate) guest: Vec<u8>,
+    pub(crate) read_only: bool,
+}
+
+/// What a module is granted beyond its arguments and stdio; [`Grants::default`] is
+/// nothing at all.
+#[derive(Default)]
+pub struct Grants {
+    /// `KEY=VALUE` strings.
+    pub(crate) env: Vec<Vec<u8>>,
+    /// In grant order: they become fds 3, 4, ...
+    pub(crate) preopens: Vec<Preopen>,
+}
+
+impl Grants {
+    /// Opens every granted directory (a relative host path is relative to the working
+    /// directory now) and collects the granted environment: the host's whole environment
+    /// if `InheritEnv` is granted, then every `Env` grant (which overrides an inherited
+    /// variable of the same name; of two `Env` grants of one name the last wins).
+    ///
+    /// A host path that cannot be opened as a directory (missing, not a directory, no
+    /// permission) is an error message: the program does not run with fewer grants than
+    /// the deployer wrote.
+    pub fn open(grants: &[Grant]) -> Result<Grants, String> {
+        let mut env: Vec<Vec<u8>> = Vec::new();
+        if grants.iter().any(|g| matches!(g, Grant::InheritEnv)) {
+            // Reads libc's `environ` directly: works without Rust's `lang_start`.
+            env = std::env::vars_os()
+                .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat())
+                .collect();
+        }
+        for grant in grants {
+            if let Grant::Env { key, value } = grant {
+                let prefix = [key.as_bytes(), b"="].concat();
+                env.retain(|kv| !kv.starts_with(&prefix));
+                env.push([prefix.as_slice(), value.as_bytes()].concat());
+            }
+        }
+        let mut preopens = Vec::new();
+        for grant in grants {
+            if let Grant::Dir {
+                host,
+                guest,
+                read_only,
+            } = grant
+            {
+                let dir = open_granted_dir(std::path::Path::new(host)).map_err(|e| {
+                    let e = e.to_string();
+                    let reason = e.split(" (os error").next().unwrap_or(&e);
+                    format!("cannot open granted directory `{host}` (for `{guest}`): {reason}")
+                })?;
+                preopens.push(Preopen {
+                    dir,
+                    guest: guest.as_bytes().to_vec(),
+                    read_only: *read_only,
+                });
+            }
+        }
+        Ok(Grants { env, preopens })
+    }
+}
