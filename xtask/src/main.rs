@@ -86,7 +86,7 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
 
     build_runtimes(&root, &RUNTIME_TARGETS, false)?;
 
-    step("building the real-world programs (ripgrep, pulldown-cmark, jaq, hexyl)");
+    step("building the real-world programs (ripgrep, pulldown-cmark, jaq, hexyl, bnz)");
     realworld::build_realworld(&root)?;
 
     step("running the tests");

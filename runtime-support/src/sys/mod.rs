@@ -2,28 +2,51 @@
 //! faulting PC), the alternate signal stack, random bytes and raw process exit.
 //!
 //! Everything that differs between operating systems or CPU architectures lives below this
-//! module; the rest of the runtime only calls the functions re-exported here. Porting to
-//! another host (macOS: Mach exception ports or signals with `__ss.__rip`/`__ss.__pc`;
-//! Windows: `VirtualAlloc` and a vectored exception handler) means adding one sibling
-//! module with the same functions.
+//! module; the rest of the runtime only calls the functions re-exported here. [`unix`] holds
+//! what Linux and macOS share (mmap/mprotect reservations, the SIGSEGV/SIGBUS/SIGILL/SIGFPE
+//! handlers on an alternate stack, raw write/_exit); the per-OS module (`linux.rs`,
+//! `macos.rs`) supplies the mapping flags, the layout of the signal context (faulting PC and
+//! the rewrite that resumes at a trap landing), how a fault is told apart from a signal sent
+//! by a process, and the random-bytes source. Porting to Windows means adding a sibling
+//! with the same functions (`VirtualAlloc` and a vectored exception handler).
+
+#[cfg(all(
+    any(target_os = "linux", target_os = "macos"),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod unix;
+#[cfg(all(
+    any(target_os = "linux", target_os = "macos"),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub(crate) use unix::*;
 
 #[cfg(all(
     target_os = "linux",
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
-mod linux;
+#[path = "linux.rs"]
+mod os;
+
 #[cfg(all(
-    target_os = "linux",
+    target_os = "macos",
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
-pub(crate) use linux::*;
+#[path = "macos.rs"]
+mod os;
+
+#[cfg(all(
+    any(target_os = "linux", target_os = "macos"),
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+pub(crate) use os::fill_random;
 
 #[cfg(not(all(
-    target_os = "linux",
+    any(target_os = "linux", target_os = "macos"),
     any(target_arch = "x86_64", target_arch = "aarch64")
 )))]
 compile_error!(
-    "kiln-runtime supports x86_64-linux and aarch64-linux hosts so far: port src/sys/ \
+    "kiln-runtime supports x86_64 and aarch64 on Linux and macOS so far: port src/sys/ \
      (memory reservation, trap signal/exception handling, faulting PC, alternate stack, \
      random bytes, raw exit) to this target"
 );

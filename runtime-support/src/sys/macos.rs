@@ -1,0 +1,113 @@
+//! macOS on x86_64 and arm64: what differs from Linux under [`super::unix`].
+//!
+//! Traps arrive as BSD signals (not Mach exception ports): out-of-bounds accesses to the
+//! PROT_NONE part of a reservation raise SIGBUS (SIGSEGV for unmapped addresses), `ud2` /
+//! `udf` raise SIGILL, x86_64 integer division faults raise SIGFPE. The signal context is
+//! `ucontext_t.uc_mcontext`, a pointer to the thread state (`__ss`). arm64 macOS reserves
+//! x18 for the system; nothing here or in `traps::recover` touches it.
+
+use crate::traps::Resume;
+use core::ffi::{c_int, c_void};
+use std::io;
+
+/// Mapping flags of a reservation. macOS has no overcommit accounting for untouched
+/// PROT_NONE anonymous memory (MAP_NORESERVE exists but is ignored), so none is needed.
+pub(super) const RESERVE_FLAGS: c_int = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
+
+/// `si_code` of a signal sent by a process (`<sys/signal.h>`): SI_USER (kill, raise),
+/// SI_QUEUE (sigqueue), SI_TIMER, SI_ASYNCIO, SI_MESGQ. The kernel's fault codes are small
+/// (ILL_ILLOPC, FPE_INTDIV, SEGV_ACCERR, ...; 0 when it has no better one, e.g. SIGSEGV
+/// after a general-protection fault), so unlike on Linux "positive" does not mean "fault".
+const SI_SENT: core::ops::RangeInclusive<c_int> = 0x10001..=0x10005;
+
+/// Whether the signal described by `info` was raised by the CPU (a fault) rather than
+/// sent by a process.
+///
+/// # Safety
+/// `info` must be the siginfo the kernel passed to an SA_SIGINFO handler.
+pub(super) unsafe fn is_fault(info: *const libc::siginfo_t) -> bool {
+    // SAFETY: caller's contract.
+    let code = unsafe { (*info).si_code };
+    !SI_SENT.contains(&code)
+}
+
+/// The interrupted thread's saved state: `uc_mcontext` points at it.
+///
+/// # Safety
+/// `context` must be the ucontext the kernel gave the signal handler.
+unsafe fn mcontext(context: *mut c_void) -> *mut libc::__darwin_mcontext64 {
+    let uc = context.cast::<libc::ucontext_t>();
+    // SAFETY: caller's contract; the kernel fills uc_mcontext with a valid pointer into
+    // the signal frame it built.
+    unsafe { (*uc).uc_mcontext }
+}
+
+#[cfg(target_arch = "x86_64")]
+pub(super) unsafe fn faulting_pc(context: *mut c_void) -> usize {
+    // SAFETY: the caller passes the ucontext the kernel gave the signal handler.
+    unsafe { (*mcontext(context)).__ss.__rip as usize }
+}
+
+#[cfg(target_arch = "aarch64")]
+pub(super) unsafe fn faulting_pc(context: *mut c_void) -> usize {
+    // SAFETY: the caller passes the ucontext the kernel gave the signal handler.
+    unsafe { (*mcontext(context)).__ss.__pc as usize }
+}
+
+/// Makes the interrupted thread continue at `resume.pc` with the given stack pointer,
+/// frame pointer and first argument once the handler returns (sigreturn loads the thread
+/// state from the mcontext, and the signal mask as it was before the fault).
+///
+/// # Safety
+/// `context` must be the ucontext of the signal being handled, and `resume` a landing
+/// routine with a live stack.
+#[cfg(target_arch = "x86_64")]
+pub(super) unsafe fn redirect(context: *mut c_void, resume: Resume) {
+    // SAFETY: the caller passes the ucontext the kernel gave the signal handler; nothing
+    // else refers to its thread state while the handler runs.
+    let ss = unsafe { &mut (*mcontext(context)).__ss };
+    ss.__rip = resume.pc as u64;
+    ss.__rsp = resume.sp as u64;
+    ss.__rbp = resume.fp as u64;
+    ss.__rdi = resume.arg as u64;
+}
+
+/// Makes the interrupted thread continue at `resume.pc` with the given stack pointer,
+/// frame pointer and first argument once the handler returns (sigreturn loads the thread
+/// state from the mcontext, and the signal mask as it was before the fault).
+///
+/// # Safety
+/// `context` must be the ucontext of the signal being handled, and `resume` a landing
+/// routine with a live stack.
+#[cfg(target_arch = "aarch64")]
+pub(super) unsafe fn redirect(context: *mut c_void, resume: Resume) {
+    // SAFETY: the caller passes the ucontext the kernel gave the signal handler; nothing
+    // else refers to its thread state while the handler runs. (aarch64-apple-darwin is
+    // arm64, not arm64e: the saved pc/lr/sp/fp are plain, unsigned values.)
+    let ss = unsafe { &mut (*mcontext(context)).__ss };
+    ss.__pc = resume.pc as u64;
+    ss.__sp = resume.sp as u64;
+    ss.__fp = resume.fp as u64;
+    ss.__x[0] = resume.arg as u64;
+}
+
+/// getentropy(2) fills at most this many bytes per call.
+const GETENTROPY_MAX: usize = 256;
+
+/// Fills `[ptr, ptr + len)` with random bytes from the OS (getentropy(2), macOS 10.12+,
+/// in chunks of at most 256 bytes).
+///
+/// # Safety
+/// The range must be writable memory.
+pub(crate) unsafe fn fill_random(mut ptr: *mut u8, mut len: usize) -> io::Result<()> {
+    while len > 0 {
+        let chunk = len.min(GETENTROPY_MAX);
+        // SAFETY: the caller guarantees `[ptr, ptr + len)` is writable; chunk <= len.
+        if unsafe { libc::getentropy(ptr.cast(), chunk) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        ptr = ptr.wrapping_add(chunk);
+        len -= chunk;
+    }
+    Ok(())
+}
