@@ -113,3 +113,19 @@ fn an_existing_output_file_is_replaced() {
         "temporary files left next to the output"
     );
 }
+
+#[test]
+fn reserve_limits_memory_growth_in_explicit_mode() {
+    let scratch = Scratch::new("reserve");
+    let fixture = wat_fixture("reserve/small_reservation.wat");
+    let flags = ["--bounds-checks", "explicit", "--reserve", "256KiB"];
+    let exe = compile_ok(&fixture, &scratch, "reserve", &flags);
+    run(&exe, &[], b"")
+        .assert_status(134)
+        .assert_stdout("grew\n")
+        .assert_first_stderr_line("error: wasm trap: out of bounds memory access");
+    // Guard pages need the whole reservation: --reserve alone is a usage error.
+    let refused = scratch.join("refused");
+    compile(&fixture, &refused, &["--reserve", "256KiB"]).assert_cli_error();
+    assert!(!refused.exists());
+}

@@ -62,15 +62,79 @@ pub(crate) struct Record {
     trap: u32,
 }
 
+// The assembly below assembles for ELF (Linux) and Mach-O (macOS). The macros give the
+// differences: Mach-O symbol names carry a leading underscore (Rust's `extern "C"`
+// declarations below add it too), hidden visibility is `.private_extern`, sections are
+// named `segment,section`, and Mach-O has no `.type`/`.size`.
+
+/// The assembler name of the C symbol `$name`.
+#[cfg(not(target_vendor = "apple"))]
+macro_rules! c_sym {
+    ($name:literal) => {
+        $name
+    };
+}
+#[cfg(target_vendor = "apple")]
+macro_rules! c_sym {
+    ($name:literal) => {
+        concat!("_", $name)
+    };
+}
+
+/// Switches to the text section the routines live in (undone by `.popsection`).
+#[cfg(not(target_vendor = "apple"))]
+macro_rules! text_section {
+    () => {
+        ".pushsection .text.kiln_rt_protected_call,\"ax\",@progbits"
+    };
+}
+#[cfg(target_vendor = "apple")]
+macro_rules! text_section {
+    () => {
+        ".pushsection __TEXT,__text,regular,pure_instructions"
+    };
+}
+
+/// Declares a global, hidden function symbol `$name` (`$type`: `@function` on x86_64,
+/// `%function` on aarch64, for ELF's `.type`).
+#[cfg(not(target_vendor = "apple"))]
+macro_rules! function_symbol {
+    ($name:literal, $type:literal) => {
+        concat!(
+            ".globl ", $name, "\n",
+            ".hidden ", $name, "\n",
+            ".type ", $name, ",", $type,
+        )
+    };
+}
+#[cfg(target_vendor = "apple")]
+macro_rules! function_symbol {
+    ($name:literal, $type:literal) => {
+        concat!(".globl _", $name, "\n", ".private_extern _", $name)
+    };
+}
+
+/// Records the size of the function `$name` (ELF only).
+#[cfg(not(target_vendor = "apple"))]
+macro_rules! function_size {
+    ($name:literal) => {
+        concat!(".size ", $name, ", . - ", $name)
+    };
+}
+#[cfg(target_vendor = "apple")]
+macro_rules! function_size {
+    ($name:literal) => {
+        ""
+    };
+}
+
 #[cfg(target_arch = "x86_64")]
 core::arch::global_asm!(
-    ".pushsection .text.kiln_rt_protected_call,\"ax\",@progbits",
-    ".globl kiln_rt_protected_call",
-    ".hidden kiln_rt_protected_call",
-    ".type kiln_rt_protected_call,@function",
+    text_section!(),
+    function_symbol!("kiln_rt_protected_call", "@function"),
     ".p2align 4",
     // (record: rdi, f: rsi, data: rdx) -> eax
-    "kiln_rt_protected_call:",
+    concat!(c_sym!("kiln_rt_protected_call"), ":"),
     ".cfi_startproc",
     "mov [rdi + {rbx}], rbx",
     "mov [rdi + {rbp}], rbp",
@@ -93,15 +157,13 @@ core::arch::global_asm!(
     "xor eax, eax",
     "ret",
     ".cfi_endproc",
-    ".size kiln_rt_protected_call, . - kiln_rt_protected_call",
+    function_size!("kiln_rt_protected_call"),
     "",
-    ".globl kiln_rt_trap_landing",
-    ".hidden kiln_rt_trap_landing",
-    ".type kiln_rt_trap_landing,@function",
+    function_symbol!("kiln_rt_trap_landing", "@function"),
     ".p2align 4",
     // Entered from the signal handler's sigreturn with rdi = record (and rsp/rbp already
     // the saved ones); returns the trap kind from kiln_rt_protected_call.
-    "kiln_rt_trap_landing:",
+    concat!(c_sym!("kiln_rt_trap_landing"), ":"),
     "mov rbx, [rdi + {rbx}]",
     "mov rbp, [rdi + {rbp}]",
     "mov r12, [rdi + {r12}]",
@@ -111,7 +173,7 @@ core::arch::global_asm!(
     "mov rsp, [rdi + {rsp}]",
     "mov eax, dword ptr [rdi + {trap}]",
     "ret",
-    ".size kiln_rt_trap_landing, . - kiln_rt_trap_landing",
+    function_size!("kiln_rt_trap_landing"),
     ".popsection",
     rbx = const offset_of!(Record, saved) + offset_of!(Saved, rbx),
     rbp = const offset_of!(Record, saved) + offset_of!(Saved, rbp),
@@ -125,13 +187,12 @@ core::arch::global_asm!(
 
 #[cfg(target_arch = "aarch64")]
 core::arch::global_asm!(
-    ".pushsection .text.kiln_rt_protected_call,\"ax\",@progbits",
-    ".globl kiln_rt_protected_call",
-    ".hidden kiln_rt_protected_call",
-    ".type kiln_rt_protected_call,%function",
+    text_section!(),
+    function_symbol!("kiln_rt_protected_call", "%function"),
     ".p2align 2",
-    // (record: x0, f: x1, data: x2) -> w0
-    "kiln_rt_protected_call:",
+    // (record: x0, f: x1, data: x2) -> w0. x18 (the platform register on macOS) is never
+    // touched.
+    concat!(c_sym!("kiln_rt_protected_call"), ":"),
     ".cfi_startproc",
     "hint #34", // bti c
     "stp x19, x20, [x0, #{x19}]",
@@ -162,15 +223,13 @@ core::arch::global_asm!(
     "mov w0, wzr",
     "ret",
     ".cfi_endproc",
-    ".size kiln_rt_protected_call, . - kiln_rt_protected_call",
+    function_size!("kiln_rt_protected_call"),
     "",
-    ".globl kiln_rt_trap_landing",
-    ".hidden kiln_rt_trap_landing",
-    ".type kiln_rt_trap_landing,%function",
+    function_symbol!("kiln_rt_trap_landing", "%function"),
     ".p2align 2",
     // Entered from the signal handler's sigreturn with x0 = record (and sp/x29 already the
     // saved ones); returns the trap kind from kiln_rt_protected_call through the saved x30.
-    "kiln_rt_trap_landing:",
+    concat!(c_sym!("kiln_rt_trap_landing"), ":"),
     "ldp x19, x20, [x0, #{x19}]",
     "ldp x21, x22, [x0, #{x19} + 16]",
     "ldp x23, x24, [x0, #{x19} + 32]",
@@ -185,7 +244,7 @@ core::arch::global_asm!(
     "mov sp, x9",
     "ldr w0, [x0, #{trap}]",
     "ret",
-    ".size kiln_rt_trap_landing, . - kiln_rt_trap_landing",
+    function_size!("kiln_rt_trap_landing"),
     ".popsection",
     x19 = const offset_of!(Record, saved) + offset_of!(Saved, x19_x28),
     x29 = const offset_of!(Record, saved) + offset_of!(Saved, x29),
