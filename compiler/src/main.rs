@@ -206,9 +206,11 @@ fn options(codegen: &CodegenArgs, grants: &GrantArgs, emit: Emit) -> Result<Opti
         memory_reservation: match &codegen.reserve {
             None => None,
             Some(_) if matches!(codegen.bounds_checks, BoundsArg::Guard) => {
-                return Err("--reserve needs --bounds-checks explicit: guard pages need the \
+                return Err(
+                    "--reserve needs --bounds-checks explicit: guard pages need the \
                             full 8 GiB reservation"
-                    .into())
+                        .into(),
+                )
             }
             Some(size) => Some(parse_size(size)?),
         },
@@ -223,7 +225,9 @@ fn options(codegen: &CodegenArgs, grants: &GrantArgs, emit: Emit) -> Result<Opti
 /// `65536`, `512KiB`, `64MiB`, `1GiB` (also `K`/`M`/`G`, `KB`/`MB`/`GB` as binary units).
 fn parse_size(text: &str) -> Result<u64, String> {
     let bad = || format!("--reserve `{text}`: expected a size such as 64MiB or 1GiB");
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
     let number: u64 = digits.parse().map_err(|_| bad())?;
     let shift = match unit.to_ascii_lowercase().as_str() {
