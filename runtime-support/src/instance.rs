@@ -320,8 +320,7 @@ impl Instance {
                 let declared_max = (md.max_pages != u64::MAX).then_some(md.max_pages);
                 check_limits(m_ref.pages(), m_ref.max_pages(), md.min_pages, declared_max)
                     .map_err(|e| incompatible(format!("memory {e}")))?;
-                if d.bounds_checks == BoundsChecks::Guard as u32 && !m_ref.has_guard_reservation()
-                {
+                if d.bounds_checks == BoundsChecks::Guard as u32 && !m_ref.has_guard_reservation() {
                     return Err(incompatible(
                         "the memory has a small reservation (explicit bounds checks) but this \
                          module was compiled for guard pages"
@@ -397,7 +396,9 @@ impl Instance {
             } else if d.memory_reservation != 0 {
                 d.memory_reservation
             } else {
-                max.map_or(1 << 32, |m| m.min(abi::MAX_WASM_PAGES) * abi::WASM_PAGE_SIZE)
+                max.map_or(1 << 32, |m| {
+                    m.min(abi::MAX_WASM_PAGES) * abi::WASM_PAGE_SIZE
+                })
             };
             let memory = Memory::with_reservation(md.min_pages, max, reservation).map_err(link)?;
             let memory = NonNull::from(Box::leak(memory));
