@@ -98,7 +98,7 @@ struct CodegenArgs {
     /// large reservations.
     #[arg(long, value_name = "SIZE")]
     reserve: Option<String>,
-    /// Link with this recipe (cc, aarch64-linux-gnu-gcc, rust-lld) instead of trying the
+    /// Link with this recipe (cc, aarch64-linux-gnu-gcc, rust-lld, zig-cc) instead of trying the
     /// target's recipes in order (see `kiln targets`).
     #[arg(long)]
     linker: Option<String>,

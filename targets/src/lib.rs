@@ -5,7 +5,7 @@ mod link;
 
 pub use link::{
     link_executable, linker_available, linkers_for, runtime_candidates, runtime_library, LinkError,
-    Linker, RUNTIME_LIB_ENV,
+    Linker, RUNTIME_LIB_ENV, ZIG_PIP,
 };
 use std::str::FromStr;
 use target_lexicon::{Architecture, BinaryFormat, Environment, OperatingSystem, Triple};
@@ -193,6 +193,8 @@ mod tests {
         assert_eq!(t("aarch64-macos").rust_triple(), "aarch64-apple-darwin");
         assert_eq!(linkers_for(&t("aarch64-linux")), vec![Linker::RustLld]);
         assert!(linkers_for(&t("x86_64-windows")).is_empty());
+        assert_eq!(linkers_for(&t("aarch64-macos")), vec![Linker::ZigCc]);
+        assert_eq!(linkers_for(&t("x86_64-apple-darwin")), vec![Linker::ZigCc]);
     }
 
     #[test]

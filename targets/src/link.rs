@@ -89,16 +89,29 @@ pub enum Linker {
     /// The Rust toolchain's `rust-lld` with its self-contained musl C library: a fully
     /// static executable, no C toolchain needed.
     RustLld,
+    /// `zig cc` from the `ziglang` Python package ([`ZIG_PIP`]), run as
+    /// `python3 -m ziglang cc`: links macOS executables against the libSystem stubs zig
+    /// ships, no Apple SDK needed.
+    ZigCc,
 }
 
+/// How to install the zig that [`Linker::ZigCc`] runs (the version Kiln is tested with).
+pub const ZIG_PIP: &str = "python3 -m pip install ziglang==0.17.1";
+
 impl Linker {
-    pub const ALL: [Linker; 3] = [Linker::Cc, Linker::Aarch64Gcc, Linker::RustLld];
+    pub const ALL: [Linker; 4] = [
+        Linker::Cc,
+        Linker::Aarch64Gcc,
+        Linker::RustLld,
+        Linker::ZigCc,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Linker::Cc => "cc",
             Linker::Aarch64Gcc => "aarch64-linux-gnu-gcc",
             Linker::RustLld => "rust-lld",
+            Linker::ZigCc => "zig-cc",
         }
     }
 
@@ -119,6 +132,7 @@ impl Linker {
 /// The link recipes for `target`, in the order Kiln tries them.
 pub fn linkers_for(target: &Target) -> Vec<Linker> {
     match (target.triple.operating_system, target.libc()) {
+        (OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_), _) => vec![Linker::ZigCc],
         (OperatingSystem::Linux, Libc::Musl) => vec![Linker::RustLld],
         (OperatingSystem::Linux, Libc::Gnu) if target.is_host() => vec![Linker::Cc],
         (OperatingSystem::Linux, Libc::Gnu) if target.short_name() == Some("aarch64-linux") => {
@@ -151,7 +165,10 @@ pub fn link_executable(
     }
     let mut attempts = Vec::new();
     for linker in linkers {
-        match command(linker, target, objects, runtime, output).and_then(|c| run(linker, c)) {
+        // `_temps` (files made for this attempt) are removed when the attempt ends.
+        let result = command(linker, target, objects, runtime, output)
+            .and_then(|(c, _temps)| run(linker, c));
+        match result {
             Ok(()) => return Ok(()),
             Err(e) => attempts.push(format!("{}: {e}", linker.name())),
         }
@@ -173,6 +190,10 @@ pub fn linker_available(linker: Linker, target: &Target) -> Result<(), String> {
             musl_objects(target)?;
             let _ = lld;
             Ok(())
+        }
+        Linker::ZigCc => {
+            zig_target(target)?;
+            zig_version().map(drop)
         }
     }
 }
@@ -199,13 +220,49 @@ const GLIBC_LIBS: [&str; 7] = [
     "-lc",
 ];
 
+/// Files a link recipe made for one attempt; removed on drop.
+struct TempFiles(Vec<PathBuf>);
+
+impl Drop for TempFiles {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// `objects` under names ending in `.o`: `zig cc` tells inputs apart by their extension.
+/// An object named otherwise is hard-linked (or copied) beside `output` as
+/// `<output>.<n>.o`, which the returned [`TempFiles`] removes.
+fn with_o_extension(objects: &[&Path], output: &Path) -> Result<(Vec<PathBuf>, TempFiles), String> {
+    let mut temps = TempFiles(Vec::new());
+    let mut paths = Vec::new();
+    for (n, object) in objects.iter().enumerate() {
+        if object.extension().is_some_and(|e| e == "o") {
+            paths.push(object.to_path_buf());
+            continue;
+        }
+        let mut name = output.as_os_str().to_owned();
+        name.push(format!(".{n}.o"));
+        let link = PathBuf::from(name);
+        let _ = std::fs::remove_file(&link);
+        std::fs::hard_link(object, &link)
+            .or_else(|_| std::fs::copy(object, &link).map(drop))
+            .map_err(|e| format!("cannot write `{}`: {e}", link.display()))?;
+        temps.0.push(link.clone());
+        paths.push(link);
+    }
+    Ok((paths, temps))
+}
+
 fn command(
     linker: Linker,
     target: &Target,
     objects: &[&Path],
     runtime: &Path,
     output: &Path,
-) -> Result<Command, String> {
+) -> Result<(Command, TempFiles), String> {
+    let no_temps = || TempFiles(Vec::new());
     Ok(match linker {
         Linker::Cc | Linker::Aarch64Gcc => {
             let mut c = Command::new(linker.name());
@@ -215,7 +272,7 @@ fn command(
                 .arg(output)
                 .arg("-Wl,--gc-sections")
                 .args(GLIBC_LIBS);
-            c
+            (c, no_temps())
         }
         Linker::RustLld => {
             let lld = rust_lld()?;
@@ -239,9 +296,69 @@ fn command(
             .args(objects)
             .arg(runtime)
             .args(["libunwind.a", "libc.a", "crtend.o", "crtn.o"].map(|o| crt.join(o)));
-            c
+            (c, no_temps())
+        }
+        Linker::ZigCc => {
+            let zig_target = zig_target(target)?;
+            zig_version()?;
+            // Everything Rust's std needs on macOS is in libSystem, which zig links by
+            // default (and ad-hoc signs arm64 executables, as macOS requires).
+            let (objects, temps) = with_o_extension(objects, output)?;
+            let mut c = zig_command();
+            c.args(["cc", "-target", zig_target, "-o"])
+                .arg(output)
+                .args(&objects)
+                .arg(runtime)
+                .arg("-Wl,-dead_strip");
+            (c, temps)
         }
     })
+}
+
+/// The Python interpreter that runs `python3 -m ziglang`.
+const PYTHON: &str = "python3";
+
+fn zig_command() -> Command {
+    let mut c = Command::new(PYTHON);
+    c.args(["-m", "ziglang"]);
+    c
+}
+
+/// zig's `-target` for `target`, with the oldest macOS the Rust standard library supports
+/// on that architecture (what the runtime library was compiled for): 10.12 on x86_64,
+/// 11.0 on arm64.
+fn zig_target(target: &Target) -> Result<&'static str, String> {
+    match target.short_name() {
+        Some("x86_64-macos") => Ok("x86_64-macos.10.12"),
+        Some("aarch64-macos") => Ok("aarch64-macos.11.0"),
+        _ => Err(format!(
+            "zig-cc links only macOS executables (not {})",
+            target.name()
+        )),
+    }
+}
+
+/// `python3 -m ziglang version`, asked once: zig's version, or why it cannot run.
+fn zig_version() -> Result<String, String> {
+    static VERSION: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            let missing = |why: String| format!("{why}; install it with `{ZIG_PIP}`");
+            let out = zig_command()
+                .arg("version")
+                .output()
+                .map_err(|e| missing(format!("cannot run `{PYTHON} -m ziglang` ({e})")))?;
+            let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if out.status.success() && !text.is_empty() {
+                Ok(text)
+            } else {
+                Err(missing(format!(
+                    "`{PYTHON} -m ziglang version` failed: {}",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )))
+            }
+        })
+        .clone()
 }
 
 fn run(linker: Linker, mut command: Command) -> Result<(), String> {

@@ -49,7 +49,7 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     let root = repo_root();
     let target = target_dir(&root);
 
-    ensure_rust_targets(&[WASM_TARGET, RUNTIME_TARGETS[0], RUNTIME_TARGETS[1]])?;
+    ensure_rust_targets(&[&[WASM_TARGET][..], &RUNTIME_TARGETS[..]].concat())?;
 
     step("building kiln and the runtime library");
     run(cargo().current_dir(&root).args([
@@ -126,8 +126,14 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
 }
 
 /// The Rust targets whose runtime library `cargo xtask runtime` builds by default: the
-/// static Linux targets (the host's own glibc build comes with `cargo build`).
-const RUNTIME_TARGETS: [&str; 2] = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"];
+/// static Linux targets and macOS (the host's own glibc build comes with `cargo build`).
+/// A staticlib needs no linker, so the macOS ones build on any host.
+const RUNTIME_TARGETS: [&str; 4] = [
+    "x86_64-unknown-linux-musl",
+    "aarch64-unknown-linux-musl",
+    "x86_64-apple-darwin",
+    "aarch64-apple-darwin",
+];
 
 /// `cargo xtask runtime [--release] [--target TRIPLE]...`: builds the runtime library
 /// for other targets, where `kiln` of the same profile finds it.

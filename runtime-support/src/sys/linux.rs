@@ -90,3 +90,13 @@ pub(crate) unsafe fn fill_random(mut ptr: *mut u8, mut len: usize) -> io::Result
     }
     Ok(())
 }
+
+/// The host file-system calls WASI uses that macOS lacks or spells differently (see
+/// `macos.rs`); on Linux they are libc's own.
+pub(crate) mod fs {
+    pub(crate) use libc::{
+        fdatasync, posix_fadvise, posix_fallocate, O_PATH, O_RSYNC, POSIX_FADV_DONTNEED,
+        POSIX_FADV_NOREUSE, POSIX_FADV_NORMAL, POSIX_FADV_RANDOM, POSIX_FADV_SEQUENTIAL,
+        POSIX_FADV_WILLNEED,
+    };
+}

@@ -111,3 +111,124 @@ pub(crate) unsafe fn fill_random(mut ptr: *mut u8, mut len: usize) -> io::Result
     }
     Ok(())
 }
+
+/// The host file-system calls WASI uses that macOS lacks or spells differently, with the
+/// Linux names and calling conventions (so the WASI code reads the same on both).
+pub(crate) mod fs {
+    use core::ffi::c_int;
+
+    /// macOS has no `O_PATH`. The closest is a read-only, non-blocking open (no hang on a
+    /// FIFO), which unlike `O_PATH` needs read permission. With `O_NOFOLLOW` it fails with
+    /// `ELOOP` on a symlink instead of opening the link itself, so the sandbox's
+    /// component walk refuses paths through symlinks on macOS rather than following them
+    /// (never out of the sandbox).
+    pub(crate) const O_PATH: c_int = libc::O_RDONLY | libc::O_NONBLOCK;
+
+    /// macOS has no `O_RSYNC`; `O_SYNC` is at least as strong (and glibc's `O_RSYNC` is
+    /// `O_SYNC` too).
+    pub(crate) const O_RSYNC: c_int = libc::O_SYNC;
+
+    /// `fdatasync` is not in macOS's headers: `fsync` (data and metadata).
+    ///
+    /// # Safety
+    /// None beyond those of fsync(2).
+    pub(crate) unsafe fn fdatasync(fd: c_int) -> c_int {
+        // SAFETY: fsync has no memory preconditions.
+        unsafe { libc::fsync(fd) }
+    }
+
+    // POSIX's values; macOS has no posix_fadvise, so they are only told apart here.
+    pub(crate) const POSIX_FADV_NORMAL: c_int = 0;
+    pub(crate) const POSIX_FADV_RANDOM: c_int = 1;
+    pub(crate) const POSIX_FADV_SEQUENTIAL: c_int = 2;
+    pub(crate) const POSIX_FADV_WILLNEED: c_int = 3;
+    pub(crate) const POSIX_FADV_DONTNEED: c_int = 4;
+    pub(crate) const POSIX_FADV_NOREUSE: c_int = 5;
+
+    /// Advice is only advice: macOS has no posix_fadvise, so it is checked and ignored.
+    /// Returns an error number like posix_fadvise (0, or EBADF/EINVAL/ESPIPE).
+    ///
+    /// # Safety
+    /// None beyond those of fstat(2).
+    pub(crate) unsafe fn posix_fadvise(
+        fd: c_int,
+        offset: libc::off_t,
+        len: libc::off_t,
+        _advice: c_int,
+    ) -> c_int {
+        if offset < 0 || len < 0 {
+            return libc::EINVAL;
+        }
+        match fstat_mode(fd) {
+            Err(e) => e,
+            Ok(mode) if mode & libc::S_IFMT == libc::S_IFIFO => libc::ESPIPE,
+            Ok(_) => 0,
+        }
+    }
+
+    /// posix_fallocate for macOS, which has none: makes sure `[offset, offset + len)` is
+    /// part of the file — F_PREALLOCATE for the blocks past the end (best effort), then
+    /// ftruncate to extend the size (never shrinks). Returns an error number like
+    /// posix_fallocate.
+    ///
+    /// # Safety
+    /// None beyond those of fstat(2), fcntl(2) and ftruncate(2).
+    pub(crate) unsafe fn posix_fallocate(
+        fd: c_int,
+        offset: libc::off_t,
+        len: libc::off_t,
+    ) -> c_int {
+        if offset < 0 || len <= 0 {
+            return libc::EINVAL;
+        }
+        let Some(end) = offset.checked_add(len) else {
+            return libc::EFBIG;
+        };
+        // SAFETY: plain data, filled in by fstat.
+        let mut st: libc::stat = unsafe { core::mem::zeroed() };
+        // SAFETY: `st` is a valid out-pointer.
+        if unsafe { libc::fstat(fd, &mut st) } != 0 {
+            return errno();
+        }
+        match st.st_mode & libc::S_IFMT {
+            libc::S_IFREG => {}
+            libc::S_IFIFO => return libc::ESPIPE,
+            _ => return libc::ENODEV,
+        }
+        if end <= st.st_size {
+            return 0;
+        }
+        let mut store = libc::fstore_t {
+            fst_flags: libc::F_ALLOCATEALL,
+            fst_posmode: libc::F_PEOFPOSMODE,
+            fst_offset: 0,
+            fst_length: end - st.st_size,
+            fst_bytesalloc: 0,
+        };
+        // SAFETY: `store` is a valid fstore_t that fcntl reads and updates. A failure
+        // (e.g. a file system without preallocation) still leaves ftruncate to extend.
+        unsafe { libc::fcntl(fd, libc::F_PREALLOCATE, &mut store as *mut libc::fstore_t) };
+        // SAFETY: ftruncate has no memory preconditions.
+        if unsafe { libc::ftruncate(fd, end) } != 0 {
+            return errno();
+        }
+        0
+    }
+
+    fn fstat_mode(fd: c_int) -> Result<libc::mode_t, c_int> {
+        // SAFETY: plain data, filled in by fstat.
+        let mut st: libc::stat = unsafe { core::mem::zeroed() };
+        // SAFETY: `st` is a valid out-pointer.
+        if unsafe { libc::fstat(fd, &mut st) } == 0 {
+            Ok(st.st_mode)
+        } else {
+            Err(errno())
+        }
+    }
+
+    fn errno() -> c_int {
+        std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO)
+    }
+}

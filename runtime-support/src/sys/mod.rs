@@ -39,7 +39,7 @@ mod os;
     any(target_os = "linux", target_os = "macos"),
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
-pub(crate) use os::fill_random;
+pub(crate) use os::{fill_random, fs};
 
 #[cfg(not(all(
     any(target_os = "linux", target_os = "macos"),

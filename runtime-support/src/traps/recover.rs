@@ -100,11 +100,7 @@ macro_rules! text_section {
 #[cfg(not(target_vendor = "apple"))]
 macro_rules! function_symbol {
     ($name:literal, $type:literal) => {
-        concat!(
-            ".globl ", $name, "\n",
-            ".hidden ", $name, "\n",
-            ".type ", $name, ",", $type,
-        )
+        concat!(".globl ", $name, "\n", ".hidden ", $name, "\n", ".type ", $name, ",", $type,)
     };
 }
 #[cfg(target_vendor = "apple")]

@@ -382,7 +382,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_sync(_vmctx: *mut VMContext, fd: u32) -> i
 pub unsafe extern "C" fn kiln_wasi_fd_datasync(_vmctx: *mut VMContext, fd: u32) -> i32 {
     let result = state::fd(fd, rights::FD_DATASYNC).and_then(|entry| {
         // SAFETY: fdatasync has no memory preconditions.
-        syscall(|| unsafe { libc::fdatasync(entry.host) } as i64).map(drop)
+        syscall(|| unsafe { crate::sys::fs::fdatasync(entry.host) } as i64).map(drop)
     });
     ret(result)
 }
@@ -399,17 +399,17 @@ pub unsafe extern "C" fn kiln_wasi_fd_advise(
 ) -> i32 {
     let result = state::fd(fd, rights::FD_ADVISE).and_then(|entry| {
         let host_advice = match u8::try_from(advice) {
-            Ok(advice::NORMAL) => libc::POSIX_FADV_NORMAL,
-            Ok(advice::SEQUENTIAL) => libc::POSIX_FADV_SEQUENTIAL,
-            Ok(advice::RANDOM) => libc::POSIX_FADV_RANDOM,
-            Ok(advice::WILLNEED) => libc::POSIX_FADV_WILLNEED,
-            Ok(advice::DONTNEED) => libc::POSIX_FADV_DONTNEED,
-            Ok(advice::NOREUSE) => libc::POSIX_FADV_NOREUSE,
+            Ok(advice::NORMAL) => crate::sys::fs::POSIX_FADV_NORMAL,
+            Ok(advice::SEQUENTIAL) => crate::sys::fs::POSIX_FADV_SEQUENTIAL,
+            Ok(advice::RANDOM) => crate::sys::fs::POSIX_FADV_RANDOM,
+            Ok(advice::WILLNEED) => crate::sys::fs::POSIX_FADV_WILLNEED,
+            Ok(advice::DONTNEED) => crate::sys::fs::POSIX_FADV_DONTNEED,
+            Ok(advice::NOREUSE) => crate::sys::fs::POSIX_FADV_NOREUSE,
             _ => return Err(errno::INVAL),
         };
         let (offset, len) = (off_t(offset)?, off_t(len)?);
         // SAFETY: posix_fadvise has no memory preconditions.
-        check_code(unsafe { libc::posix_fadvise(entry.host, offset, len, host_advice) })
+        check_code(unsafe { crate::sys::fs::posix_fadvise(entry.host, offset, len, host_advice) })
     });
     ret(result)
 }
@@ -426,7 +426,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_allocate(
     let result = state::fd(fd, rights::FD_ALLOCATE).and_then(|entry| {
         let (offset, len) = (off_t(offset)?, off_t(len)?);
         // SAFETY: posix_fallocate has no memory preconditions.
-        check_code(unsafe { libc::posix_fallocate(entry.host, offset, len) })
+        check_code(unsafe { crate::sys::fs::posix_fallocate(entry.host, offset, len) })
     });
     ret(result)
 }

@@ -218,7 +218,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
         // A trailing slash follows a final symlink and wants a directory: the kernel's
         // own resolution does both.
         let st = if follow || path.ends_with(b"/") {
-            let file = sandbox::open(dir.host, &path, libc::O_PATH, 0, true)?;
+            let file = sandbox::open(dir.host, &path, crate::sys::fs::O_PATH, 0, true)?;
             fstat(file.as_raw_fd())?
         } else {
             sandbox::parent(dir.host, &path)?.lstat()?
@@ -390,7 +390,7 @@ fn open_request(
         (fdflags::APPEND, libc::O_APPEND),
         (fdflags::DSYNC, libc::O_DSYNC),
         (fdflags::NONBLOCK, libc::O_NONBLOCK),
-        (fdflags::RSYNC, libc::O_RSYNC),
+        (fdflags::RSYNC, crate::sys::fs::O_RSYNC),
         (fdflags::SYNC, libc::O_SYNC),
     ] {
         if ff & bit != 0 {
@@ -485,7 +485,7 @@ pub unsafe extern "C" fn kiln_wasi_path_readlink(
         let entry = sandbox::parent(dir.host, &path)?;
         if entry.trailing_slash {
             // `x/` follows x: whatever it names now is not a symlink.
-            sandbox::open(dir.host, &path, libc::O_PATH, 0, true)?;
+            sandbox::open(dir.host, &path, crate::sys::fs::O_PATH, 0, true)?;
             return Err(errno::INVAL);
         }
         let mut target = entry.readlink()?;

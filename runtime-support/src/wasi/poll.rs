@@ -252,7 +252,30 @@ fn fd_event(sub: &Subscription, entry: FdEntry, read: bool, revents: i16) -> Eve
     event
 }
 
+/// Sleeps until `deadline` on the monotonic clock (or until a signal interrupts). macOS
+/// has no clock_nanosleep: a relative nanosleep for what is left.
+#[cfg(not(target_os = "linux"))]
+fn sleep_until(deadline: u64) {
+    // SAFETY: plain data, filled in by clock_gettime.
+    let mut now: libc::timespec = unsafe { core::mem::zeroed() };
+    // SAFETY: `now` is a valid out-pointer.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) } != 0 {
+        return;
+    }
+    let now = now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64;
+    let Some(left) = deadline.checked_sub(now).filter(|&l| l > 0) else {
+        return;
+    };
+    let ts = libc::timespec {
+        tv_sec: (left / 1_000_000_000) as libc::time_t,
+        tv_nsec: (left % 1_000_000_000) as _,
+    };
+    // SAFETY: `ts` is a valid timespec; no remaining-time pointer.
+    unsafe { libc::nanosleep(&ts, core::ptr::null_mut()) };
+}
+
 /// Sleeps until `deadline` on the monotonic clock (or until a signal interrupts).
+#[cfg(target_os = "linux")]
 fn sleep_until(deadline: u64) {
     let ts = libc::timespec {
         tv_sec: (deadline / 1_000_000_000) as libc::time_t,

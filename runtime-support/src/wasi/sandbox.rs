@@ -145,8 +145,20 @@ pub(crate) fn open_with(
     walk(start, path, flags, mode, follow)
 }
 
+/// Hosts without `openat2` (macOS): always the component walk.
+#[cfg(not(target_os = "linux"))]
+fn openat2_beneath(
+    _start: RawFd,
+    _path: &CStr,
+    _flags: c_int,
+    _mode: libc::mode_t,
+) -> Result<OwnedFd, c_int> {
+    Err(libc::ENOSYS)
+}
+
 /// `openat2(start, path, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)`, retried a few times
 /// when a concurrent rename makes the kernel answer `EAGAIN`. Returns the host errno.
+#[cfg(target_os = "linux")]
 fn openat2_beneath(
     start: RawFd,
     path: &CStr,
@@ -206,7 +218,7 @@ fn probe(dir: RawFd, name: &CStr) -> Result<(OwnedFd, libc::stat), Errno> {
     let fd = openat(
         dir,
         name,
-        libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+        crate::sys::fs::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
         0,
     )?;
     let st = fstat(fd.as_raw_fd())?;
@@ -285,7 +297,7 @@ fn walk(
                 let up = openat(
                     at,
                     c"..",
-                    libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+                    crate::sys::fs::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
                     0,
                 )?;
                 ids.pop();
@@ -349,7 +361,7 @@ pub(crate) fn parent_with(strategy: Strategy, start: RawFd, path: &[u8]) -> Resu
         Some(i) => (&trimmed[..=i], &trimmed[i + 1..]),
         None => (&[][..], trimmed),
     };
-    let dir_flags = libc::O_PATH | libc::O_DIRECTORY;
+    let dir_flags = crate::sys::fs::O_PATH | libc::O_DIRECTORY;
     if name == b"." || name == b".." {
         let dir = open_with(strategy, start, trimmed, dir_flags, 0, true)?;
         return Ok(Entry {
@@ -527,7 +539,84 @@ pub(crate) struct DirEntry {
 }
 
 /// The entries of directory `dir` (without `.` and `..`), in the host's order, read
+/// through a descriptor of its own so that `dir`'s position is untouched. macOS: with
+/// readdir(3) (it has no getdents64).
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
+    let fd = openat(
+        dir,
+        c".",
+        libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        0,
+    )?;
+    /// Closes the stream (and with it the descriptor) however the listing ends.
+    struct Stream(*mut libc::DIR);
+    impl Drop for Stream {
+        fn drop(&mut self) {
+            // SAFETY: a stream from fdopendir, closed only here.
+            unsafe { libc::closedir(self.0) };
+        }
+    }
+    // SAFETY: `fd` is an open directory descriptor; on success the stream owns it.
+    let stream = unsafe { libc::fdopendir(fd.as_raw_fd()) };
+    if stream.is_null() {
+        return Err(from_host(
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EIO),
+        ));
+    }
+    let fd = std::os::fd::IntoRawFd::into_raw_fd(fd);
+    let stream = Stream(stream);
+    let mut entries = Vec::new();
+    loop {
+        // readdir reports an error only through errno, and end of directory with none.
+        // SAFETY: errno is this thread's.
+        unsafe { *libc::__error() = 0 };
+        // SAFETY: a live stream; the entry stays valid until the next readdir on it.
+        let ent = unsafe { libc::readdir(stream.0) };
+        if ent.is_null() {
+            return match std::io::Error::last_os_error().raw_os_error() {
+                Some(0) | None => Ok(entries),
+                Some(e) => Err(from_host(e)),
+            };
+        }
+        // SAFETY: as above; d_name is NUL-terminated within the record.
+        let (name, ino, d_type) = unsafe {
+            (
+                CStr::from_ptr((*ent).d_name.as_ptr()).to_bytes().to_vec(),
+                (*ent).d_ino,
+                (*ent).d_type,
+            )
+        };
+        if name == b"." || name == b".." || name.is_empty() {
+            continue;
+        }
+        let filetype = match d_type {
+            libc::DT_UNKNOWN => {
+                let entry = Entry {
+                    dir: Dir::Start(fd),
+                    name: cstring(&name)?,
+                    trailing_slash: false,
+                };
+                entry.lstat().map_or(super::types::filetype::UNKNOWN, |st| {
+                    super::host::filetype(st.st_mode)
+                })
+            }
+            other => dirent_filetype(other),
+        };
+        #[allow(clippy::unnecessary_cast)]
+        entries.push(DirEntry {
+            name,
+            ino: ino as u64,
+            filetype,
+        });
+    }
+}
+
+/// The entries of directory `dir` (without `.` and `..`), in the host's order, read
 /// through a descriptor of its own so that `dir`'s position is untouched.
+#[cfg(target_os = "linux")]
 pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
     let fd = openat(
         dir,
@@ -617,7 +706,7 @@ pub(crate) fn open_granted_dir(host: &std::path::Path) -> std::io::Result<OwnedF
             .open(host)
     };
     let file = match open(0) {
-        Err(e) if e.raw_os_error() == Some(libc::EACCES) => open(libc::O_PATH)?,
+        Err(e) if e.raw_os_error() == Some(libc::EACCES) => open(crate::sys::fs::O_PATH)?,
         other => other?,
     };
     Ok(file.into())
