@@ -35,99 +35,15 @@ mod sections {
     use wasi::wasi_snapshot_preview1 as raw;
     use wasi::{Errno, Fd};
 
-    const ERRNO_NAMES: [&str; 77] = [
-        "ESUCCESS",
-        "E2BIG",
-        "EACCES",
-        "EADDRINUSE",
-        "EADDRNOTAVAIL",
-        "EAFNOSUPPORT",
-        "EAGAIN",
-        "EALREADY",
-        "EBADF",
-        "EBADMSG",
-        "EBUSY",
-        "ECANCELED",
-        "ECHILD",
-        "ECONNABORTED",
-        "ECONNREFUSED",
-        "ECONNRESET",
-        "EDEADLK",
-        "EDESTADDRREQ",
-        "EDOM",
-        "EDQUOT",
-        "EEXIST",
-        "EFAULT",
-        "EFBIG",
-        "EHOSTUNREACH",
-        "EIDRM",
-        "EILSEQ",
-        "EINPROGRESS",
-        "EINTR",
-        "EINVAL",
-        "EIO",
-        "EISCONN",
-        "EISDIR",
-        "ELOOP",
-        "EMFILE",
-        "EMLINK",
-        "EMSGSIZE",
-        "EMULTIHOP",
-        "ENAMETOOLONG",
-        "ENETDOWN",
-        "ENETRESET",
-        "ENETUNREACH",
-        "ENFILE",
-        "ENOBUFS",
-        "ENODEV",
-        "ENOENT",
-        "ENOEXEC",
-        "ENOLCK",
-        "ENOLINK",
-        "ENOMEM",
-        "ENOMSG",
-        "ENOPROTOOPT",
-        "ENOSPC",
-        "ENOSYS",
-        "ENOTCONN",
-        "ENOTDIR",
-        "ENOTEMPTY",
-        "ENOTRECOVERABLE",
-        "ENOTSOCK",
-        "ENOTSUP",
-        "ENOTTY",
-        "ENXIO",
-        "EOVERFLOW",
-        "EOWNERDEAD",
-        "EPERM",
-        "EPIPE",
-        "EPROTO",
-        "EPROTONOSUPPORT",
-        "EPROTOTYPE",
-        "ERANGE",
-        "EROFS",
-        "ESPIPE",
-        "ESRCH",
-        "ESTALE",
-        "ETIMEDOUT",
-        "ETXTBSY",
-        "EXDEV",
-        "ENOTCAPABLE",
-    ];
-
     fn ename(e: Errno) -> String {
-        ERRNO_NAMES
-            .get(usize::from(e.raw()))
-            .map_or_else(|| format!("errno{}", e.raw()), |n| (*n).to_owned())
+        wasi_errno::errno_name(i32::from(e.raw()))
     }
 
     fn code(ret: i32) -> String {
         if ret == 0 {
             "ok".to_owned()
         } else {
-            ERRNO_NAMES
-                .get(ret as usize)
-                .map_or_else(|| format!("errno{ret}"), |n| (*n).to_owned())
+            wasi_errno::errno_name(ret)
         }
     }
 
