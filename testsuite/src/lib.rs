@@ -953,3 +953,27 @@ pub mod json {
         }
     }
 }
+
+/// The prebuilt `.wasm` and native executable of a real-world tool that `cargo xtask
+/// test` installs from crates.io (see `xtask/src/realworld.rs`).
+pub fn realworld_binaries(bin: &str) -> (PathBuf, PathBuf) {
+    let root = target_dir().join("realworld");
+    let wasm = root.join("wasm/bin").join(format!("{bin}.wasm"));
+    let native = root
+        .join("native/bin")
+        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
+    for path in [&wasm, &native] {
+        assert!(
+            path.is_file(),
+            "{} does not exist: run `cargo xtask test` (it builds the real-world tools with \
+             `cargo install`)",
+            path.display()
+        );
+    }
+    (wasm, native)
+}
+
+/// `testsuite/realworld-inputs/`: the inputs fed to the real-world tools.
+pub fn realworld_inputs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("realworld-inputs")
+}

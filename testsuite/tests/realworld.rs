@@ -21,11 +21,11 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kiln_testsuite::{compile_ok, target_dir, Scratch};
+use kiln_testsuite::{compile_ok, realworld_binaries, realworld_inputs_dir, Scratch};
 
 type Case = (&'static str, i32, &'static [&'static str]);
 
@@ -200,30 +200,7 @@ fn hexyl_matches_its_native_build() {
     check_tool("hexyl", HEXYL_CASES);
 }
 
-const BUILD_HINT: &str =
-    "run `cargo xtask test` (it builds the real-world tools with `cargo install`)";
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
-
-/// The prebuilt `.wasm` and native executable of one tool.
-fn tool_binaries(bin: &str) -> (PathBuf, PathBuf) {
-    let root = target_dir().join("realworld");
-    let wasm = root.join("wasm/bin").join(format!("{bin}.wasm"));
-    let native = root
-        .join("native/bin")
-        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
-    for path in [&wasm, &native] {
-        assert!(
-            path.is_file(),
-            "{} does not exist: {BUILD_HINT}",
-            path.display()
-        );
-    }
-    (wasm, native)
-}
-
-fn inputs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("realworld-inputs")
-}
 
 /// The stdin bytes a case's input spec describes (see the module docs).
 fn input_bytes(spec: &str, files: &mut BTreeMap<String, Vec<u8>>) -> Vec<u8> {
@@ -241,7 +218,7 @@ fn input_bytes(spec: &str, files: &mut BTreeMap<String, Vec<u8>>) -> Vec<u8> {
         (spec, 1, false)
     };
     let contents = files.entry(name.to_owned()).or_insert_with(|| {
-        let path = inputs_dir().join(name);
+        let path = realworld_inputs_dir().join(name);
         std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
     });
     if crlf {
@@ -387,7 +364,7 @@ fn first_difference(kiln: &[u8], native: &[u8]) -> String {
 /// Compiles the tool's `.wasm` with kiln, then runs every case under both
 /// builds and reports all the cases that differ at once.
 fn check_tool(bin: &str, cases: &[Case]) {
-    let (wasm, native) = tool_binaries(bin);
+    let (wasm, native) = realworld_binaries(bin);
     let scratch = Scratch::new(&format!("realworld-{bin}"));
     let exe = compile_ok(&wasm, &scratch, bin, &[]);
     // An empty working directory: nothing there for either build to find.

@@ -14,33 +14,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kiln_testsuite::{compile_ok, target_dir, Cmd, Output, Scratch, TreeSnapshot};
-
-const BUILD_HINT: &str =
-    "run `cargo xtask test` (it builds the real-world tools with `cargo install`)";
-
-fn tool_binaries(bin: &str) -> (PathBuf, PathBuf) {
-    let root = target_dir().join("realworld");
-    let wasm = root.join("wasm/bin").join(format!("{bin}.wasm"));
-    let native = root
-        .join("native/bin")
-        .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
-    for path in [&wasm, &native] {
-        assert!(
-            path.is_file(),
-            "{} does not exist: {BUILD_HINT}",
-            path.display()
-        );
-    }
-    (wasm, native)
-}
-
-fn inputs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("realworld-inputs")
-}
+use kiln_testsuite::{
+    compile_ok, realworld_binaries, realworld_inputs_dir, Cmd, Output, Scratch, TreeSnapshot,
+};
 
 fn input(name: &str) -> Vec<u8> {
-    std::fs::read(inputs_dir().join(name)).unwrap()
+    std::fs::read(realworld_inputs_dir().join(name)).unwrap()
 }
 
 /// Runs `exe ARGS` with an empty environment in `cwd`, empty stdin.
@@ -169,7 +148,7 @@ const RG_TREE_CASES: &[(i32, &[&str])] = &[
 
 #[test]
 fn ripgrep_searches_a_granted_tree_like_its_native_build() {
-    let (wasm, native) = tool_binaries("rg");
+    let (wasm, native) = realworld_binaries("rg");
     let scratch = Scratch::new("realworld-fs-rg");
     let tree = build_search_tree(scratch.path());
     let cwd = scratch.join("cwd");
@@ -245,7 +224,7 @@ fn ripgrep_searches_a_granted_tree_like_its_native_build() {
 /// outside appears.
 #[test]
 fn ripgrep_cannot_follow_a_symlink_out_of_the_grant() {
-    let (wasm, native) = tool_binaries("rg");
+    let (wasm, native) = realworld_binaries("rg");
     let scratch = Scratch::new("realworld-fs-rg-escape");
     let tree = build_search_tree(scratch.path());
     let cwd = scratch.join("cwd");
@@ -294,7 +273,7 @@ fn ripgrep_cannot_follow_a_symlink_out_of_the_grant() {
 
 #[test]
 fn ripgrep_without_the_grant_fails_cleanly() {
-    let (wasm, _) = tool_binaries("rg");
+    let (wasm, _) = realworld_binaries("rg");
     let scratch = Scratch::new("realworld-fs-rg-nogrant");
     let tree = build_search_tree(scratch.path());
     let cwd = scratch.join("cwd");
@@ -354,7 +333,7 @@ const BNZ_CASES: &[(i32, &[&str])] = &[
 
 #[test]
 fn bnz_compresses_in_a_granted_directory_like_its_native_build() {
-    let (wasm, native) = tool_binaries("bnz");
+    let (wasm, native) = realworld_binaries("bnz");
     let scratch = Scratch::new("realworld-fs-bnz");
     let kiln_dir = scratch.join("kiln-data");
     let native_dir = scratch.join("native-data");
@@ -451,7 +430,7 @@ fn bnz_compresses_in_a_granted_directory_like_its_native_build() {
 
 #[test]
 fn bnz_without_a_usable_grant_fails_cleanly() {
-    let (wasm, _) = tool_binaries("bnz");
+    let (wasm, _) = realworld_binaries("bnz");
     let scratch = Scratch::new("realworld-fs-bnz-denied");
     let data = scratch.join("data");
     compressor_files(&data);
