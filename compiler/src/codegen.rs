@@ -9,11 +9,10 @@ use crate::error::Error;
 use crate::manifest;
 use crate::translate::{self, ModuleContext};
 use crate::{traps, Emit, OptLevel, Options};
-use cranelift_codegen::ir::{types, AbiParam, Function, InstBuilder, MemFlagsData, Signature};
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{control::ControlPlane, Context};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use kiln_runtime::abi::{self, TrapSite, VMContextLayout};
@@ -155,7 +154,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
 
     let mut trampolines = Vec::with_capacity(env.types.len());
     for (index, ty) in env.types.iter().enumerate() {
-        let id = define_trampoline(&mut module, index, ty, call_conv)?;
+        let id = entry::define_trampoline(&mut module, index, ty)?;
         trampolines.push(id);
     }
     let functions: Vec<CompiledFunction> = compiled
@@ -325,52 +324,4 @@ fn compile_one(
         traps: trap_sites,
         clif: String::new(),
     })
-}
-
-/// A trampoline for function type `index`: `(fn_ptr, vmctx, values)` loads the
-/// arguments from `values`, calls, and stores the results back (see `abi::Trampoline`).
-fn define_trampoline(
-    module: &mut ObjectModule,
-    index: usize,
-    ty: &wasmparser::FuncType,
-    call_conv: isa::CallConv,
-) -> Result<FuncId, Error> {
-    let frontend_config = module.isa().frontend_config();
-    let ptr = types::I64;
-    let mut sig = Signature::new(call_conv);
-    sig.params.extend([AbiParam::new(ptr); 3]);
-    let id = module
-        .declare_function(&format!("kiln_trampoline_{index}"), Linkage::Local, &sig)
-        .map_err(|e| Error::new(format!("internal error: {e}")))?;
-    let mut func = Function::with_name_signature(Default::default(), sig);
-    let mut builder_ctx = FunctionBuilderContext::new();
-    let mut b = FunctionBuilder::new(&mut func, &mut builder_ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let [callee, vmctx, values] = b.block_params(entry).try_into().unwrap();
-    let flags = MemFlagsData::trusted();
-    let mut args = vec![vmctx];
-    for (i, param) in ty.params().iter().enumerate() {
-        let offset = i as i32 * abi::VMGLOBAL_SIZE as i32;
-        args.push(
-            b.ins()
-                .load(translate::clif_type(*param), flags, values, offset),
-        );
-    }
-    let callee_sig = b.import_signature(translate::wasm_signature(ty, call_conv));
-    let call = b.ins().call_indirect(callee_sig, callee, &args);
-    let results = b.inst_results(call).to_vec();
-    for (i, result) in results.into_iter().enumerate() {
-        let offset = i as i32 * abi::VMGLOBAL_SIZE as i32;
-        b.ins().store(flags, result, values, offset);
-    }
-    b.ins().return_(&[]);
-    b.finalize(frontend_config);
-    let mut context = Context::for_function(func);
-    module
-        .define_function(id, &mut context)
-        .map_err(|e| Error::new(format!("internal error in trampoline {index}: {e:?}")))?;
-    Ok(id)
 }

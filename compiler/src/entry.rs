@@ -1,16 +1,18 @@
-//! Native entry points: the `main` of a standalone executable, and of the spec-test
-//! harness executable that links several compiled modules.
+//! Ways into compiled code: the per-type trampolines the runtime calls wasm through,
+//! the `main` of a standalone executable, and that of the spec-test harness executable
+//! that links several compiled modules.
 
 use crate::codegen::new_object_module;
 use crate::error::Error;
+use crate::translate::{self, enter_function};
 use crate::Options;
 use cranelift_codegen::ir::{
-    types, AbiParam, ExternalName, Function, GlobalValueData, InstBuilder, Signature,
+    types, AbiParam, ExternalName, Function, GlobalValueData, InstBuilder, MemFlagsData, Signature,
     UserExternalName,
 };
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{DataDescription, DataId, Linkage, Module};
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use kiln_runtime::abi;
 
@@ -66,11 +68,7 @@ pub fn define_main(
     }
     let mut builder_ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut builder_ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let mut args = b.block_params(entry).to_vec();
+    let mut args = enter_function(&mut b);
     let mut data_refs = data_refs.into_iter();
     for arg in extra {
         args.push(match arg {
@@ -115,4 +113,48 @@ pub fn harness_object(options: &Options, descriptors: &[String]) -> Result<Vec<u
         .finish()
         .emit()
         .map_err(|e| Error::new(format!("cannot write the harness object: {e}")))
+}
+
+/// A trampoline for function type `index`: `(fn_ptr, vmctx, values)` loads the
+/// arguments from `values`, calls, and stores the results back (see `abi::Trampoline`).
+pub fn define_trampoline(
+    module: &mut ObjectModule,
+    index: usize,
+    ty: &wasmparser::FuncType,
+) -> Result<FuncId, Error> {
+    let call_conv = module.isa().default_call_conv();
+    let frontend_config = module.isa().frontend_config();
+    let ptr = types::I64;
+    let mut sig = Signature::new(call_conv);
+    sig.params.extend([AbiParam::new(ptr); 3]);
+    let id = module
+        .declare_function(&format!("kiln_trampoline_{index}"), Linkage::Local, &sig)
+        .map_err(internal)?;
+    let mut func = Function::with_name_signature(Default::default(), sig);
+    let mut builder_ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut builder_ctx);
+    let [callee, vmctx, values] = enter_function(&mut b).try_into().unwrap();
+    let flags = MemFlagsData::trusted();
+    let mut args = vec![vmctx];
+    for (i, param) in ty.params().iter().enumerate() {
+        let offset = i as i32 * abi::VMGLOBAL_SIZE as i32;
+        args.push(
+            b.ins()
+                .load(translate::clif_type(*param), flags, values, offset),
+        );
+    }
+    let callee_sig = b.import_signature(translate::wasm_signature(ty, call_conv));
+    let call = b.ins().call_indirect(callee_sig, callee, &args);
+    let results = b.inst_results(call).to_vec();
+    for (i, result) in results.into_iter().enumerate() {
+        let offset = i as i32 * abi::VMGLOBAL_SIZE as i32;
+        b.ins().store(flags, result, values, offset);
+    }
+    b.ins().return_(&[]);
+    b.finalize(frontend_config);
+    let mut context = Context::for_function(func);
+    module
+        .define_function(id, &mut context)
+        .map_err(|e| Error::new(format!("internal error in trampoline {index}: {e:?}")))?;
+    Ok(id)
 }

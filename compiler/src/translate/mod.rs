@@ -102,11 +102,7 @@ pub fn translate_function(
 
     let body = &env.bodies[def_index];
     let mut b = FunctionBuilder::new(func, builder_ctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    b.seal_block(entry);
-    let params = b.block_params(entry).to_vec();
+    let params = enter_function(&mut b);
     let vmctx = params[0];
 
     let mut locals = Vec::new();
@@ -169,6 +165,16 @@ pub fn translate_function(
     t.b.seal_all_blocks();
     t.b.finalize(m.frontend_config);
     Ok(())
+}
+
+/// Starts a function body: a sealed entry block carrying the function's parameters,
+/// which are returned.
+pub fn enter_function(b: &mut FunctionBuilder<'_>) -> Vec<Value> {
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    b.block_params(entry).to_vec()
 }
 
 fn zero_value(b: &mut FunctionBuilder<'_>, ty: Type) -> Value {
