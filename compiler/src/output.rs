@@ -28,7 +28,8 @@ pub fn build_bytes(bytes: &[u8], output: &Path, options: &Options) -> Result<(),
         Emit::Clif => staged.write(compiled.clif.as_bytes())?,
         Emit::Obj => staged.write(&compiled.object)?,
         Emit::Exe => {
-            let object = Staged::new(&staged.temp.with_extension("o"))?;
+            // Never committed: the object is removed once linked (or not).
+            let object = Staged::with_suffix(output, ".o")?;
             object.write(&compiled.object)?;
             link_executable(
                 &options.target,
@@ -52,6 +53,11 @@ struct Staged {
 
 impl Staged {
     fn new(dest: &Path) -> Result<Staged, Error> {
+        Self::with_suffix(dest, ".tmp")
+    }
+
+    /// A temporary name ending in `suffix` (linkers recognise objects by `.o`).
+    fn with_suffix(dest: &Path, suffix: &str) -> Result<Staged, Error> {
         let name = dest
             .file_name()
             .ok_or_else(|| Error::new(format!("`{}` is not a file name", dest.display())))?;
@@ -65,7 +71,7 @@ impl Staged {
             )));
         }
         let temp_name = format!(
-            ".{}.kiln-{}.tmp",
+            ".{}.kiln-{}{suffix}",
             name.to_string_lossy(),
             std::process::id()
         );

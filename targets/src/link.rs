@@ -143,7 +143,8 @@ pub fn linkers_for(target: &Target) -> Vec<Linker> {
 }
 
 /// Links `objects` and `runtime` into the executable `output`, with `forced` or else
-/// the first recipe for the target that works; the error lists every attempt.
+/// the first recipe for the target that works; the error lists every attempt. Object
+/// file names must end in `.o` (`zig cc` tells its inputs apart by extension).
 pub fn link_executable(
     target: &Target,
     objects: &[&Path],
@@ -165,9 +166,7 @@ pub fn link_executable(
     }
     let mut attempts = Vec::new();
     for linker in linkers {
-        // `_temps` (files made for this attempt) are removed when the attempt ends.
-        let result = command(linker, target, objects, runtime, output)
-            .and_then(|(c, _temps)| run(linker, c));
+        let result = command(linker, target, objects, runtime, output).and_then(|c| run(linker, c));
         match result {
             Ok(()) => return Ok(()),
             Err(e) => attempts.push(format!("{}: {e}", linker.name())),
@@ -220,49 +219,13 @@ const GLIBC_LIBS: [&str; 7] = [
     "-lc",
 ];
 
-/// Files a link recipe made for one attempt; removed on drop.
-struct TempFiles(Vec<PathBuf>);
-
-impl Drop for TempFiles {
-    fn drop(&mut self) {
-        for path in &self.0 {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// `objects` under names ending in `.o`: `zig cc` tells inputs apart by their extension.
-/// An object named otherwise is hard-linked (or copied) beside `output` as
-/// `<output>.<n>.o`, which the returned [`TempFiles`] removes.
-fn with_o_extension(objects: &[&Path], output: &Path) -> Result<(Vec<PathBuf>, TempFiles), String> {
-    let mut temps = TempFiles(Vec::new());
-    let mut paths = Vec::new();
-    for (n, object) in objects.iter().enumerate() {
-        if object.extension().is_some_and(|e| e == "o") {
-            paths.push(object.to_path_buf());
-            continue;
-        }
-        let mut name = output.as_os_str().to_owned();
-        name.push(format!(".{n}.o"));
-        let link = PathBuf::from(name);
-        let _ = std::fs::remove_file(&link);
-        std::fs::hard_link(object, &link)
-            .or_else(|_| std::fs::copy(object, &link).map(drop))
-            .map_err(|e| format!("cannot write `{}`: {e}", link.display()))?;
-        temps.0.push(link.clone());
-        paths.push(link);
-    }
-    Ok((paths, temps))
-}
-
 fn command(
     linker: Linker,
     target: &Target,
     objects: &[&Path],
     runtime: &Path,
     output: &Path,
-) -> Result<(Command, TempFiles), String> {
-    let no_temps = || TempFiles(Vec::new());
+) -> Result<Command, String> {
     Ok(match linker {
         Linker::Cc | Linker::Aarch64Gcc => {
             let mut c = Command::new(linker.name());
@@ -272,7 +235,7 @@ fn command(
                 .arg(output)
                 .arg("-Wl,--gc-sections")
                 .args(GLIBC_LIBS);
-            (c, no_temps())
+            c
         }
         Linker::RustLld => {
             let lld = rust_lld()?;
@@ -296,21 +259,20 @@ fn command(
             .args(objects)
             .arg(runtime)
             .args(["libunwind.a", "libc.a", "crtend.o", "crtn.o"].map(|o| crt.join(o)));
-            (c, no_temps())
+            c
         }
         Linker::ZigCc => {
             let zig_target = zig_target(target)?;
             zig_version()?;
             // Everything Rust's std needs on macOS is in libSystem, which zig links by
             // default (and ad-hoc signs arm64 executables, as macOS requires).
-            let (objects, temps) = with_o_extension(objects, output)?;
             let mut c = zig_command();
             c.args(["cc", "-target", zig_target, "-o"])
                 .arg(output)
-                .args(&objects)
+                .args(objects)
                 .arg(runtime)
                 .arg("-Wl,-dead_strip");
-            (c, temps)
+            c
         }
     })
 }
