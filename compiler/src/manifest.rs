@@ -3,7 +3,8 @@
 
 use crate::environ::{ImportKind, ModuleEnv};
 use crate::Options;
-use kiln_runtime::abi::manifest::{hex, END, HEADER};
+use kiln_runtime::abi::hex;
+use kiln_runtime::abi::manifest::{END, HEADER};
 use std::fmt::Write;
 
 pub fn kind_name(kind: ImportKind) -> &'static str {

@@ -566,6 +566,32 @@ pub mod wasi {
     ];
 }
 
+/// Hex-encodes a name or path for the line formats of the manifest and of the spec-test
+/// harness protocol, so any UTF-8 (spaces included) fits in one word; `-` is the empty
+/// string.
+pub fn hex(s: &str) -> String {
+    if s.is_empty() {
+        return "-".to_string();
+    }
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes what [`hex`] wrote.
+pub fn unhex(s: &str) -> Result<String, String> {
+    if s == "-" {
+        return Ok(String::new());
+    }
+    let bad = || format!("malformed hex-encoded name `{s}`");
+    if !s.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    let bytes = (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
+        .collect::<Result<Vec<u8>, String>>()?;
+    String::from_utf8(bytes).map_err(|_| bad())
+}
+
 /// The manifest of an executable: plain UTF-8 text without pointers, in the data symbol
 /// [`manifest::SYMBOL`], so tools can read it straight from the file (`kiln inspect`) and
 /// the runtime can read the capabilities granted at compile time.
@@ -581,9 +607,11 @@ pub mod wasi {
 /// grant-inherit-env
 /// end
 /// ```
-/// Every string field is hex-encoded UTF-8 (`-` when empty), so any byte may appear in
-/// names and paths. Unknown line kinds are ignored by readers.
+/// Every string field is written with [`hex`], so any character may appear in names and
+/// paths. Unknown line kinds are ignored by readers.
 pub mod manifest {
+    use super::{hex, unhex};
+
     pub const SYMBOL: &str = "kiln_manifest";
     pub const HEADER: &str = "kiln-manifest 1";
     /// The last line: the manifest's symbol has no size on every object format, so
@@ -653,30 +681,6 @@ pub mod manifest {
             grants.push(grant);
         }
         Ok(grants)
-    }
-
-    /// Hex-encodes a manifest string field.
-    pub fn hex(s: &str) -> String {
-        if s.is_empty() {
-            return "-".to_string();
-        }
-        s.bytes().map(|b| format!("{b:02x}")).collect()
-    }
-
-    /// Decodes a manifest string field.
-    pub fn unhex(s: &str) -> Result<String, String> {
-        if s == "-" {
-            return Ok(String::new());
-        }
-        let bad = || format!("malformed manifest field `{s}`");
-        if !s.len().is_multiple_of(2) {
-            return Err(bad());
-        }
-        let bytes = (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
-            .collect::<Result<Vec<u8>, String>>()?;
-        String::from_utf8(bytes).map_err(|_| bad())
     }
 }
 

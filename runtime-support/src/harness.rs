@@ -15,7 +15,7 @@
 
 mod spectest;
 
-use crate::abi::{valtype, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
+use crate::abi::{unhex, valtype, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
 use crate::entry::{init_wasm_thread, WASM_STACK_SIZE};
 use crate::instance::InstantiationError;
 use crate::instance::{valtype_name, value_bits, value_from_bits, Extern, Instance};
@@ -213,7 +213,7 @@ impl Harness {
     }
 
     fn register(&mut self, name: &str, instance: &str) -> Response {
-        let name = decode_name(name)?;
+        let name = unhex(name)?;
         let n: u32 = instance
             .parse()
             .map_err(|_| format!("bad instance number `{instance}`"))?;
@@ -225,7 +225,7 @@ impl Harness {
     }
 
     fn invoke(&mut self, instance: &str, name: &str, args: &[&str]) -> Response {
-        let name = decode_name(name)?;
+        let name = unhex(name)?;
         let Some(export) = self.instance(instance)?.export(&name) else {
             return Err(format!("unknown export {name:?}"));
         };
@@ -268,7 +268,7 @@ impl Harness {
     }
 
     fn get(&self, instance: &str, name: &str) -> Response {
-        let name = decode_name(name)?;
+        let name = unhex(name)?;
         let Some(export) = self.instance(instance)?.export(&name) else {
             return Err(format!("unknown export {name:?}"));
         };
@@ -290,26 +290,6 @@ fn trap(kind: TrapKind) -> String {
 
 fn one_line(message: &str) -> String {
     message.replace(['\n', '\r'], " ")
-}
-
-/// A hex-encoded UTF-8 name (`-` is the empty name).
-fn decode_name(hex: &str) -> Result<String, String> {
-    if hex == "-" {
-        return Ok(String::new());
-    }
-    let bad = || format!("bad name `{hex}`");
-    if !hex.len().is_multiple_of(2) {
-        return Err(bad());
-    }
-    let bytes = (0..hex.len())
-        .step_by(2)
-        .map(|i| {
-            hex.get(i..i + 2)
-                .and_then(|b| u8::from_str_radix(b, 16).ok())
-        })
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(bad)?;
-    String::from_utf8(bytes).map_err(|_| bad())
 }
 
 /// The bits of argument `text` for a parameter of type `ty`.

@@ -2,8 +2,8 @@
 //! harness) through its line protocol on stdin/stdout.
 //!
 //! Requests: `instantiate MODULE INSTANCE`, `register NAME INSTANCE`,
-//! `invoke INSTANCE NAME ARGS...`, `get INSTANCE NAME` — names hex-encoded (`-` when
-//! empty), values as in [`crate::values`]. Responses: `ok VALUES...`, `trap KIND` (an
+//! `invoke INSTANCE NAME ARGS...`, `get INSTANCE NAME` — names hex-encoded with
+//! `abi::hex` (`-` when empty), values as in [`crate::values`]. Responses: `ok VALUES...`, `trap KIND` (an
 //! `abi::TrapKind` code) or `error MESSAGE`.
 
 use kiln_runtime::abi::TrapKind;
@@ -29,14 +29,6 @@ pub struct Harness {
     /// Set once the process is gone; every later request fails with it.
     dead: Option<String>,
     _watchdog: mpsc::Sender<()>,
-}
-
-/// Hex encoding for names on the protocol (they may hold spaces or any UTF-8).
-pub fn encode_name(name: &str) -> String {
-    if name.is_empty() {
-        return "-".into();
-    }
-    name.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Harness {
@@ -174,11 +166,5 @@ mod tests {
             Response::Error("unknown import".into())
         );
         assert!(matches!(parse_response("garbage"), Response::Error(_)));
-    }
-
-    #[test]
-    fn names() {
-        assert_eq!(encode_name(""), "-");
-        assert_eq!(encode_name("a b"), "612062");
     }
 }

@@ -5,8 +5,9 @@
 mod harness;
 mod values;
 
-use harness::{encode_name, Harness, Response};
+use harness::{Harness, Response};
 use kiln::{Emit, Options};
+use kiln_runtime::abi::hex;
 use kiln_runtime::abi::TrapKind;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -404,7 +405,7 @@ impl State {
                 args,
             } => {
                 let args = args.as_ref().map_err(Clone::clone)?;
-                let mut line = format!("invoke {} {}", self.instance(instance)?, encode_name(name));
+                let mut line = format!("invoke {} {}", self.instance(instance)?, hex(name));
                 for arg in args {
                     line.push(' ');
                     line.push_str(arg);
@@ -412,7 +413,7 @@ impl State {
                 line
             }
             Action::Get { instance, name } => {
-                format!("get {} {}", self.instance(instance)?, encode_name(name))
+                format!("get {} {}", self.instance(instance)?, hex(name))
             }
         };
         Ok(h.request(&request))
@@ -450,7 +451,7 @@ impl State {
             }
             Step::Register { name, instance } => {
                 let instance = self.instance(&instance)?;
-                match h.request(&format!("register {} {instance}", encode_name(&name))) {
+                match h.request(&format!("register {} {instance}", hex(&name))) {
                     Response::Ok(_) => Ok(()),
                     other => Err(unexpected(other)),
                 }
