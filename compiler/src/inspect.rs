@@ -264,7 +264,7 @@ fn from_manifest(text: &str) -> Result<Inspection, Error> {
     };
     for line in text.lines().skip(1) {
         let words: Vec<&str> = line.split(' ').collect();
-        let un = |s: &str| kiln_runtime::abi::unhex(s).map_err(bad);
+        let un = |s: &str| manifest::field(s).map_err(bad);
         match words.as_slice() {
             ["module", name] => inspection.name = un(name)?,
             ["import", module, name, kind] => {

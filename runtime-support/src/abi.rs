@@ -576,20 +576,19 @@ pub fn hex(s: &str) -> String {
     s.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Decodes what [`hex`] wrote.
-pub fn unhex(s: &str) -> Result<String, String> {
+/// Decodes what [`hex`] wrote; `None` for anything else.
+pub fn unhex(s: &str) -> Option<String> {
     if s == "-" {
-        return Ok(String::new());
+        return Some(String::new());
     }
-    let bad = || format!("malformed hex-encoded name `{s}`");
     if !s.len().is_multiple_of(2) {
-        return Err(bad());
+        return None;
     }
     let bytes = (0..s.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2).ok_or_else(bad)?, 16).map_err(|_| bad()))
-        .collect::<Result<Vec<u8>, String>>()?;
-    String::from_utf8(bytes).map_err(|_| bad())
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    String::from_utf8(bytes).ok()
 }
 
 /// The manifest of an executable: plain UTF-8 text without pointers, in the data symbol
@@ -610,7 +609,12 @@ pub fn unhex(s: &str) -> Result<String, String> {
 /// Every string field is written with [`hex`], so any character may appear in names and
 /// paths. Unknown line kinds are ignored by readers.
 pub mod manifest {
-    use super::{hex, unhex};
+    use super::hex;
+
+    /// Decodes one string field of a manifest line.
+    pub fn field(s: &str) -> Result<String, String> {
+        super::unhex(s).ok_or_else(|| format!("malformed manifest field `{s}`"))
+    }
 
     pub const SYMBOL: &str = "kiln_manifest";
     pub const HEADER: &str = "kiln-manifest 1";
@@ -664,13 +668,13 @@ pub mod manifest {
             let words: Vec<&str> = line.split(' ').collect();
             let grant = match words.as_slice() {
                 ["grant-dir", mode @ ("rw" | "ro"), host, guest] => Grant::Dir {
-                    host: unhex(host)?,
-                    guest: unhex(guest)?,
+                    host: field(host)?,
+                    guest: field(guest)?,
                     read_only: *mode == "ro",
                 },
                 ["grant-env", key, value] => Grant::Env {
-                    key: unhex(key)?,
-                    value: unhex(value)?,
+                    key: field(key)?,
+                    value: field(value)?,
                 },
                 ["grant-inherit-env"] => Grant::InheritEnv,
                 [kind, ..] if kind.starts_with("grant-") => {

@@ -213,7 +213,7 @@ impl Harness {
     }
 
     fn register(&mut self, name: &str, instance: &str) -> Response {
-        let name = unhex(name)?;
+        let name = decode_name(name)?;
         let n: u32 = instance
             .parse()
             .map_err(|_| format!("bad instance number `{instance}`"))?;
@@ -225,7 +225,7 @@ impl Harness {
     }
 
     fn invoke(&mut self, instance: &str, name: &str, args: &[&str]) -> Response {
-        let name = unhex(name)?;
+        let name = decode_name(name)?;
         let Some(export) = self.instance(instance)?.export(&name) else {
             return Err(format!("unknown export {name:?}"));
         };
@@ -268,7 +268,7 @@ impl Harness {
     }
 
     fn get(&self, instance: &str, name: &str) -> Response {
-        let name = unhex(name)?;
+        let name = decode_name(name)?;
         let Some(export) = self.instance(instance)?.export(&name) else {
             return Err(format!("unknown export {name:?}"));
         };
@@ -282,6 +282,11 @@ impl Harness {
             format_value(ty.val_type, value_bits(&value))?
         ))
     }
+}
+
+/// A name on the protocol (see [`crate::abi::hex`]).
+fn decode_name(hex: &str) -> Result<String, String> {
+    unhex(hex).ok_or_else(|| format!("bad name `{hex}`"))
 }
 
 fn trap(kind: TrapKind) -> String {

@@ -405,12 +405,12 @@ fn kiln_spec_main_answers_each_line_and_exits_0_at_eof() {
 
 #[test]
 fn names_and_values() {
-    assert_eq!(unhex("-").unwrap(), "");
-    assert_eq!(unhex("612062").unwrap(), "a b");
-    assert_eq!(unhex("e282ac").unwrap(), "€");
-    assert!(unhex("6").is_err());
-    assert!(unhex("zz").is_err());
-    assert!(unhex("ff").is_err(), "not UTF-8");
+    assert_eq!(decode_name("-").unwrap(), "");
+    assert_eq!(decode_name("612062").unwrap(), "a b");
+    assert_eq!(decode_name("e282ac").unwrap(), "€");
+    assert!(decode_name("6").is_err());
+    assert!(decode_name("zz").is_err());
+    assert!(decode_name("ff").is_err(), "not UTF-8");
 
     assert_eq!(parse_value("i32:ffffffff", I32), Ok(0xffff_ffff));
     assert!(parse_value("i32:100000000", I32).is_err());
