@@ -717,6 +717,15 @@ mod tests {
     }
 
     #[test]
+    fn hex_names() {
+        assert_eq!(hex(""), "-");
+        assert_eq!(hex("a b"), "612062");
+        assert_eq!(unhex("612062").as_deref(), Some("a b"));
+        assert_eq!(unhex("-").as_deref(), Some(""));
+        assert_eq!(unhex("6"), None);
+    }
+
+    #[test]
     fn manifest_grants_round_trip() {
         use manifest::*;
         let grants = vec![
