@@ -70,12 +70,18 @@ pub fn runtime_library(target: &Target) -> Result<PathBuf, LinkError> {
     }
     let triple = target.rust_triple();
     let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    // The library of the same profile as this kiln: a release kiln needs `--release`.
+    let release = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.file_name()? == "release"))
+        .unwrap_or(false);
     Err(LinkError(format!(
         "no Kiln runtime library for {} ({triple}); looked for {}. Build it with \
-         `cargo xtask runtime --target {triple}` (after `rustup target add {triple}`), or set \
+         `cargo xtask runtime{} --target {triple}` (after `rustup target add {triple}`), or set \
          {RUNTIME_LIB_ENV}",
         target.name(),
-        looked.join(", ")
+        looked.join(", "),
+        if release { " --release" } else { "" }
     )))
 }
 

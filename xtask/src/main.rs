@@ -10,9 +10,13 @@
 //! 5. run the spec testsuite in guard and in explicit bounds-check mode;
 //! 6. print one `N passed, M failed` line over all of it.
 //!
+//! `cargo xtask bench [--rounds N] [--cold-runs N] [PROGRAM...]` — Kiln against
+//! wasmtime and native builds (see `bench.rs`).
+//!
 //! `cargo xtask spec [kiln-spec ARGS...]` — only the spec testsuite (see
 //! `kiln-spec --help`: `--bounds-checks guard|explicit`, `--suite DIR`, filters).
 
+mod bench;
 mod realworld;
 
 use std::io::{BufRead, BufReader};
@@ -27,11 +31,13 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("spec") => spec_only(&args[1..]),
         Some("runtime") => runtime(&args[1..]),
+        Some("bench") => bench::bench(&args[1..]).map(|()| ExitCode::SUCCESS),
         _ => {
             eprintln!(
                 "usage: cargo xtask test [ARGS for cargo test...]\n       \
                  cargo xtask spec [--bounds-checks guard|explicit] [--target T] [--suite DIR] [FILTER...]\n       \
-                 cargo xtask runtime [--release] [--target RUST_TRIPLE]..."
+                 cargo xtask runtime [--release] [--target RUST_TRIPLE]...\n       \
+                 cargo xtask bench [--rounds N] [--cold-runs N] [PROGRAM...]"
             );
             return ExitCode::from(2);
         }

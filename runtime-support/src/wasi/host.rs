@@ -167,7 +167,7 @@ fn time_spec(flags: u16, set: u16, now: u16, nanos: u64) -> Result<libc::timespe
     match (flags & set != 0, flags & now != 0) {
         (true, true) => Err(errno::INVAL),
         (true, false) => Ok(libc::timespec {
-            tv_sec: (nanos / 1_000_000_000) as libc::time_t,
+            tv_sec: (nanos / 1_000_000_000) as _,
             tv_nsec: (nanos % 1_000_000_000) as _,
         }),
         (false, true) => Ok(libc::timespec {

@@ -278,7 +278,7 @@ fn sleep_until(deadline: u64) {
 #[cfg(target_os = "linux")]
 fn sleep_until(deadline: u64) {
     let ts = libc::timespec {
-        tv_sec: (deadline / 1_000_000_000) as libc::time_t,
+        tv_sec: (deadline / 1_000_000_000) as _,
         tv_nsec: (deadline % 1_000_000_000) as _,
     };
     // SAFETY: `ts` is a valid timespec; no remaining-time pointer for absolute sleeps.

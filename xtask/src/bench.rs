@@ -1,0 +1,806 @@
+//! `cargo xtask bench`: Kiln against its peers, measured in one run.
+//!
+//! The programs are `xtask/bench/rust/*` (a cargo workspace of its own) and
+//! `xtask/bench/c/*.c`, each built twice from the same source: for
+//! wasm32-wasip1 and natively (release / `-O2`). Every wasm program runs as
+//!
+//! - **kiln**: `kiln compile --target <arch>-linux` (a static executable),
+//! - **wasmtime**: `wasmtime compile` + `wasmtime run --allow-precompiled`,
+//! - **native**: the native build (the limit),
+//!
+//! interleaved (one round runs each once, in a rotating order), after a check
+//! that all three print the same output. Reported: medians, the median of the
+//! per-round ratios, peak RSS, the spread of each runner's rounds (the
+//! machine's noise), cold start of a hello world, `kiln compile` against
+//! `wasmtime compile` on the largest module at hand (ripgrep, from the
+//! real-world tests' build), and executable sizes. Results go to
+//! `target/bench/results.md` and `target/bench/results.json`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{cargo, realworld, repo_root, run, step, target_dir};
+
+const WASMTIME_VERSION: &str = "48.0.8";
+
+struct Options {
+    rounds: usize,
+    cold_runs: usize,
+    filters: Vec<String>,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let mut options = Options {
+            rounds: 5,
+            cold_runs: 300,
+            filters: Vec::new(),
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut number = |name: &str| -> Result<usize, String> {
+                args.next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("{name} needs a positive number"))
+            };
+            match arg.as_str() {
+                "--rounds" => options.rounds = number("--rounds")?,
+                "--cold-runs" => options.cold_runs = number("--cold-runs")?,
+                flag if flag.starts_with('-') => {
+                    return Err(format!(
+                        "unknown option `{flag}`; usage: cargo xtask bench \
+                         [--rounds N] [--cold-runs N] [PROGRAM...]"
+                    ))
+                }
+                name => options.filters.push(name.to_string()),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// One way of running a program.
+#[derive(Clone, Copy, PartialEq)]
+enum Runner {
+    Kiln,
+    Wasmtime,
+    Native,
+}
+
+const RUNNERS: [Runner; 3] = [Runner::Kiln, Runner::Wasmtime, Runner::Native];
+
+impl Runner {
+    fn name(self) -> &'static str {
+        match self {
+            Runner::Kiln => "kiln",
+            Runner::Wasmtime => "wasmtime",
+            Runner::Native => "native",
+        }
+    }
+}
+
+/// A benchmark program, built and ready to run three ways.
+struct Program {
+    name: String,
+    language: &'static str,
+    wasm: PathBuf,
+    /// The command line of each runner, in [`RUNNERS`] order.
+    commands: [Vec<PathBuf>; 3],
+}
+
+/// One process run: wall time and peak resident set.
+#[derive(Clone, Copy)]
+struct Sample {
+    wall: Duration,
+    max_rss_kib: u64,
+}
+
+struct Measured {
+    program: Program,
+    /// Samples per runner, in [`RUNNERS`] order.
+    samples: [Vec<Sample>; 3],
+}
+
+struct Tools {
+    kiln: PathBuf,
+    wasmtime: PathBuf,
+    /// `x86_64-linux` or `aarch64-linux`: static executables, Kiln's choice for
+    /// deployment.
+    kiln_target: String,
+}
+
+pub fn bench(args: &[String]) -> Result<(), String> {
+    let options = Options::parse(args)?;
+    let root = repo_root();
+    let target = target_dir(&root);
+    let work = target.join("bench");
+    fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+
+    let tools = prepare_tools(&root, &target)?;
+    let programs = build_programs(&root, &work, &tools, &options.filters)?;
+    let mut measured = Vec::new();
+    for program in programs {
+        check_outputs(&program, &work)?;
+        step(&format!(
+            "timing {} ({} rounds)",
+            program.name, options.rounds
+        ));
+        let samples = time_interleaved(&program.commands, options.rounds, &work)?;
+        measured.push(Measured { program, samples });
+    }
+
+    let cold = cold_start(&root, &work, &tools, options.cold_runs)?;
+    let compile = compile_times(&root, &work, &tools)?;
+    let sizes = sizes(&root, &work, &tools)?;
+
+    let report = Report {
+        measured,
+        cold,
+        compile,
+        sizes,
+        rounds: options.rounds,
+    };
+    let markdown = report.markdown();
+    let json = report.json();
+    fs::write(work.join("results.md"), &markdown).map_err(|e| e.to_string())?;
+    fs::write(work.join("results.json"), &json).map_err(|e| e.to_string())?;
+    println!("{markdown}");
+    println!(
+        "results: {} and {}",
+        work.join("results.md").display(),
+        work.join("results.json").display()
+    );
+    Ok(())
+}
+
+/// Builds Kiln (release) and its static runtime, finds or installs wasmtime and
+/// checks that clang can build C for wasm32-wasi.
+fn prepare_tools(root: &Path, target: &Path) -> Result<Tools, String> {
+    let arch = std::env::consts::ARCH;
+    let musl = format!("{arch}-unknown-linux-musl");
+    crate::ensure_rust_targets(&[crate::WASM_TARGET, &musl])?;
+    step("building kiln (release) and its runtime library");
+    run(cargo().current_dir(root).args([
+        "build",
+        "--release",
+        "-p",
+        "kiln",
+        "-p",
+        "kiln-runtime",
+    ]))?;
+    run(cargo().current_dir(root).args([
+        "build",
+        "--release",
+        "-p",
+        "kiln-runtime",
+        "--target",
+        &musl,
+    ]))?;
+
+    let tools_root = target.join("bench-tools");
+    let wasmtime = tools_root.join("bin/wasmtime");
+    if !wasmtime.is_file() {
+        step(&format!(
+            "installing wasmtime-cli {WASMTIME_VERSION} into {} (first time only; \
+             about 25 minutes on two cores)",
+            tools_root.display()
+        ));
+        run(cargo()
+            .args(["install", "--locked", "--root"])
+            .arg(&tools_root)
+            .arg(format!("wasmtime-cli@{WASMTIME_VERSION}"))
+            .current_dir(std::env::temp_dir()))?;
+    }
+    if !crate::on_path("clang") {
+        return Err(
+            "the C benchmarks need clang with the wasm32-wasi sysroot; on Debian: \
+             apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32"
+                .into(),
+        );
+    }
+    Ok(Tools {
+        kiln: target.join("release/kiln"),
+        wasmtime,
+        kiln_target: format!("{arch}-linux"),
+    })
+}
+
+fn build_programs(
+    root: &Path,
+    work: &Path,
+    tools: &Tools,
+    filters: &[String],
+) -> Result<Vec<Program>, String> {
+    let bench = root.join("xtask/bench");
+    let manifest = bench.join("Cargo.toml");
+    let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f));
+
+    step("building the Rust benchmarks for wasm32-wasip1 and natively");
+    run(cargo()
+        .args(["build", "--release", "--target", crate::WASM_TARGET])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(work.join("wasm-rust")))?;
+    run(cargo()
+        .args(["build", "--release", "--manifest-path"])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(work.join("native-rust")))?;
+
+    let mut sources: Vec<(String, &'static str)> = Vec::new();
+    for name in dir_names(&bench.join("rust"))? {
+        sources.push((name, "Rust"));
+    }
+    for name in dir_names(&bench.join("c"))? {
+        if let Some(stem) = name.strip_suffix(".c").filter(|s| *s != "hello") {
+            sources.push((stem.to_string(), "C"));
+        }
+    }
+    sources.retain(|(name, _)| wanted(name));
+    sources.sort();
+    if sources.is_empty() {
+        return Err(format!("no benchmark program matches {filters:?}"));
+    }
+
+    let exe_dir = work.join("exe");
+    fs::create_dir_all(&exe_dir).map_err(|e| e.to_string())?;
+    let mut programs = Vec::new();
+    for (name, language) in sources {
+        let (wasm, native) = if language == "Rust" {
+            (
+                work.join(format!("wasm-rust/wasm32-wasip1/release/{name}.wasm")),
+                work.join(format!("native-rust/release/{name}")),
+            )
+        } else {
+            let source = bench.join(format!("c/{name}.c"));
+            build_c(&source, &exe_dir, &name)?
+        };
+        let kiln_exe = exe_dir.join(format!("{name}.kiln"));
+        let cwasm = exe_dir.join(format!("{name}.cwasm"));
+        step(&format!(
+            "compiling {name}.wasm with kiln and with wasmtime"
+        ));
+        kiln_compile(tools, &wasm, &kiln_exe)?;
+        run(Command::new(&tools.wasmtime)
+            .arg("compile")
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&cwasm))?;
+        let wasmtime_run = vec![
+            tools.wasmtime.clone(),
+            "run".into(),
+            "--allow-precompiled".into(),
+            cwasm,
+        ];
+        programs.push(Program {
+            name,
+            language,
+            wasm,
+            commands: [vec![kiln_exe], wasmtime_run, vec![native]],
+        });
+    }
+    Ok(programs)
+}
+
+/// Builds a C program for wasm32-wasi and natively with the same compiler and
+/// flags; returns (wasm, native executable).
+fn build_c(source: &Path, out: &Path, name: &str) -> Result<(PathBuf, PathBuf), String> {
+    let wasm = out.join(format!("{name}.wasm"));
+    let native = out.join(format!("{name}.native"));
+    run(Command::new("clang")
+        .args(["--target=wasm32-wasi", "-O2"])
+        .arg(source)
+        .arg("-o")
+        .arg(&wasm)
+        .arg("-lm"))?;
+    run(Command::new("clang")
+        .arg("-O2")
+        .arg(source)
+        .arg("-o")
+        .arg(&native)
+        .arg("-lm"))?;
+    Ok((wasm, native))
+}
+
+fn kiln_compile(tools: &Tools, wasm: &Path, exe: &Path) -> Result<(), String> {
+    run(Command::new(&tools.kiln)
+        .arg("compile")
+        .arg(wasm)
+        .args(["--target", &tools.kiln_target, "-o"])
+        .arg(exe))
+}
+
+fn dir_names(dir: &Path) -> Result<Vec<String>, String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Runs each of the three once and insists on the same stdout and success:
+/// a benchmark that computes something else is not a benchmark.
+fn check_outputs(program: &Program, work: &Path) -> Result<(), String> {
+    let mut outputs = Vec::new();
+    for (runner, command) in RUNNERS.iter().zip(&program.commands) {
+        let output = Command::new(&command[0])
+            .args(&command[1..])
+            .current_dir(work)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", command[0].display()))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{} under {} failed ({}): {}",
+                program.name,
+                runner.name(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+        }
+        outputs.push(output.stdout);
+    }
+    if outputs.iter().any(|o| *o != outputs[2]) {
+        return Err(format!(
+            "{}: the outputs differ (kiln {:?}, wasmtime {:?}, native {:?})",
+            program.name,
+            String::from_utf8_lossy(&outputs[0]),
+            String::from_utf8_lossy(&outputs[1]),
+            String::from_utf8_lossy(&outputs[2])
+        ));
+    }
+    Ok(())
+}
+
+/// `rounds` rounds; round r runs the commands starting at index r mod n, so
+/// each runner is as often first, second and last.
+fn time_interleaved<const N: usize>(
+    commands: &[Vec<PathBuf>; N],
+    rounds: usize,
+    work: &Path,
+) -> Result<[Vec<Sample>; N], String> {
+    let mut samples: [Vec<Sample>; N] = std::array::from_fn(|_| Vec::new());
+    for round in 0..rounds {
+        for k in 0..N {
+            let i = (round + k) % N;
+            samples[i].push(run_once(&commands[i], work)?);
+        }
+    }
+    Ok(samples)
+}
+
+/// Runs a command with stdout discarded and returns its wall time and peak
+/// RSS (from `wait4`).
+fn run_once(command: &[PathBuf], work: &Path) -> Result<Sample, String> {
+    let started = Instant::now();
+    let child = Command::new(&command[0])
+        .args(&command[1..])
+        .current_dir(work)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", command[0].display()))?;
+    let (status, max_rss_kib) = wait_with_rusage(child.id())?;
+    let wall = started.elapsed();
+    if status != 0 {
+        return Err(format!(
+            "{} failed (wait status {status:#x})",
+            command[0].display()
+        ));
+    }
+    Ok(Sample { wall, max_rss_kib })
+}
+
+/// Waits for child `pid` and returns its wait status and `ru_maxrss` (KiB).
+fn wait_with_rusage(pid: u32) -> Result<(i32, u64), String> {
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value of the plain C struct.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `status` and `usage` are valid for writes; `pid` is our child,
+        // which std does not reap on its own (we never call `Child::wait`).
+        let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+        if r == pid as libc::pid_t {
+            return Ok((status, usage.ru_maxrss as u64));
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(format!("wait4: {error}"));
+        }
+    }
+}
+
+struct ColdStart {
+    runs: usize,
+    /// (label, samples)
+    rows: Vec<(String, Vec<Sample>)>,
+}
+
+/// exec → exit of a hello world: the kiln executable, wasmtime with the
+/// precompiled module, and a static native C build.
+fn cold_start(root: &Path, work: &Path, tools: &Tools, runs: usize) -> Result<ColdStart, String> {
+    step(&format!(
+        "cold start: {runs} interleaved runs of hello world each"
+    ));
+    let exe_dir = work.join("exe");
+    let source = root.join("xtask/bench/c/hello.c");
+    let wasm = exe_dir.join("hello.wasm");
+    let kiln_exe = exe_dir.join("hello.kiln");
+    let cwasm = exe_dir.join("hello.cwasm");
+    let native = exe_dir.join("hello.native-static");
+    run(Command::new("clang")
+        .args(["--target=wasm32-wasi", "-O2"])
+        .arg(&source)
+        .arg("-o")
+        .arg(&wasm))?;
+    kiln_compile(tools, &wasm, &kiln_exe)?;
+    run(Command::new(&tools.wasmtime)
+        .arg("compile")
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&cwasm))?;
+    run(Command::new("clang")
+        .args(["-O2", "-static"])
+        .arg(&source)
+        .arg("-o")
+        .arg(&native))?;
+    let commands = [
+        vec![kiln_exe],
+        vec![
+            tools.wasmtime.clone(),
+            "run".into(),
+            "--allow-precompiled".into(),
+            cwasm,
+        ],
+        vec![native],
+    ];
+    let [kiln, wasmtime, native] = time_interleaved(&commands, runs, work)?;
+    Ok(ColdStart {
+        runs,
+        rows: vec![
+            ("kiln executable (static)".into(), kiln),
+            ("wasmtime run --allow-precompiled".into(), wasmtime),
+            ("native C, static (clang -O2 -static)".into(), native),
+        ],
+    })
+}
+
+struct CompileTimes {
+    module: String,
+    module_bytes: u64,
+    kiln: Vec<Duration>,
+    wasmtime: Vec<Duration>,
+}
+
+/// `kiln compile` (linking included) against `wasmtime compile` on ripgrep's
+/// wasm build, three interleaved runs each.
+fn compile_times(root: &Path, work: &Path, tools: &Tools) -> Result<CompileTimes, String> {
+    realworld::build_realworld(root)?;
+    let wasm = target_dir(root).join("realworld/wasm/bin/rg.wasm");
+    step("compile time: kiln compile vs wasmtime compile on rg.wasm");
+    let out = work.join("exe");
+    let kiln = vec![
+        tools.kiln.clone(),
+        "compile".into(),
+        wasm.clone(),
+        "--target".into(),
+        tools.kiln_target.clone().into(),
+        "-o".into(),
+        out.join("rg.kiln"),
+    ];
+    let wasmtime = vec![
+        tools.wasmtime.clone(),
+        "compile".into(),
+        wasm.clone(),
+        "-o".into(),
+        out.join("rg.cwasm"),
+    ];
+    let [kiln, wasmtime] = time_interleaved(&[kiln, wasmtime], 3, work)?;
+    Ok(CompileTimes {
+        module: "rg.wasm (ripgrep 15.2.0)".into(),
+        module_bytes: fs::metadata(&wasm).map_err(|e| e.to_string())?.len(),
+        kiln: kiln.iter().map(|s| s.wall).collect(),
+        wasmtime: wasmtime.iter().map(|s| s.wall).collect(),
+    })
+}
+
+struct Size {
+    what: String,
+    bytes: u64,
+    stripped: u64,
+}
+
+/// Hello world executables (C and Rust sources), as linked and stripped.
+fn sizes(root: &Path, work: &Path, tools: &Tools) -> Result<Vec<Size>, String> {
+    let exe_dir = work.join("exe");
+    // The Rust hello of the end-to-end tests, when `cargo xtask test` has built it.
+    let rust_hello = exe_dir.join("hello-rust.wasm");
+    let built = target_dir(root).join("wasm-programs/wasm32-wasip1/release/hello.wasm");
+    if built.is_file() {
+        fs::copy(&built, &rust_hello).map_err(|e| e.to_string())?;
+    }
+    let mut sizes = Vec::new();
+    for (what, wasm) in [
+        ("hello world, C (kiln, static)", exe_dir.join("hello.wasm")),
+        ("hello world, Rust (kiln, static)", rust_hello),
+    ] {
+        if !wasm.is_file() {
+            continue;
+        }
+        let exe = wasm.with_extension("kiln");
+        kiln_compile(tools, &wasm, &exe)?;
+        let stripped = wasm.with_extension("kiln-stripped");
+        run(Command::new("strip").arg("-o").arg(&stripped).arg(&exe))?;
+        sizes.push(Size {
+            what: what.into(),
+            bytes: file_size(&exe)?,
+            stripped: file_size(&stripped)?,
+        });
+    }
+    Ok(sizes)
+}
+
+fn file_size(path: &Path) -> Result<u64, String> {
+    Ok(fs::metadata(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .len())
+}
+
+struct Report {
+    measured: Vec<Measured>,
+    cold: ColdStart,
+    compile: CompileTimes,
+    sizes: Vec<Size>,
+    rounds: usize,
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn seconds(samples: &[Sample]) -> Vec<f64> {
+    samples.iter().map(|s| s.wall.as_secs_f64()).collect()
+}
+
+/// Median of the per-round ratios a/b.
+fn ratio(a: &[Sample], b: &[Sample]) -> f64 {
+    let mut ratios: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| x.wall.as_secs_f64() / y.wall.as_secs_f64())
+        .collect();
+    median(&mut ratios)
+}
+
+/// (max - min) / median of a runner's rounds.
+fn spread(samples: &[Sample]) -> f64 {
+    let mut s = seconds(samples);
+    let m = median(&mut s);
+    (s[s.len() - 1] - s[0]) / m
+}
+
+fn geomean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0), |(s, n), v| (s + v.ln(), n + 1));
+    (sum / n as f64).exp()
+}
+
+fn max_rss(samples: &[Sample]) -> u64 {
+    samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0)
+}
+
+struct Row<'a> {
+    name: &'a str,
+    language: &'a str,
+    wasm_bytes: u64,
+    medians: [f64; 3],
+    kiln_vs_wasmtime: f64,
+    kiln_vs_native: f64,
+    wasmtime_vs_native: f64,
+    spreads: [f64; 3],
+    rss_kib: [u64; 3],
+}
+
+impl Report {
+    fn rows(&self) -> Vec<Row<'_>> {
+        self.measured
+            .iter()
+            .map(|m| {
+                let [k, w, n] = &m.samples;
+                Row {
+                    name: &m.program.name,
+                    language: m.program.language,
+                    wasm_bytes: fs::metadata(&m.program.wasm).map(|d| d.len()).unwrap_or(0),
+                    medians: [k, w, n].map(|s| median(&mut seconds(s))),
+                    kiln_vs_wasmtime: ratio(k, w),
+                    kiln_vs_native: ratio(k, n),
+                    wasmtime_vs_native: ratio(w, n),
+                    spreads: [k, w, n].map(|s| spread(s)),
+                    rss_kib: [k, w, n].map(|s| max_rss(s)),
+                }
+            })
+            .collect()
+    }
+
+    fn geomeans(rows: &[Row]) -> [f64; 3] {
+        [
+            geomean(rows.iter().map(|r| r.kiln_vs_wasmtime)),
+            geomean(rows.iter().map(|r| r.kiln_vs_native)),
+            geomean(rows.iter().map(|r| r.wasmtime_vs_native)),
+        ]
+    }
+
+    fn cold_medians(&self) -> Vec<(String, f64)> {
+        self.cold
+            .rows
+            .iter()
+            .map(|(label, s)| (label.clone(), median(&mut seconds(s)) * 1000.0))
+            .collect()
+    }
+
+    fn compile_medians(&self) -> (f64, f64) {
+        let m =
+            |d: &[Duration]| median(&mut d.iter().map(Duration::as_secs_f64).collect::<Vec<_>>());
+        (m(&self.compile.kiln), m(&self.compile.wasmtime))
+    }
+
+    fn markdown(&self) -> String {
+        let rows = self.rows();
+        let mut out = String::new();
+        let _ = writeln!(out, "# Kiln benchmark results\n");
+        let _ = writeln!(
+            out,
+            "{} rounds per program, runners interleaved; times are medians in seconds; \
+             ratios are medians of the per-round ratios (lower is faster for kiln). \
+             Spread = (max - min) / median over the rounds. Peak RSS in MiB. \
+             Machine: {} cores, {}.\n",
+            self.rounds,
+            std::thread::available_parallelism().map_or(0, |n| n.get()),
+            std::env::consts::ARCH
+        );
+        let _ = writeln!(
+            out,
+            "| program | lang | wasm KiB | kiln s | wasmtime s | native s | kiln/wasmtime | kiln/native | wasmtime/native | spread k/w/n | RSS MiB k/w/n |"
+        );
+        let _ = writeln!(out, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for r in &rows {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.0}%/{:.0}%/{:.0}% | {:.0}/{:.0}/{:.0} |",
+                r.name,
+                r.language,
+                r.wasm_bytes / 1024,
+                r.medians[0],
+                r.medians[1],
+                r.medians[2],
+                r.kiln_vs_wasmtime,
+                r.kiln_vs_native,
+                r.wasmtime_vs_native,
+                r.spreads[0] * 100.0,
+                r.spreads[1] * 100.0,
+                r.spreads[2] * 100.0,
+                r.rss_kib[0] as f64 / 1024.0,
+                r.rss_kib[1] as f64 / 1024.0,
+                r.rss_kib[2] as f64 / 1024.0,
+            );
+        }
+        let [kw, kn, wn] = Self::geomeans(&rows);
+        let _ = writeln!(
+            out,
+            "| **geomean** | | | | | | **{kw:.3}** | **{kn:.3}** | **{wn:.3}** | | |\n"
+        );
+        let mut native_spreads: Vec<f64> = rows.iter().map(|r| r.spreads[2]).collect();
+        if !native_spreads.is_empty() {
+            let _ = writeln!(
+                out,
+                "Noise: the native builds' spread over rounds has a median of {:.1}% \
+                 (the same binary, run back to back).\n",
+                median(&mut native_spreads) * 100.0
+            );
+        }
+        let _ = writeln!(
+            out,
+            "## Cold start (exec to exit of hello world, median of {} interleaved runs)\n",
+            self.cold.runs
+        );
+        let _ = writeln!(out, "| runner | ms |\n|---|--:|");
+        let cold = self.cold_medians();
+        for (label, ms) in &cold {
+            let _ = writeln!(out, "| {label} | {ms:.3} |");
+        }
+        if let [(_, kiln), (_, wasmtime), _] = cold.as_slice() {
+            let _ = writeln!(out, "\nwasmtime / kiln: {:.1}×\n", wasmtime / kiln);
+        }
+        let (kiln, wasmtime) = self.compile_medians();
+        let _ = writeln!(
+            out,
+            "## Compile time: {} ({:.1} MB), median of 3\n\n| command | s |\n|---|--:|\n\
+             | kiln compile (including the link) | {kiln:.2} |\n| wasmtime compile | {wasmtime:.2} |\n\n\
+             kiln / wasmtime: {:.2}\n",
+            self.compile.module,
+            self.compile.module_bytes as f64 / 1e6,
+            kiln / wasmtime
+        );
+        let _ = writeln!(
+            out,
+            "## Executable size\n\n| executable | bytes | stripped |\n|---|--:|--:|"
+        );
+        for s in &self.sizes {
+            let _ = writeln!(out, "| {} | {} | {} |", s.what, s.bytes, s.stripped);
+        }
+        out
+    }
+
+    fn json(&self) -> String {
+        let rows = self.rows();
+        let mut out = String::from("{\n  \"programs\": [\n");
+        for (i, r) in rows.iter().enumerate() {
+            let _ = write!(
+                out,
+                "    {{\"name\": \"{}\", \"language\": \"{}\", \"wasm_bytes\": {}, \
+                 \"median_seconds\": {{\"kiln\": {:.6}, \"wasmtime\": {:.6}, \"native\": {:.6}}}, \
+                 \"ratio\": {{\"kiln_wasmtime\": {:.4}, \"kiln_native\": {:.4}, \"wasmtime_native\": {:.4}}}, \
+                 \"spread\": {{\"kiln\": {:.4}, \"wasmtime\": {:.4}, \"native\": {:.4}}}, \
+                 \"max_rss_kib\": {{\"kiln\": {}, \"wasmtime\": {}, \"native\": {}}}}}{}\n",
+                r.name,
+                r.language,
+                r.wasm_bytes,
+                r.medians[0],
+                r.medians[1],
+                r.medians[2],
+                r.kiln_vs_wasmtime,
+                r.kiln_vs_native,
+                r.wasmtime_vs_native,
+                r.spreads[0],
+                r.spreads[1],
+                r.spreads[2],
+                r.rss_kib[0],
+                r.rss_kib[1],
+                r.rss_kib[2],
+                if i + 1 < rows.len() { "," } else { "" }
+            );
+        }
+        let [kw, kn, wn] = Self::geomeans(&rows);
+        let _ = writeln!(
+            out,
+            "  ],\n  \"rounds\": {},\n  \"geomean\": {{\"kiln_wasmtime\": {kw:.4}, \"kiln_native\": {kn:.4}, \"wasmtime_native\": {wn:.4}}},",
+            self.rounds
+        );
+        let cold: Vec<String> = self
+            .cold_medians()
+            .iter()
+            .map(|(label, ms)| format!("{{\"runner\": \"{label}\", \"median_ms\": {ms:.4}}}"))
+            .collect();
+        let _ = writeln!(out, "  \"cold_start\": [{}],", cold.join(", "));
+        let (kiln, wasmtime) = self.compile_medians();
+        let _ = writeln!(
+            out,
+            "  \"compile\": {{\"module\": \"{}\", \"module_bytes\": {}, \"kiln_seconds\": {kiln:.4}, \"wasmtime_seconds\": {wasmtime:.4}}},",
+            self.compile.module, self.compile.module_bytes
+        );
+        let sizes: Vec<String> = self
+            .sizes
+            .iter()
+            .map(|s| {
+                format!(
+                    "{{\"executable\": \"{}\", \"bytes\": {}, \"stripped_bytes\": {}}}",
+                    s.what, s.bytes, s.stripped
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "  \"sizes\": [{}]\n}}", sizes.join(", "));
+        out
+    }
+}
