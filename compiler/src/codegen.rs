@@ -1,6 +1,7 @@
 //! From a module environment to one native object: ISA set-up, parallel translation
 //! and compilation of the functions, trampolines, the descriptor and the entry point.
 
+use crate::abi::{self, TrapSite, VMContextLayout};
 use crate::builtins::Builtin;
 use crate::descriptor::{self, CompiledFunction};
 use crate::entry::{self, MainArg};
@@ -15,7 +16,6 @@ use cranelift_codegen::{control::ControlPlane, Context};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use kiln_runtime::abi::{self, TrapSite, VMContextLayout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use target_lexicon::Architecture;

@@ -4,6 +4,13 @@
 //! [`compile`] turns module bytes into an object; [`build`] also links it with the
 //! runtime library and writes the result atomically.
 
+extern crate alloc;
+
+/// The contract between compiled code and the runtime, shared as source with the runtime
+/// (which is a `no_std` static library: its panic handler cannot be linked into a std
+/// program, so the compiler cannot depend on it as a crate).
+#[path = "../../runtime-support/src/abi.rs"]
+pub mod abi;
 mod builtins;
 mod cache;
 mod codegen;
@@ -18,14 +25,14 @@ mod output;
 mod translate;
 mod traps;
 
+pub use crate::abi::manifest::Grant;
+pub use crate::abi::BoundsChecks;
 pub use cache::{cache_dir, cached_executable, CACHE_DIR_ENV};
 pub use entry::{harness_object, HARNESS_SYMBOL};
 pub use error::Error;
 pub use inspect::{inspect, Inspection};
-pub use kiln_runtime::abi::manifest::Grant;
-pub use kiln_runtime::abi::BoundsChecks;
 pub use kiln_targets::{Linker, Target};
-pub use output::{build, build_bytes, read_input};
+pub use output::{build, build_bytes, read_input, remove_staged_files};
 
 /// What `kiln compile` produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,7 +85,7 @@ impl Default for Options {
             emit: Emit::Exe,
             opt_level: OptLevel::Speed,
             bounds_checks: BoundsChecks::Guard,
-            descriptor_symbol: kiln_runtime::abi::DEFAULT_DESCRIPTOR_SYMBOL.to_string(),
+            descriptor_symbol: crate::abi::DEFAULT_DESCRIPTOR_SYMBOL.to_string(),
             entry: true,
             module_name: None,
             grants: Vec::new(),

@@ -157,9 +157,24 @@ fn main() -> ExitCode {
             };
         }
     };
-    // A bug in Kiln or Cranelift must still end as a clear error, not a crash dump.
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(|| match cli.command {
+    // A bug in Kiln or Cranelift must still end as a clear error, not a crash dump, and
+    // leave no half-written output (panics abort: the hook is the last code that runs).
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let what = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("unknown panic");
+        let place = info
+            .location()
+            .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal compiler error: {what}{place}");
+        kiln::remove_staged_files();
+        std::process::exit(1);
+    }));
+    let result = match cli.command {
         Command::Compile(args) => compile(args),
         Command::Run(args) => run(args),
         Command::Inspect(args) => inspect(args),
@@ -167,15 +182,7 @@ fn main() -> ExitCode {
             print!("{}", targets_table());
             Ok(())
         }
-    })
-    .unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.downcast_ref::<&str>().copied())
-            .unwrap_or("unknown panic");
-        Err(format!("internal compiler error: {what}"))
-    });
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -5,6 +5,7 @@ use crate::{compile, Emit, Error, Options};
 use kiln_targets::{link_executable, runtime_library};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Compiles the file `input` and writes the result to `output` as `options.emit` says.
 pub fn build(input: &Path, output: &Path, options: &Options) -> Result<(), Error> {
@@ -75,8 +76,10 @@ impl Staged {
             name.to_string_lossy(),
             std::process::id()
         );
+        let temp = dir.join(temp_name);
+        live_staged().push(temp.clone());
         Ok(Staged {
-            temp: dir.join(temp_name),
+            temp,
             dest: dest.to_path_buf(),
         })
     }
@@ -96,5 +99,26 @@ impl Drop for Staged {
     fn drop(&mut self) {
         // After a successful commit the temporary name no longer exists.
         let _ = fs::remove_file(&self.temp);
+        live_staged().retain(|p| *p != self.temp);
+    }
+}
+
+/// The temporary files of the [`Staged`] outputs that exist now.
+static LIVE_STAGED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn live_staged() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    LIVE_STAGED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Removes every staged temporary file, for a process that ends without dropping them
+/// (the panic hook: panics abort).
+pub fn remove_staged_files() {
+    // `try_lock`: the panic may have happened while the list was locked.
+    if let Ok(files) = LIVE_STAGED.try_lock() {
+        for file in files.iter() {
+            let _ = fs::remove_file(file);
+        }
     }
 }

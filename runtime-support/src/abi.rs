@@ -17,6 +17,9 @@
 //! recorded [`TrapSite`]. Builtins that can fail return non-zero and the compiled caller
 //! traps right after the call, so every trap is raised from compiled code.
 
+// Also compiled into the compiler (see `compiler/src/lib.rs`): only `core` and `alloc`.
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use core::mem::offset_of;
 
 /// Bumped whenever anything in this file changes shape.
@@ -573,7 +576,7 @@ pub fn hex(s: &str) -> String {
     if s.is_empty() {
         return "-".to_string();
     }
-    s.bytes().map(|b| format!("{b:02x}")).collect()
+    s.bytes().map(|b| alloc::format!("{b:02x}")).collect()
 }
 
 /// Decodes what [`hex`] wrote; `None` for anything else.
@@ -610,6 +613,9 @@ pub fn unhex(s: &str) -> Option<String> {
 /// paths. Unknown line kinds are ignored by readers.
 pub mod manifest {
     use super::hex;
+    use alloc::format;
+    use alloc::string::{String, ToString};
+    use alloc::vec::Vec;
 
     /// Decodes one string field of a manifest line.
     pub fn field(s: &str) -> Result<String, String> {

@@ -6,6 +6,7 @@
 use crate::abi::manifest::{self, Grant};
 use crate::abi::{ModuleDescriptor, TRAP_EXIT_STATUS};
 use crate::instance::{self, invoke, Extern, Instance, InstantiationError};
+use crate::prelude::*;
 use crate::traps::{self, TrapLocation};
 use crate::{sig_registry, sys, wasi};
 use core::ffi::{c_char, CStr};
@@ -23,7 +24,7 @@ const STACK_SAFETY_MARGIN: usize = 256 << 10;
 /// "call stack exhausted" instead of hitting the guard page). `stack_size` is the size of
 /// this thread's stack; call this near its top (early in the thread).
 #[inline(never)]
-pub fn init_wasm_thread(stack_size: usize) -> std::io::Result<()> {
+pub fn init_wasm_thread(stack_size: usize) -> Result<(), sys::OsError> {
     traps::init_thread()?;
     let marker = 0u8;
     let sp = core::hint::black_box(&marker) as *const u8 as usize;
@@ -70,23 +71,19 @@ pub unsafe extern "C" fn kiln_run_main(
     };
     // Descriptors hold raw pointers (not `Send`); the address crosses the thread boundary.
     let desc_addr = desc as *const ModuleDescriptor as usize;
-    let thread = std::thread::Builder::new()
-        .name("wasm".into())
-        .stack_size(WASM_STACK_SIZE)
-        .spawn(move || {
+    let thread = sys::run_on_thread(
+        WASM_STACK_SIZE,
+        Box::new(move || {
             // The WASI state belongs to the thread that runs the guest.
             wasi::install(args, grants);
             // SAFETY: the address of the 'static descriptor above.
             run(unsafe { &*(desc_addr as *const ModuleDescriptor) })
-        });
-    match thread {
-        // A panic in the runtime is a bug; std has already printed it.
-        Ok(t) => t.join().unwrap_or(101),
-        Err(e) => {
-            fail(&format!("cannot start the wasm thread: {e}"));
-            1
-        }
-    }
+        }),
+    );
+    thread.unwrap_or_else(|e| {
+        fail(&format!("cannot start the wasm thread: {e}"));
+        1
+    })
 }
 
 /// The grants in the executable's manifest (none without a manifest).

@@ -13,6 +13,7 @@
 //! Each request gets exactly one response line: `ok VALUES...`, `trap KIND` (an
 //! [`TrapKind`] code) or `error MESSAGE`. End of input ends the process with status 0.
 
+use crate::prelude::*;
 mod spectest;
 
 use crate::abi::{unhex, valtype, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
@@ -20,10 +21,9 @@ use crate::entry::{init_wasm_thread, WASM_STACK_SIZE};
 use crate::instance::InstantiationError;
 use crate::instance::{valtype_name, value_bits, value_from_bits, Extern, Instance};
 use crate::{sig_registry, sys, traps};
+use alloc::collections::BTreeMap;
 use core::ffi::c_char;
 use spectest::Spectest;
-use std::collections::HashMap;
-use std::io::{BufRead, Write};
 
 /// The spec harness entry, called by the `main` of a harness executable
 /// (`kiln::harness_object`) with the descriptors of the linked modules.
@@ -48,24 +48,21 @@ pub unsafe extern "C" fn kiln_spec_main(
             .map(|&p| p as usize)
             .collect()
     };
-    let thread = std::thread::Builder::new()
-        .name("wasm".into())
-        .stack_size(WASM_STACK_SIZE)
-        .spawn(move || {
+    let thread = sys::run_on_thread(
+        WASM_STACK_SIZE,
+        Box::new(move || {
             let modules = addresses
                 .iter()
                 // SAFETY: addresses of 'static descriptors (or null), see above.
                 .map(|&a| unsafe { (a as *const ModuleDescriptor).as_ref() })
                 .collect();
             run(modules)
-        });
-    match thread {
-        Ok(t) => t.join().unwrap_or(101),
-        Err(e) => {
-            sys::write_stderr(format!("error: cannot start the wasm thread: {e}\n").as_bytes());
-            1
-        }
-    }
+        }),
+    );
+    thread.unwrap_or_else(|e| {
+        sys::write_stderr(format!("error: cannot start the wasm thread: {e}\n").as_bytes());
+        1
+    })
 }
 
 fn run(modules: Vec<Option<&'static ModuleDescriptor>>) -> i32 {
@@ -82,8 +79,8 @@ fn run(modules: Vec<Option<&'static ModuleDescriptor>>) -> i32 {
     };
     let status = serve(
         &mut harness,
-        &mut std::io::stdin().lock(),
-        &mut std::io::stdout().lock(),
+        |buf| sys::read(0, buf),
+        |bytes| sys::write_all(1, bytes),
     );
     if let Err(e) = &status {
         sys::write_stderr(format!("error: {e}\n").as_bytes());
@@ -91,22 +88,32 @@ fn run(modules: Vec<Option<&'static ModuleDescriptor>>) -> i32 {
     i32::from(status.is_err())
 }
 
-/// Answers requests from `input` on `output` until the end of the input.
+/// Answers requests read with `read` (one read(2)-like call: 0 is the end) with `write`,
+/// one response line per request line, until the end of the input.
 fn serve(
     harness: &mut Harness,
-    input: &mut impl BufRead,
-    output: &mut impl Write,
-) -> std::io::Result<()> {
-    let mut line = Vec::new();
+    mut read: impl FnMut(&mut [u8]) -> Result<usize, sys::OsError>,
+    mut write: impl FnMut(&[u8]) -> Result<(), sys::OsError>,
+) -> Result<(), sys::OsError> {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 4096];
     loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let request = String::from_utf8_lossy(&line);
+            let response = harness.command(request.trim_end_matches(['\n', '\r']));
+            write(format!("{response}\n").as_bytes())?;
+        }
+        let n = read(&mut buf)?;
+        if n == 0 {
+            // A last request without a newline still gets its answer.
+            if !pending.is_empty() {
+                pending.push(b'\n');
+                continue;
+            }
             return Ok(());
         }
-        let request = String::from_utf8_lossy(&line);
-        let response = harness.command(request.trim_end_matches(['\n', '\r']));
-        writeln!(output, "{response}")?;
-        output.flush()?;
+        pending.extend_from_slice(&buf[..n]);
     }
 }
 
@@ -114,9 +121,9 @@ fn serve(
 pub(crate) struct Harness {
     modules: Vec<Option<&'static ModuleDescriptor>>,
     /// Instances by the driver's number. Never destroyed (others may import from them).
-    instances: HashMap<u32, Instance>,
+    instances: BTreeMap<u32, Instance>,
     /// Module names importable through `register`, with the instance they stand for.
-    registered: HashMap<String, u32>,
+    registered: BTreeMap<String, u32>,
     spectest: Spectest,
 }
 
@@ -126,8 +133,8 @@ impl Harness {
     pub fn new(modules: Vec<Option<&'static ModuleDescriptor>>) -> Result<Harness, String> {
         Ok(Harness {
             modules,
-            instances: HashMap::new(),
-            registered: HashMap::new(),
+            instances: BTreeMap::new(),
+            registered: BTreeMap::new(),
             spectest: Spectest::new()?,
         })
     }

@@ -10,12 +10,14 @@ use crate::abi::{
     ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, ABI_VERSION, NO_INDEX,
 };
 use crate::memory::Memory;
+use crate::prelude::*;
+use crate::sys::ThreadLocal;
 use crate::table::{self, Table};
 use crate::vmctx::{Counts, Vmctx};
 use crate::{sig_registry, traps};
 use core::cell::Cell;
+use core::fmt;
 use core::ptr::NonNull;
-use std::fmt;
 
 /// Something an instance imports or exports. The pointers stay valid while the instance
 /// (or the host object) that owns them is alive.
@@ -64,11 +66,9 @@ impl fmt::Display for InstantiationError {
     }
 }
 
-impl std::error::Error for InstantiationError {}
+impl core::error::Error for InstantiationError {}
 
-thread_local! {
-    static STACK_LIMIT: Cell<usize> = const { Cell::new(0) };
-}
+static STACK_LIMIT: ThreadLocal<Cell<usize>> = ThreadLocal::new(|| Cell::new(0));
 
 /// Sets the stack limit (lowest stack address compiled code may use) that instances
 /// created on this thread from now on get; 0 (the default) disables the check.

@@ -10,8 +10,15 @@
 //! The spec-test harness entry `kiln_spec_main` (module `harness`) is only linked into
 //! harness executables: nothing else refers to it.
 
+//!
+//! The crate is `no_std` (`alloc` and the C library only), see [`no_std_support`]; its
+//! unit tests run on std.
+
+#![cfg_attr(not(test), no_std)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
+
+extern crate alloc;
 
 pub mod abi;
 mod builtins;
@@ -19,7 +26,11 @@ pub mod entry;
 mod harness;
 pub mod instance;
 pub mod memory;
+#[cfg(not(test))]
+mod no_std_support;
+mod prelude;
 pub mod sig_registry;
+mod sync;
 mod sys;
 pub mod table;
 pub mod traps;

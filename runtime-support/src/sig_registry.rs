@@ -6,8 +6,9 @@
 //! remembers a trampoline per signature, so the host can call any funcref.
 
 use crate::abi::Trampoline;
-use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use crate::prelude::*;
+use crate::sync::{SpinGuard, SpinLock};
+use alloc::collections::BTreeMap;
 
 struct Registry {
     ids: BTreeMap<(Vec<u8>, Vec<u8>), u32>,
@@ -21,13 +22,13 @@ struct Entry {
     trampoline: Trampoline,
 }
 
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
+static REGISTRY: SpinLock<Registry> = SpinLock::new(Registry {
     ids: BTreeMap::new(),
     entries: Vec::new(),
 });
 
-fn registry() -> std::sync::MutexGuard<'static, Registry> {
-    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+fn registry() -> SpinGuard<'static, Registry> {
+    REGISTRY.lock()
 }
 
 /// The canonical id of `params -> results` (value type codes), registering it with

@@ -2,6 +2,7 @@
 //! an opaque host value for externref tables; 0 is the null reference.
 
 use crate::abi::VMTable;
+use crate::prelude::*;
 
 /// Most elements a table may have in this runtime. The spec lets `table.grow` fail for any
 /// reason; without a cap, `table.grow` by `0xffff_fff0` would try to allocate 32 GiB.

@@ -350,3 +350,8 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// [`crate::wasi::sandbox::open_granted_dir`] for a test's path.
+pub fn granted_dir(path: &std::path::Path) -> Result<crate::sys::Fd, crate::sys::OsError> {
+    crate::wasi::sandbox::open_granted_dir(path.to_str().expect("UTF-8 test path"))
+}

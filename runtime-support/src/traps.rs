@@ -9,6 +9,7 @@
 //! real crash happen.
 
 use crate::abi::{ModuleDescriptor, TrapKind, TRAP_EXIT_STATUS};
+use crate::prelude::*;
 use crate::sys;
 use core::ptr;
 pub(crate) use recover::Resume;
@@ -171,7 +172,7 @@ fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 
 /// Prepares the current thread to run wasm: the process-wide trap handlers and this
 /// thread's alternate signal stack.
-pub fn init_thread() -> std::io::Result<()> {
+pub fn init_thread() -> Result<(), sys::OsError> {
     sys::install_signal_handlers();
     sys::ensure_alt_stack()
 }

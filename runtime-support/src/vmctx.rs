@@ -2,9 +2,9 @@
 //! taken from [`VMContextLayout`] and every index checked against the module's counts.
 
 use crate::abi::{VMContext, VMContextLayout, VMFuncRef, VMGlobal, VMMemory, VMTable};
+use alloc::alloc::{self as heap, Layout};
 use core::ffi::c_void;
 use core::ptr::NonNull;
-use std::alloc::{self, Layout};
 
 /// How many entries each array after the head has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,9 +32,9 @@ impl Vmctx {
         );
         let alloc_layout = Self::alloc_layout(&layout);
         // SAFETY: the size is at least size_of::<VMContext>() > 0.
-        let raw = unsafe { alloc::alloc_zeroed(alloc_layout) };
+        let raw = unsafe { heap::alloc_zeroed(alloc_layout) };
         let Some(ptr) = NonNull::new(raw.cast::<VMContext>()) else {
-            alloc::handle_alloc_error(alloc_layout)
+            heap::handle_alloc_error(alloc_layout)
         };
         Vmctx {
             ptr,
@@ -53,7 +53,7 @@ impl Vmctx {
     /// Nothing (compiled code, funcrefs in other instances' tables) may use it any more.
     pub unsafe fn free(&self) {
         // SAFETY: allocated in `new` with this layout (caller guarantees no further use).
-        unsafe { alloc::dealloc(self.ptr.as_ptr().cast(), Self::alloc_layout(&self.layout)) };
+        unsafe { heap::dealloc(self.ptr.as_ptr().cast(), Self::alloc_layout(&self.layout)) };
     }
 
     pub fn raw(&self) -> *mut VMContext {

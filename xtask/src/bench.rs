@@ -747,13 +747,13 @@ impl Report {
         let rows = self.rows();
         let mut out = String::from("{\n  \"programs\": [\n");
         for (i, r) in rows.iter().enumerate() {
-            let _ = write!(
+            let _ = writeln!(
                 out,
                 "    {{\"name\": \"{}\", \"language\": \"{}\", \"wasm_bytes\": {}, \
                  \"median_seconds\": {{\"kiln\": {:.6}, \"wasmtime\": {:.6}, \"native\": {:.6}}}, \
                  \"ratio\": {{\"kiln_wasmtime\": {:.4}, \"kiln_native\": {:.4}, \"wasmtime_native\": {:.4}}}, \
                  \"spread\": {{\"kiln\": {:.4}, \"wasmtime\": {:.4}, \"native\": {:.4}}}, \
-                 \"max_rss_kib\": {{\"kiln\": {}, \"wasmtime\": {}, \"native\": {}}}}}{}\n",
+                 \"max_rss_kib\": {{\"kiln\": {}, \"wasmtime\": {}, \"native\": {}}}}}{}",
                 r.name,
                 r.language,
                 r.wasm_bytes,

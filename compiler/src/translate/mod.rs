@@ -12,6 +12,7 @@ mod numeric;
 mod tables;
 mod variables;
 
+use crate::abi::{self, BoundsChecks, VMContextLayout};
 use crate::builtins::Builtin;
 use crate::environ::ModuleEnv;
 use crate::error::Error;
@@ -23,7 +24,6 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::FuncId;
-use kiln_runtime::abi::{self, BoundsChecks, VMContextLayout};
 use std::collections::HashMap;
 use wasmparser::{FuncType, ValType};
 

@@ -6,6 +6,7 @@ use crate::abi::valtype::{F32, F64, FUNCREF, I32, I64};
 use crate::abi::{extern_kind, ImportDesc, ModuleDescriptor, VMContext, VMGlobal};
 use crate::instance::{signature_name, value_from_bits, Extern, GlobalType};
 use crate::memory::Memory;
+use crate::prelude::*;
 use crate::sys;
 use crate::table::Table;
 

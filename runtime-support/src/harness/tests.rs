@@ -277,7 +277,16 @@ fn run_script() {
     let steps = script();
     let input: String = steps.iter().map(|(r, _)| format!("{r}\n")).collect();
     let mut output = Vec::new();
-    serve(&mut harness, &mut Cursor::new(input), &mut output).unwrap();
+    let mut input = Cursor::new(input);
+    serve(
+        &mut harness,
+        |buf| Ok(std::io::Read::read(&mut input, buf).unwrap()),
+        |bytes| {
+            output.extend_from_slice(bytes);
+            Ok(())
+        },
+    )
+    .unwrap();
     let output = String::from_utf8(output).unwrap();
     let lines: Vec<&str> = output.lines().collect();
     assert_eq!(

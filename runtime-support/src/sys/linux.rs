@@ -1,8 +1,8 @@
 //! Linux on x86_64 and aarch64: what differs from macOS under [`super::unix`].
 
+use super::OsError;
 use crate::traps::Resume;
-use core::ffi::{c_int, c_void};
-use std::io;
+use core::ffi::{c_char, c_int, c_void};
 
 /// Mapping flags of a reservation. `MAP_NORESERVE`: nothing is committed (or charged
 /// against overcommit limits) until pages are made accessible.
@@ -73,13 +73,13 @@ pub(super) unsafe fn redirect(context: *mut c_void, resume: Resume) {
 ///
 /// # Safety
 /// The range must be writable memory.
-pub(crate) unsafe fn fill_random(mut ptr: *mut u8, mut len: usize) -> io::Result<()> {
+pub(crate) unsafe fn fill_random(mut ptr: *mut u8, mut len: usize) -> Result<(), OsError> {
     while len > 0 {
         // SAFETY: the caller guarantees `[ptr, ptr + len)` is writable.
         let n = unsafe { libc::getrandom(ptr.cast(), len, 0) };
         if n < 0 {
-            let err = io::Error::last_os_error();
-            if err.kind() == io::ErrorKind::Interrupted {
+            let err = OsError::last();
+            if err.0 == libc::EINTR {
                 continue;
             }
             return Err(err);
@@ -89,6 +89,21 @@ pub(crate) unsafe fn fill_random(mut ptr: *mut u8, mut len: usize) -> io::Result
         len -= n;
     }
     Ok(())
+}
+
+/// This thread's errno.
+pub(super) fn errno() -> i32 {
+    // SAFETY: __errno_location returns this thread's errno slot.
+    unsafe { *libc::__errno_location() }
+}
+
+/// The C library's environment array.
+pub(super) fn environ() -> *const *const c_char {
+    extern "C" {
+        static environ: *const *const c_char;
+    }
+    // SAFETY: reading the pointer value of libc's `environ`.
+    unsafe { environ }
 }
 
 /// The host file-system calls WASI uses that macOS lacks or spells differently (see

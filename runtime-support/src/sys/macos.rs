@@ -6,9 +6,11 @@
 //! `ucontext_t.uc_mcontext`, a pointer to the thread state (`__ss`). arm64 macOS reserves
 //! x18 for the system; nothing here or in `traps::recover` touches it.
 
+use super::OsError;
+use crate::prelude::*;
 use crate::traps::Resume;
+use core::ffi::c_char;
 use core::ffi::{c_int, c_void};
-use std::io;
 
 /// Mapping flags of a reservation. macOS has no overcommit accounting for untouched
 /// PROT_NONE anonymous memory (MAP_NORESERVE exists but is ignored), so none is needed.
@@ -99,17 +101,30 @@ const GETENTROPY_MAX: usize = 256;
 ///
 /// # Safety
 /// The range must be writable memory.
-pub(crate) unsafe fn fill_random(mut ptr: *mut u8, mut len: usize) -> io::Result<()> {
+pub(crate) unsafe fn fill_random(mut ptr: *mut u8, mut len: usize) -> Result<(), OsError> {
     while len > 0 {
         let chunk = len.min(GETENTROPY_MAX);
         // SAFETY: the caller guarantees `[ptr, ptr + len)` is writable; chunk <= len.
         if unsafe { libc::getentropy(ptr.cast(), chunk) } != 0 {
-            return Err(io::Error::last_os_error());
+            return Err(OsError::last());
         }
         ptr = ptr.wrapping_add(chunk);
         len -= chunk;
     }
     Ok(())
+}
+
+/// This thread's errno.
+pub(super) fn errno() -> i32 {
+    // SAFETY: __error returns this thread's errno slot.
+    unsafe { *libc::__error() }
+}
+
+/// The C library's environment array (`environ` itself is not reachable from every
+/// image on macOS; `_NSGetEnviron` is).
+pub(super) fn environ() -> *const *const c_char {
+    // SAFETY: _NSGetEnviron returns the address of the process's environment pointer.
+    unsafe { *libc::_NSGetEnviron() as *const *const c_char }
 }
 
 /// The host file-system calls WASI uses that macOS lacks or spells differently, with the
@@ -227,8 +242,6 @@ pub(crate) mod fs {
     }
 
     fn errno() -> c_int {
-        std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO)
+        super::errno()
     }
 }

@@ -3,14 +3,15 @@
 //! The OS-specific parts come from [`super::os`].
 
 use super::os;
+use crate::prelude::*;
 use crate::traps::FaultAction;
+use core::cell::RefCell;
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
+use core::fmt;
 use core::mem::MaybeUninit;
 use core::ptr;
-use std::cell::RefCell;
-use std::io;
-use std::sync::Once;
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 pub(crate) fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
@@ -24,7 +25,7 @@ pub(crate) fn page_size() -> usize {
 
 /// Reserves `size` bytes of inaccessible address space. Nothing is committed until
 /// [`commit`] makes pages accessible.
-pub(crate) fn reserve(size: usize) -> io::Result<*mut u8> {
+pub(crate) fn reserve(size: usize) -> Result<*mut u8, OsError> {
     // SAFETY: a new anonymous private mapping at an address of the kernel's choosing
     // cannot alias anything that exists.
     let p = unsafe {
@@ -38,7 +39,7 @@ pub(crate) fn reserve(size: usize) -> io::Result<*mut u8> {
         )
     };
     if p == libc::MAP_FAILED {
-        Err(io::Error::last_os_error())
+        Err(OsError::last())
     } else {
         Ok(p.cast())
     }
@@ -48,7 +49,7 @@ pub(crate) fn reserve(size: usize) -> io::Result<*mut u8> {
 ///
 /// # Safety
 /// The range must lie inside a reservation made by [`reserve`], page-aligned.
-pub(crate) unsafe fn commit(ptr: *mut u8, len: usize) -> io::Result<()> {
+pub(crate) unsafe fn commit(ptr: *mut u8, len: usize) -> Result<(), OsError> {
     if len == 0 {
         return Ok(());
     }
@@ -57,7 +58,7 @@ pub(crate) unsafe fn commit(ptr: *mut u8, len: usize) -> io::Result<()> {
     if r == 0 {
         Ok(())
     } else {
-        Err(io::Error::last_os_error())
+        Err(OsError::last())
     }
 }
 
@@ -83,7 +84,8 @@ const TRAP_SIGNALS: [c_int; 4] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, lib
 struct PreviousActions(UnsafeCell<[MaybeUninit<libc::sigaction>; 4]>);
 
 // SAFETY: each slot is written once, by sigaction(2) while our handler for that signal is
-// being installed (inside a `Once`), and only read afterwards, by that handler.
+// being installed (by the one caller that sets `INSTALLED`), and only read afterwards, by
+// that handler.
 unsafe impl Sync for PreviousActions {}
 
 static PREVIOUS: PreviousActions = PreviousActions(UnsafeCell::new([MaybeUninit::zeroed(); 4]));
@@ -94,8 +96,10 @@ fn previous_action(i: usize) -> *mut libc::sigaction {
 
 /// Installs the process-wide handlers for SIGSEGV, SIGBUS, SIGILL and SIGFPE (once).
 pub(crate) fn install_signal_handlers() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    // Only the first caller installs; the handlers are the same for every thread, and a
+    // second thread that starts meanwhile gets its alternate stack before running wasm.
+    if !INSTALLED.swap(true, Ordering::AcqRel) {
         for (i, &sig) in TRAP_SIGNALS.iter().enumerate() {
             // SAFETY: `act` is zero-initialised plain data with the handler and flags set;
             // `on_signal` has the three-argument SA_SIGINFO signature; the old action is
@@ -111,7 +115,7 @@ pub(crate) fn install_signal_handlers() {
                 libc::sigaction(sig, &act, previous_action(i));
             }
         }
-    });
+    }
 }
 
 extern "C" fn on_signal(sig: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
@@ -176,23 +180,17 @@ impl Drop for AltStack {
     }
 }
 
-thread_local! {
-    // Also the first thread-local this thread touches before running wasm: on macOS that
-    // makes dyld allocate the image's thread-local block now, so that the signal handler's
-    // later read of the innermost protected call (see `traps::recover`) never allocates.
-    static ALT_STACK: RefCell<Option<AltStack>> = const { RefCell::new(None) };
-}
+/// This thread's alternate stack, unmapped when the thread ends.
+static ALT_STACK: ThreadLocal<RefCell<Option<AltStack>>> = ThreadLocal::new(|| RefCell::new(None));
 
 /// Gives the current thread an alternate signal stack unless it has a big enough one.
-pub(crate) fn ensure_alt_stack() -> io::Result<()> {
+pub(crate) fn ensure_alt_stack() -> Result<(), OsError> {
     // SAFETY: querying the current thread's signal stack into a local.
     let current = unsafe {
         let mut current: libc::stack_t = core::mem::zeroed();
         libc::sigaltstack(ptr::null(), &mut current);
         current
     };
-    // Touch this thread's thread-locals (see ALT_STACK) even when it has a stack already.
-    ALT_STACK.with(|_| ());
     if current.ss_flags & libc::SS_DISABLE == 0 && current.ss_size >= ALT_STACK_SIZE {
         return Ok(());
     }
@@ -210,7 +208,7 @@ pub(crate) fn ensure_alt_stack() -> io::Result<()> {
             0,
         );
         if p == libc::MAP_FAILED {
-            return Err(io::Error::last_os_error());
+            return Err(OsError::last());
         }
         libc::mprotect(p, page, libc::PROT_NONE);
         p.cast::<u8>()
@@ -223,7 +221,7 @@ pub(crate) fn ensure_alt_stack() -> io::Result<()> {
     // SAFETY: `stack` describes memory we own for as long as this thread lives (AltStack
     // disables it before unmapping).
     if unsafe { libc::sigaltstack(&stack, ptr::null_mut()) } != 0 {
-        let err = io::Error::last_os_error();
+        let err = OsError::last();
         // SAFETY: the mapping was never published.
         unsafe { libc::munmap(mapping.cast(), size) };
         return Err(err);
@@ -250,7 +248,7 @@ pub(crate) fn write_stderr(mut bytes: &[u8]) {
         // SAFETY: `bytes` is a valid readable buffer.
         let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
         if n < 0 {
-            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            if OsError::last().0 == libc::EINTR {
                 continue;
             }
             return;
@@ -259,8 +257,272 @@ pub(crate) fn write_stderr(mut bytes: &[u8]) {
     }
 }
 
+/// Writes all of `bytes` to `fd`.
+pub(crate) fn write_all(fd: c_int, mut bytes: &[u8]) -> Result<(), OsError> {
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is a valid readable buffer.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if n < 0 {
+            match OsError::last() {
+                OsError(libc::EINTR) => continue,
+                e => return Err(e),
+            }
+        }
+        bytes = &bytes[n as usize..];
+    }
+    Ok(())
+}
+
+/// One read(2) from `fd` into `buf` (0: end of file).
+pub(crate) fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, OsError> {
+    loop {
+        // SAFETY: `buf` is a valid writable buffer.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        match OsError::last() {
+            OsError(libc::EINTR) => continue,
+            e => return Err(e),
+        }
+    }
+}
+
+/// `core::fmt` output to stderr, unbuffered (for the panic handler and reports).
+#[cfg_attr(test, allow(dead_code))]
+pub(crate) struct StderrWriter;
+
+impl fmt::Write for StderrWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        write_stderr(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Ends the process with SIGABRT (a bug in the runtime).
+pub(crate) fn abort() -> ! {
+    // SAFETY: abort has no preconditions.
+    unsafe { libc::abort() }
+}
+
 /// Ends the process now, without running exit handlers (async-signal-safe).
 pub(crate) fn exit_now(code: i32) -> ! {
     // SAFETY: _exit has no preconditions.
     unsafe { libc::_exit(code) }
+}
+
+// ---------------------------------------------------------------------------
+// Errors, threads, thread-locals, environment
+// ---------------------------------------------------------------------------
+
+/// An OS error number (errno).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OsError(pub i32);
+
+impl OsError {
+    /// This thread's `errno`, as left by the last failed call.
+    pub(crate) fn last() -> OsError {
+        OsError(os::errno())
+    }
+}
+
+impl fmt::Display for OsError {
+    /// `Cannot allocate memory (os error 12)`, as std would print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0 as core::ffi::c_char; 128];
+        // SAFETY: `buf` is writable for its length; strerror_r NUL-terminates on success.
+        let text = if unsafe { libc::strerror_r(self.0, buf.as_mut_ptr(), buf.len()) } == 0 {
+            // SAFETY: NUL-terminated by strerror_r (see above).
+            unsafe { core::ffi::CStr::from_ptr(buf.as_ptr()) }
+                .to_str()
+                .unwrap_or("unknown error")
+        } else {
+            "unknown error"
+        };
+        write!(f, "{text} (os error {})", self.0)
+    }
+}
+
+/// Runs `body` on a new thread with a stack of `stack_size` bytes and returns its result
+/// once it ends.
+pub(crate) fn run_on_thread(
+    stack_size: usize,
+    body: Box<dyn FnOnce() -> i32 + Send>,
+) -> Result<i32, OsError> {
+    extern "C" fn start(arg: *mut c_void) -> *mut c_void {
+        // SAFETY: `arg` is the box leaked below, handed to exactly this thread.
+        let body = unsafe { Box::from_raw(arg.cast::<Box<dyn FnOnce() -> i32 + Send>>()) };
+        body() as isize as *mut c_void
+    }
+    let arg = Box::into_raw(Box::new(body));
+    // SAFETY: the attribute object is initialised before use and destroyed after; the
+    // thread gets sole ownership of `arg`, reclaimed here if it could not start.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = core::mem::zeroed();
+        libc::pthread_attr_init(&mut attr);
+        let page = page_size();
+        libc::pthread_attr_setstacksize(&mut attr, stack_size.div_ceil(page) * page);
+        let mut thread: libc::pthread_t = core::mem::zeroed();
+        let r = libc::pthread_create(&mut thread, &attr, start, arg.cast());
+        libc::pthread_attr_destroy(&mut attr);
+        if r != 0 {
+            drop(Box::from_raw(arg));
+            return Err(OsError(r));
+        }
+        let mut result: *mut c_void = ptr::null_mut();
+        let r = libc::pthread_join(thread, &mut result);
+        if r != 0 {
+            return Err(OsError(r));
+        }
+        Ok(result as isize as i32)
+    }
+}
+
+/// A per-thread value of type `T`, created by `init` on a thread's first use and dropped
+/// when the thread ends (a POSIX thread-specific key, created on first use).
+pub(crate) struct ThreadLocal<T: 'static> {
+    /// The pthread key plus one; 0 until created.
+    key: AtomicUsize,
+    init: fn() -> T,
+}
+
+impl<T: 'static> ThreadLocal<T> {
+    pub(crate) const fn new(init: fn() -> T) -> Self {
+        ThreadLocal {
+            key: AtomicUsize::new(0),
+            init,
+        }
+    }
+
+    fn key(&self) -> libc::pthread_key_t {
+        let k = self.key.load(Ordering::Acquire);
+        if k != 0 {
+            return (k - 1) as libc::pthread_key_t;
+        }
+        unsafe extern "C" fn destroy<T>(value: *mut c_void) {
+            // SAFETY: every value stored under this key is a leaked `Box<T>` (see `with`).
+            drop(unsafe { Box::from_raw(value.cast::<T>()) });
+        }
+        let mut key: libc::pthread_key_t = 0;
+        // SAFETY: `key` is writable; `destroy::<T>` matches what `with` stores.
+        if unsafe { libc::pthread_key_create(&mut key, Some(destroy::<T>)) } != 0 {
+            write_stderr(b"error: out of thread-specific keys\n");
+            abort();
+        }
+        match self
+            .key
+            .compare_exchange(0, key as usize + 1, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => key,
+            Err(theirs) => {
+                // Another thread created the key first: use that one.
+                // SAFETY: our key was never used.
+                unsafe { libc::pthread_key_delete(key) };
+                (theirs - 1) as libc::pthread_key_t
+            }
+        }
+    }
+
+    /// Calls `f` with this thread's value, creating it first if needed.
+    pub(crate) fn with<R>(&'static self, f: impl FnOnce(&T) -> R) -> R {
+        let key = self.key();
+        // SAFETY: a valid key; a non-null value is the `Box<T>` stored below.
+        let mut value = unsafe { libc::pthread_getspecific(key) }.cast::<T>();
+        if value.is_null() {
+            value = Box::into_raw(Box::new((self.init)()));
+            // SAFETY: a valid key; the box is freed by `destroy` when the thread ends.
+            unsafe { libc::pthread_setspecific(key, value.cast()) };
+        }
+        // SAFETY: the value lives until this thread ends, and only this thread sees it.
+        f(unsafe { &*value })
+    }
+
+    /// This thread's value if it has one, without creating it (for signal handlers:
+    /// pthread_getspecific neither allocates nor locks).
+    pub(crate) fn get_existing(&'static self) -> Option<&'static T> {
+        let k = self.key.load(Ordering::Acquire);
+        if k == 0 {
+            return None;
+        }
+        // SAFETY: a created key; a non-null value is a `Box<T>` of this thread, alive until
+        // the thread ends (the caller keeps the reference on this thread).
+        unsafe {
+            libc::pthread_getspecific((k - 1) as libc::pthread_key_t)
+                .cast::<T>()
+                .as_ref()
+        }
+    }
+}
+
+/// The process's environment as `KEY=VALUE` byte strings.
+pub(crate) fn environment() -> Vec<Vec<u8>> {
+    let mut vars = Vec::new();
+    let mut p = os::environ();
+    if p.is_null() {
+        return vars;
+    }
+    // SAFETY: `environ` is a null-terminated array of C strings, not changed by the
+    // runtime (it never calls setenv).
+    unsafe {
+        while !(*p).is_null() {
+            vars.push(core::ffi::CStr::from_ptr(*p).to_bytes().to_vec());
+            p = p.add(1);
+        }
+    }
+    vars
+}
+
+/// An owned file descriptor, closed when dropped.
+#[derive(Debug)]
+pub(crate) struct Fd(c_int);
+
+impl Fd {
+    /// # Safety
+    /// `fd` must be an open descriptor that nothing else owns (or closes).
+    pub(crate) unsafe fn from_raw(fd: c_int) -> Fd {
+        Fd(fd)
+    }
+
+    pub(crate) fn raw(&self) -> c_int {
+        self.0
+    }
+
+    /// Gives up ownership: the caller closes the descriptor.
+    pub(crate) fn into_raw(self) -> c_int {
+        let fd = self.0;
+        core::mem::forget(self);
+        fd
+    }
+}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: we own the descriptor (see `from_raw`), so nothing else closes or uses it.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+// The unit tests hand descriptors between std's file types and the runtime's.
+#[cfg(test)]
+impl From<std::fs::File> for Fd {
+    fn from(file: std::fs::File) -> Fd {
+        use std::os::fd::IntoRawFd;
+        Fd(file.into_raw_fd())
+    }
+}
+
+#[cfg(test)]
+impl From<Fd> for std::fs::File {
+    fn from(fd: Fd) -> std::fs::File {
+        use std::os::fd::FromRawFd;
+        // SAFETY: `fd` is open and owned by the `Fd`, whose ownership passes to the file.
+        unsafe { std::fs::File::from_raw_fd(fd.into_raw()) }
+    }
+}
+
+#[cfg(test)]
+impl std::os::fd::AsRawFd for Fd {
+    fn as_raw_fd(&self) -> c_int {
+        self.0
+    }
 }

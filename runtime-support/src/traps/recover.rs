@@ -18,6 +18,7 @@
 //! No `setjmp`/`longjmp`: the only non-local control transfer is the context rewrite.
 
 use crate::abi::TrapKind;
+use crate::sys::ThreadLocal;
 use core::cell::Cell;
 use core::ffi::c_void;
 use core::mem::offset_of;
@@ -261,11 +262,9 @@ extern "C" {
     fn kiln_rt_trap_landing();
 }
 
-thread_local! {
-    /// The innermost active protected call of this thread. A `const`-initialised
-    /// thread-local without a destructor is plain TLS: safe to read in a signal handler.
-    static INNERMOST: Cell<*mut Record> = const { Cell::new(ptr::null_mut()) };
-}
+/// The innermost active protected call of this thread (read by the signal handler with
+/// [`ThreadLocal::get_existing`], which neither allocates nor locks).
+static INNERMOST: ThreadLocal<Cell<*mut Record>> = ThreadLocal::new(|| Cell::new(ptr::null_mut()));
 
 /// Calls `f` so that a wasm trap in compiled code it calls (on this thread) returns
 /// `Err(kind)` here instead of ending the process. Protected calls nest: a trap returns
@@ -290,12 +289,12 @@ pub unsafe fn call_protected<F: FnOnce()>(f: F) -> Result<(), TrapKind> {
         }
     }
     let mut f = Some(f);
-    let prev = INNERMOST.get();
+    let prev = INNERMOST.with(Cell::get);
     let mut record = Record {
         saved: Saved::default(),
         trap: 0,
     };
-    INNERMOST.set(&mut record);
+    INNERMOST.with(|c| c.set(&mut record));
     // SAFETY: `record` outlives the call (it is popped right after the call returns, one
     // way or the other); `data` is the `Option<F>` that `call_once::<F>` expects.
     let code = unsafe {
@@ -305,7 +304,7 @@ pub unsafe fn call_protected<F: FnOnce()>(f: F) -> Result<(), TrapKind> {
             (&mut f as *mut Option<F>).cast(),
         )
     };
-    INNERMOST.set(prev);
+    INNERMOST.with(|c| c.set(prev));
     match code {
         0 => Ok(()),
         // The handler only stores kinds it found in a trap table.
@@ -315,7 +314,7 @@ pub unsafe fn call_protected<F: FnOnce()>(f: F) -> Result<(), TrapKind> {
 
 /// Whether a protected call is active on this thread (so a trap returns to it).
 pub fn in_protected_call() -> bool {
-    !INNERMOST.get().is_null()
+    INNERMOST.get_existing().is_some_and(|c| !c.get().is_null())
 }
 
 /// Where the signal handler makes the faulting thread resume after a trap.
@@ -332,7 +331,7 @@ pub(crate) struct Resume {
 /// call is active on this thread, records the trap in its record and returns where to
 /// resume. Async-signal-safe (plain TLS read, plain stores).
 pub(crate) fn resume_point(kind: TrapKind) -> Option<Resume> {
-    let record = INNERMOST.try_with(Cell::get).ok()?;
+    let record = INNERMOST.get_existing()?.get();
     if record.is_null() {
         return None;
     }

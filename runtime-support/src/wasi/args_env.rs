@@ -5,6 +5,7 @@ use super::state::with_state;
 use super::types::Errno;
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
+use crate::prelude::*;
 
 /// Writes the count and the total size (each string + NUL).
 fn sizes_get(

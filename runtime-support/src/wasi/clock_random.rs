@@ -77,8 +77,7 @@ pub unsafe extern "C" fn kiln_wasi_random_get(vmctx: *mut VMContext, buf: u32, l
     ret(mem.and_then(|m| {
         let p = m.ptr(buf.into(), len.into())?;
         // SAFETY: `[p, p + len)` is inside the guest memory.
-        unsafe { sys::fill_random(p, len as usize) }
-            .map_err(|e| e.raw_os_error().map_or(errno::IO, from_host))
+        unsafe { sys::fill_random(p, len as usize) }.map_err(|e| from_host(e.0))
     }))
 }
 

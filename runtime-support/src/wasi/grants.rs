@@ -3,12 +3,12 @@
 
 use super::sandbox::open_granted_dir;
 use crate::abi::manifest::Grant;
-use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
+use crate::prelude::*;
+use crate::sys::{self, Fd};
 
 /// A directory granted to the guest.
 pub struct Preopen {
-    pub(crate) dir: OwnedFd,
+    pub(crate) dir: Fd,
     /// The path the guest sees (`fd_prestat_dir_name`).
     pub(crate) guest: Vec<u8>,
     pub(crate) read_only: bool,
@@ -36,10 +36,9 @@ impl Grants {
     pub fn open(grants: &[Grant]) -> Result<Grants, String> {
         let mut env: Vec<Vec<u8>> = Vec::new();
         if grants.iter().any(|g| matches!(g, Grant::InheritEnv)) {
-            // Reads libc's `environ` directly: works without Rust's `lang_start`.
-            env = std::env::vars_os()
-                .map(|(k, v)| [k.as_bytes(), b"=", v.as_bytes()].concat())
-                .collect();
+            // `KEY=VALUE` entries only (as std's `vars_os` would give).
+            env = sys::environment();
+            env.retain(|kv| kv.iter().skip(1).any(|&b| b == b'='));
         }
         for grant in grants {
             if let Grant::Env { key, value } = grant {
@@ -56,7 +55,7 @@ impl Grants {
                 read_only,
             } = grant
             {
-                let dir = open_granted_dir(std::path::Path::new(host)).map_err(|e| {
+                let dir = open_granted_dir(host).map_err(|e| {
                     let e = e.to_string();
                     let reason = e.split(" (os error").next().unwrap_or(&e);
                     format!("cannot open granted directory `{host}` (for `{guest}`): {reason}")

@@ -6,6 +6,7 @@
 use super::sandbox::PATH_MAX;
 use super::types::{errno, Errno, IOVEC_SIZE};
 use crate::abi::VMContext;
+use crate::prelude::*;
 use core::ptr;
 
 pub(crate) struct GuestMemory {

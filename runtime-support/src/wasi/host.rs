@@ -1,8 +1,8 @@
 //! Host system calls as WASI results: errno translation, EINTR retries, file types.
 
 use super::types::{errno, filetype, fstflags, Errno, FILESTAT_SIZE};
+use crate::sys::OsError;
 use core::ffi::c_int;
-use std::io;
 
 /// Translates a host `errno` value.
 pub(crate) fn from_host(code: c_int) -> Errno {
@@ -88,7 +88,7 @@ pub(crate) fn from_host(code: c_int) -> Errno {
 }
 
 fn last_os_errno() -> c_int {
-    io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    OsError::last().0
 }
 
 /// Runs a call that returns -1 and sets `errno` on failure, retrying when a signal

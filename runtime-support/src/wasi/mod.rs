@@ -9,6 +9,7 @@
 //! variables). Paths resolve beneath the preopened directories ([`sandbox`]); there are
 //! no sockets.
 
+use crate::prelude::*;
 mod args_env;
 mod clock_random;
 mod fd;

@@ -23,8 +23,8 @@ use super::types::{
 };
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
-use std::ffi::CString;
-use std::os::fd::AsRawFd;
+use crate::prelude::*;
+use alloc::ffi::CString;
 
 /// Directory `fd` with the `required` rights: `EBADF` if closed, `ENOTDIR` if not a
 /// directory, `ENOTCAPABLE` without the rights.
@@ -219,7 +219,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
         // own resolution does both.
         let st = if follow || path.ends_with(b"/") {
             let file = sandbox::open(dir.host, &path, crate::sys::fs::O_PATH, 0, true)?;
-            fstat(file.as_raw_fd())?
+            fstat(file.raw())?
         } else {
             sandbox::parent(dir.host, &path)?.lstat()?
         };
@@ -444,14 +444,14 @@ pub unsafe extern "C" fn kiln_wasi_path_open(
         let path = m.read_path(path, path_len)?;
         m.ptr(opened_fd.into(), 4)?;
         let file = sandbox::open(dir.host, &path, req.flags, 0o666, req.follow)?;
-        let st = fstat(file.as_raw_fd())?;
+        let st = fstat(file.raw())?;
         let (kind, mask) = if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
             (Kind::Directory, rights::DIRECTORY)
         } else {
             (Kind::File, rights::FILE)
         };
         let entry = FdEntry {
-            host: std::os::fd::IntoRawFd::into_raw_fd(file),
+            host: file.into_raw(),
             kind,
             rights_base: req.base & mask,
             rights_inheriting: req.inheriting,

@@ -11,6 +11,7 @@ use super::types::{
 };
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
+use crate::prelude::*;
 use core::ffi::c_int;
 
 enum Kind {
@@ -207,7 +208,7 @@ fn wait(subs: &[Subscription]) -> Result<Vec<Event>, Errno> {
             let n =
                 unsafe { libc::poll(pollfds.as_mut_ptr(), pollfds.len() as libc::nfds_t, timeout) };
             if n < 0 {
-                let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+                let e = crate::sys::OsError::last().0;
                 if e != libc::EINTR {
                     return Err(super::host::from_host(e));
                 }

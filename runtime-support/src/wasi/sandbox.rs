@@ -35,10 +35,11 @@
 
 use super::host::{from_host, fstat, syscall};
 use super::types::{errno, Errno};
+use crate::prelude::*;
+use crate::sys::{Fd, OsError};
+use alloc::ffi::CString;
 use core::ffi::{c_int, CStr};
-use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Symlinks followed in one resolution before it fails with `ELOOP` (Linux's limit).
 pub(crate) const MAX_SYMLINK_HOPS: u32 = 40;
@@ -62,15 +63,15 @@ static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
 /// A directory to run `*at` calls against: the starting directory itself or one opened
 /// beneath it.
 pub(crate) enum Dir {
-    Start(RawFd),
-    Opened(OwnedFd),
+    Start(c_int),
+    Opened(Fd),
 }
 
 impl Dir {
-    pub fn raw(&self) -> RawFd {
+    pub fn raw(&self) -> c_int {
         match self {
             Dir::Start(fd) => *fd,
-            Dir::Opened(fd) => fd.as_raw_fd(),
+            Dir::Opened(fd) => fd.raw(),
         }
     }
 }
@@ -104,23 +105,23 @@ fn cstring(bytes: &[u8]) -> Result<CString, Errno> {
 /// Opens `path` beneath `start` with `flags` (`O_CLOEXEC` is added; `mode` is used with
 /// `O_CREAT`), following a symlink in the last component only if `follow`.
 pub(crate) fn open(
-    start: RawFd,
+    start: c_int,
     path: &[u8],
     flags: c_int,
     mode: libc::mode_t,
     follow: bool,
-) -> Result<OwnedFd, Errno> {
+) -> Result<Fd, Errno> {
     open_with(Strategy::Auto, start, path, flags, mode, follow)
 }
 
 pub(crate) fn open_with(
     strategy: Strategy,
-    start: RawFd,
+    start: c_int,
     path: &[u8],
     flags: c_int,
     mode: libc::mode_t,
     follow: bool,
-) -> Result<OwnedFd, Errno> {
+) -> Result<Fd, Errno> {
     check(path)?;
     let flags = flags | libc::O_CLOEXEC | if follow { 0 } else { libc::O_NOFOLLOW };
     let mode = if flags & libc::O_CREAT != 0 { mode } else { 0 };
@@ -148,11 +149,11 @@ pub(crate) fn open_with(
 /// Hosts without `openat2` (macOS): always the component walk.
 #[cfg(not(target_os = "linux"))]
 fn openat2_beneath(
-    _start: RawFd,
+    _start: c_int,
     _path: &CStr,
     _flags: c_int,
     _mode: libc::mode_t,
-) -> Result<OwnedFd, c_int> {
+) -> Result<Fd, c_int> {
     Err(libc::ENOSYS)
 }
 
@@ -160,11 +161,11 @@ fn openat2_beneath(
 /// when a concurrent rename makes the kernel answer `EAGAIN`. Returns the host errno.
 #[cfg(target_os = "linux")]
 fn openat2_beneath(
-    start: RawFd,
+    start: c_int,
     path: &CStr,
     flags: c_int,
     mode: libc::mode_t,
-) -> Result<OwnedFd, c_int> {
+) -> Result<Fd, c_int> {
     /// `struct open_how` (libc's is `non_exhaustive`).
     #[repr(C)]
     struct OpenHow {
@@ -192,9 +193,9 @@ fn openat2_beneath(
         };
         if r >= 0 {
             // SAFETY: a descriptor the kernel just opened for us.
-            return Ok(unsafe { OwnedFd::from_raw_fd(r as RawFd) });
+            return Ok(unsafe { Fd::from_raw(r as c_int) });
         }
-        last = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        last = OsError::last().0;
         if last != libc::EAGAIN && last != libc::EINTR {
             break;
         }
@@ -203,25 +204,25 @@ fn openat2_beneath(
 }
 
 /// `openat(dir, name, flags, mode)`.
-fn openat(dir: RawFd, name: &CStr, flags: c_int, mode: libc::mode_t) -> Result<OwnedFd, Errno> {
+fn openat(dir: c_int, name: &CStr, flags: c_int, mode: libc::mode_t) -> Result<Fd, Errno> {
     // SAFETY: `name` is NUL-terminated; openat only reads it.
     let fd = syscall(
         || unsafe { libc::openat(dir, name.as_ptr(), flags, mode as libc::c_uint) } as i64,
     )?;
     // SAFETY: a descriptor the kernel just opened for us.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+    Ok(unsafe { Fd::from_raw(fd as c_int) })
 }
 
 /// Opens `name` in `dir` without following it (`O_PATH`: no permission needed, no side
 /// effects even for FIFOs or devices), with its `stat`.
-fn probe(dir: RawFd, name: &CStr) -> Result<(OwnedFd, libc::stat), Errno> {
+fn probe(dir: c_int, name: &CStr) -> Result<(Fd, libc::stat), Errno> {
     let fd = openat(
         dir,
         name,
         crate::sys::fs::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
         0,
     )?;
-    let st = fstat(fd.as_raw_fd())?;
+    let st = fstat(fd.raw())?;
     Ok((fd, st))
 }
 
@@ -254,7 +255,7 @@ fn components_reversed(path: &[u8]) -> Vec<Vec<u8>> {
 
 /// Reads the symlink `name` in `dir` (`name` empty: `dir` is an `O_PATH` descriptor of
 /// the link itself) and checks that its target can be followed beneath the start.
-fn link_target(dir: RawFd, name: &CStr, hops: &mut u32) -> Result<Vec<u8>, Errno> {
+fn link_target(dir: c_int, name: &CStr, hops: &mut u32) -> Result<Vec<u8>, Errno> {
     *hops += 1;
     if *hops > MAX_SYMLINK_HOPS {
         return Err(errno::LOOP);
@@ -271,21 +272,21 @@ fn link_target(dir: RawFd, name: &CStr, hops: &mut u32) -> Result<Vec<u8>, Errno
 /// directory descriptor is held at a time; `ids[i]` is the identity of the directory at
 /// depth `i` of the walk (0: `start`).
 fn walk(
-    start: RawFd,
+    start: c_int,
     path: &[u8],
     flags: c_int,
     mode: libc::mode_t,
     follow: bool,
-) -> Result<OwnedFd, Errno> {
+) -> Result<Fd, Errno> {
     let mut pending = components_reversed(path);
-    let mut cur: Option<OwnedFd> = None;
+    let mut cur: Option<Fd> = None;
     let mut ids = vec![identity(&fstat(start)?)];
     let mut hops = 0u32;
     // O_CREAT | O_EXCL never follows a final symlink (it fails with EEXIST).
     let excl = libc::O_CREAT | libc::O_EXCL;
     let follow_last = follow && flags & excl != excl;
     while let Some(component) = pending.pop() {
-        let at = cur.as_ref().map_or(start, |fd| fd.as_raw_fd());
+        let at = cur.as_ref().map_or(start, |fd| fd.raw());
         let last = pending.is_empty();
         match component.as_slice() {
             b"." if !last => {}
@@ -301,7 +302,7 @@ fn walk(
                     0,
                 )?;
                 ids.pop();
-                if Some(&identity(&fstat(up.as_raw_fd())?)) != ids.last() {
+                if Some(&identity(&fstat(up.raw())?)) != ids.last() {
                     return Err(errno::PERM);
                 }
                 cur = if ids.len() == 1 { None } else { Some(up) };
@@ -313,7 +314,7 @@ fn walk(
             name if !last => {
                 let (fd, st) = probe(at, &cstring(name)?)?;
                 if is(&st, libc::S_IFLNK) {
-                    let target = link_target(fd.as_raw_fd(), c"", &mut hops)?;
+                    let target = link_target(fd.raw(), c"", &mut hops)?;
                     pending.extend(components_reversed(&target));
                 } else if is(&st, libc::S_IFDIR) {
                     ids.push(identity(&st));
@@ -327,7 +328,7 @@ fn walk(
                 if follow_last {
                     match probe(at, &name) {
                         Ok((fd, st)) if is(&st, libc::S_IFLNK) => {
-                            let target = link_target(fd.as_raw_fd(), c"", &mut hops)?;
+                            let target = link_target(fd.raw(), c"", &mut hops)?;
                             pending.extend(components_reversed(&target));
                             continue;
                         }
@@ -347,11 +348,11 @@ fn walk(
 
 /// The directory holding the last component of `path` (resolved beneath `start`,
 /// following symlinks) and that component.
-pub(crate) fn parent(start: RawFd, path: &[u8]) -> Result<Entry, Errno> {
+pub(crate) fn parent(start: c_int, path: &[u8]) -> Result<Entry, Errno> {
     parent_with(Strategy::Auto, start, path)
 }
 
-pub(crate) fn parent_with(strategy: Strategy, start: RawFd, path: &[u8]) -> Result<Entry, Errno> {
+pub(crate) fn parent_with(strategy: Strategy, start: c_int, path: &[u8]) -> Result<Entry, Errno> {
     check(path)?;
     // Not all slashes: `check` refused absolute paths.
     let end = path.iter().rposition(|&b| b != b'/').map_or(0, |i| i + 1);
@@ -384,11 +385,11 @@ pub(crate) fn parent_with(strategy: Strategy, start: RawFd, path: &[u8]) -> Resu
 
 /// [`parent`], then symlinks in the last component are followed (each target resolved
 /// again from `start`) until it names something else or nothing.
-pub(crate) fn follow(start: RawFd, path: &[u8]) -> Result<Entry, Errno> {
+pub(crate) fn follow(start: c_int, path: &[u8]) -> Result<Entry, Errno> {
     follow_with(Strategy::Auto, start, path)
 }
 
-pub(crate) fn follow_with(strategy: Strategy, start: RawFd, path: &[u8]) -> Result<Entry, Errno> {
+pub(crate) fn follow_with(strategy: Strategy, start: c_int, path: &[u8]) -> Result<Entry, Errno> {
     let mut path = path.to_vec();
     let mut hops = 0u32;
     loop {
@@ -420,7 +421,7 @@ pub(crate) fn follow_with(strategy: Strategy, start: RawFd, path: &[u8]) -> Resu
 }
 
 /// `readlinkat(dir, name)`; `ENAMETOOLONG` for targets of `PATH_MAX` bytes or more.
-fn readlink_at(dir: RawFd, name: &CStr) -> Result<Vec<u8>, Errno> {
+fn readlink_at(dir: c_int, name: &CStr) -> Result<Vec<u8>, Errno> {
     let mut buf = vec![0u8; PATH_MAX];
     // SAFETY: `name` is NUL-terminated; `buf` has room for `buf.len()` bytes.
     let n = syscall(|| unsafe {
@@ -542,7 +543,7 @@ pub(crate) struct DirEntry {
 /// through a descriptor of its own so that `dir`'s position is untouched. macOS: with
 /// readdir(3) (it has no getdents64).
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
+pub(crate) fn list_dir(dir: c_int) -> Result<Vec<DirEntry>, Errno> {
     let fd = openat(
         dir,
         c".",
@@ -558,15 +559,11 @@ pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
         }
     }
     // SAFETY: `fd` is an open directory descriptor; on success the stream owns it.
-    let stream = unsafe { libc::fdopendir(fd.as_raw_fd()) };
+    let stream = unsafe { libc::fdopendir(fd.raw()) };
     if stream.is_null() {
-        return Err(from_host(
-            std::io::Error::last_os_error()
-                .raw_os_error()
-                .unwrap_or(libc::EIO),
-        ));
+        return Err(from_host(OsError::last().0));
     }
-    let fd = std::os::fd::IntoRawFd::into_raw_fd(fd);
+    let fd = fd.into_raw();
     let stream = Stream(stream);
     let mut entries = Vec::new();
     loop {
@@ -576,9 +573,9 @@ pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
         // SAFETY: a live stream; the entry stays valid until the next readdir on it.
         let ent = unsafe { libc::readdir(stream.0) };
         if ent.is_null() {
-            return match std::io::Error::last_os_error().raw_os_error() {
-                Some(0) | None => Ok(entries),
-                Some(e) => Err(from_host(e)),
+            return match OsError::last().0 {
+                0 => Ok(entries),
+                e => Err(from_host(e)),
             };
         }
         // SAFETY: as above; d_name is NUL-terminated within the record.
@@ -617,7 +614,7 @@ pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
 /// The entries of directory `dir` (without `.` and `..`), in the host's order, read
 /// through a descriptor of its own so that `dir`'s position is untouched.
 #[cfg(target_os = "linux")]
-pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
+pub(crate) fn list_dir(dir: c_int) -> Result<Vec<DirEntry>, Errno> {
     let fd = openat(
         dir,
         c".",
@@ -629,12 +626,7 @@ pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
     loop {
         // SAFETY: `buf` has room for `buf.len()` bytes; getdents64 writes at most that.
         let n = syscall(|| unsafe {
-            libc::syscall(
-                libc::SYS_getdents64,
-                fd.as_raw_fd(),
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
+            libc::syscall(libc::SYS_getdents64, fd.raw(), buf.as_mut_ptr(), buf.len())
         })? as usize;
         if n == 0 {
             return Ok(entries);
@@ -661,7 +653,7 @@ pub(crate) fn list_dir(dir: RawFd) -> Result<Vec<DirEntry>, Errno> {
             let filetype = match d_type {
                 libc::DT_UNKNOWN => {
                     let entry = Entry {
-                        dir: Dir::Start(fd.as_raw_fd()),
+                        dir: Dir::Start(fd.raw()),
                         name: cstring(name)?,
                         trailing_slash: false,
                     };
@@ -697,19 +689,21 @@ fn dirent_filetype(d_type: u8) -> u8 {
 /// Opens a granted host directory for a preopen (relative paths from the working
 /// directory). Read access is wanted for listing; a directory the process may only search
 /// is opened with `O_PATH` instead. A file is refused with `ENOTDIR`.
-pub(crate) fn open_granted_dir(host: &std::path::Path) -> std::io::Result<OwnedFd> {
-    use std::os::unix::fs::OpenOptionsExt;
+pub(crate) fn open_granted_dir(host: &str) -> Result<Fd, OsError> {
+    let path = CString::new(host).map_err(|_| OsError(libc::EINVAL))?;
     let open = |extra: c_int| {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_DIRECTORY | extra)
-            .open(host)
+        let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC | extra;
+        // SAFETY: `path` is NUL-terminated.
+        match unsafe { libc::open(path.as_ptr(), flags) } {
+            -1 => Err(OsError::last()),
+            // SAFETY: a new descriptor, owned by nothing else.
+            fd => Ok(unsafe { Fd::from_raw(fd) }),
+        }
     };
-    let file = match open(0) {
-        Err(e) if e.raw_os_error() == Some(libc::EACCES) => open(crate::sys::fs::O_PATH)?,
-        other => other?,
-    };
-    Ok(file.into())
+    match open(0) {
+        Err(OsError(libc::EACCES)) => open(crate::sys::fs::O_PATH),
+        other => other,
+    }
 }
 
 #[cfg(test)]

@@ -11,9 +11,10 @@
 use super::grants::Grants;
 use super::sandbox::DirEntry;
 use super::types::{errno, rights, Errno};
+use crate::prelude::*;
+use crate::sys::{Fd, ThreadLocal};
 use core::cell::RefCell;
 use core::ffi::c_int;
-use std::os::fd::IntoRawFd;
 
 /// What a descriptor is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,13 +184,13 @@ pub(crate) struct WasiState {
     pub fds: FdTable,
 }
 
-thread_local! {
-    static STATE: RefCell<WasiState> = RefCell::new(WasiState {
+static STATE: ThreadLocal<RefCell<WasiState>> = ThreadLocal::new(|| {
+    RefCell::new(WasiState {
         args: Vec::new(),
         env: Vec::new(),
         fds: FdTable::with_stdio(),
-    });
-}
+    })
+});
 
 pub(crate) fn with_state<R>(f: impl FnOnce(&mut WasiState) -> R) -> R {
     STATE.with(|state| f(&mut state.borrow_mut()))
@@ -222,7 +223,7 @@ pub fn set_env(vars: Vec<Vec<u8>>) {
 
 /// Adds a preopened directory at the next free fd (3, 4, ... when added first) and
 /// returns that fd. The table owns `dir` from now on.
-pub(crate) fn add_preopen(dir: std::os::fd::OwnedFd, guest: Vec<u8>, read_only: bool) -> u32 {
+pub(crate) fn add_preopen(dir: Fd, guest: Vec<u8>, read_only: bool) -> u32 {
     let (base, inheriting) = if read_only {
         (
             rights::DIRECTORY & !rights::MUTATING,
@@ -232,7 +233,7 @@ pub(crate) fn add_preopen(dir: std::os::fd::OwnedFd, guest: Vec<u8>, read_only: 
         (rights::DIRECTORY, rights::DIRECTORY_INHERITING)
     };
     let entry = FdEntry {
-        host: dir.into_raw_fd(),
+        host: dir.into_raw(),
         kind: Kind::Directory,
         rights_base: base,
         rights_inheriting: inheriting,

@@ -3,9 +3,11 @@
 //! while paths resolve, with both strategies — and the tree outside never changes.
 
 use super::*;
-use crate::testutil::TempDir;
+use crate::sys::Fd;
+use crate::testutil::{granted_dir, TempDir};
 use std::collections::BTreeMap;
 use std::fs;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 
@@ -13,7 +15,7 @@ use std::path::{Path, PathBuf};
 struct Tree {
     _tmp: TempDir,
     base: PathBuf,
-    root: OwnedFd,
+    root: Fd,
 }
 
 impl Tree {
@@ -100,7 +102,7 @@ impl Tree {
 
 fn strategies() -> Vec<Strategy> {
     let probe = TempDir::new("probe");
-    let dir: OwnedFd = fs::File::open(probe.path()).unwrap().into();
+    let dir: Fd = fs::File::open(probe.path()).unwrap().into();
     let mut s = vec![Strategy::Walk];
     match openat2_beneath(dir.as_raw_fd(), c".", libc::O_PATH | libc::O_CLOEXEC, 0) {
         Err(libc::ENOSYS) => eprintln!("openat2 unavailable: testing the walk only"),
@@ -109,7 +111,7 @@ fn strategies() -> Vec<Strategy> {
     s
 }
 
-fn read(fd: OwnedFd) -> String {
+fn read(fd: Fd) -> String {
     std::io::read_to_string(fs::File::from(fd)).unwrap()
 }
 
@@ -410,18 +412,18 @@ fn listing_a_directory() {
         )
         .unwrap();
     }
-    let dir: OwnedFd = fs::File::open(many.path()).unwrap().into();
+    let dir: Fd = fs::File::open(many.path()).unwrap().into();
     assert_eq!(list_dir(dir.as_raw_fd()).unwrap().len(), 2000);
 }
 
 #[test]
 fn granted_directories() {
     let t = Tree::new();
-    assert!(open_granted_dir(&t.base.join("root")).is_ok());
-    let e = open_granted_dir(&t.base.join("root/file.txt")).unwrap_err();
-    assert_eq!(e.raw_os_error(), Some(libc::ENOTDIR));
-    let e = open_granted_dir(&t.base.join("missing")).unwrap_err();
-    assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+    assert!(granted_dir(&t.base.join("root")).is_ok());
+    let e = granted_dir(&t.base.join("root/file.txt")).unwrap_err();
+    assert_eq!(e.0, libc::ENOTDIR);
+    let e = granted_dir(&t.base.join("missing")).unwrap_err();
+    assert_eq!(e.0, libc::ENOENT);
     // A symlink to a directory is the deployer's own path: followed.
-    assert!(open_granted_dir(&t.base.join("root/link_sub")).is_ok());
+    assert!(granted_dir(&t.base.join("root/link_sub")).is_ok());
 }

@@ -74,7 +74,7 @@ impl Fs {
         fs::create_dir_all(p.join("ro/empty")).unwrap();
         fs::write(p.join("ro/file.txt"), "read only\n").unwrap();
         fs::write(p.join("ro/dir/x.txt"), "x\n").unwrap();
-        let open = |d: &str| sandbox::open_granted_dir(&p.join(d)).unwrap();
+        let open = |d: &str| crate::testutil::granted_dir(&p.join(d)).unwrap();
         assert_eq!(
             state::add_preopen(open("sandbox"), b"/sandbox".to_vec(), false),
             RW
