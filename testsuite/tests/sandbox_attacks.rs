@@ -518,33 +518,43 @@ fn symlink_swapped_during_calls_never_reaches_outside() {
             flips
         })
     };
-    let out = Cmd::new(&exe)
-        .arg("race=4000")
-        .timeout(Duration::from_secs(120))
-        .output();
+    // On a loaded machine the flipper may not get a time slice while one run lasts;
+    // run again (up to five times) until both targets were seen. Every run must keep
+    // every call inside.
+    let mut exercised = None;
+    for _ in 0..5 {
+        let out = Cmd::new(&exe)
+            .arg("race=4000")
+            .timeout(Duration::from_secs(120))
+            .output();
+        out.assert_success();
+        let line = out.stdout_text();
+        eprintln!("{}", line.trim_end());
+        let count = |key: &str| -> u64 {
+            line.split_whitespace()
+                .find_map(|t| t.strip_prefix(&format!("{key}=")))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_else(|| panic!("no {key}= in {line:?}"))
+        };
+        assert_eq!(
+            count("outside"),
+            0,
+            "a call landed outside the sandbox: {line}"
+        );
+        assert!(
+            line.trim_end().ends_with("other=[]"),
+            "unexpected errors during the race: {line}"
+        );
+        if count("inside") > 0 && count("refused") > 0 {
+            exercised = Some(line);
+            break;
+        }
+    }
     stop.store(true, Ordering::Relaxed);
     let flips = flipper.join().unwrap();
-    out.assert_success();
-    let line = out.stdout_text();
-    eprintln!("{} ({flips} flips)", line.trim_end());
-    let count = |key: &str| -> u64 {
-        line.split_whitespace()
-            .find_map(|t| t.strip_prefix(&format!("{key}=")))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {key}= in {line:?}"))
-    };
-    assert_eq!(
-        count("outside"),
-        0,
-        "a call landed outside the sandbox: {line}"
-    );
     assert!(
-        line.trim_end().ends_with("other=[]"),
-        "unexpected errors during the race: {line}"
-    );
-    assert!(
-        count("inside") > 0 && count("refused") > 0,
-        "the race did not exercise both targets ({flips} flips): {line}"
+        exercised.is_some(),
+        "in five runs the race never exercised both targets ({flips} flips)"
     );
     // Put the link back where the snapshot saw it, then compare.
     let _ = std::fs::remove_file(sandbox.join("race"));
