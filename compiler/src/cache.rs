@@ -47,9 +47,10 @@ fn cache_key(wasm: &[u8], options: &Options) -> String {
     let mut hash = Sha256::new();
     hash.update(wasm);
     hash.update(format!(
-        "\n{}\n{:?}\n{:?}\n{:?}\n{}\n",
+        "\n{}\n{:?}\n{:?}\n{:?}\n{:?}\n{}\n",
         options.target.triple,
         options.opt_level,
+        options.cpu,
         options.bounds_checks,
         options.grants,
         env!("CARGO_PKG_VERSION")

@@ -9,7 +9,7 @@ use crate::environ::ModuleEnv;
 use crate::error::Error;
 use crate::manifest;
 use crate::translate::{self, ModuleContext};
-use crate::{traps, Emit, OptLevel, Options};
+use crate::{traps, Cpu, Emit, OptLevel, Options};
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{control::ControlPlane, Context};
@@ -18,7 +18,7 @@ use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleRel
 use cranelift_object::{ObjectBuilder, ObjectModule};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use target_lexicon::Architecture;
+use target_lexicon::{Architecture, Triple};
 
 /// What compiling a module produced.
 pub struct Output {
@@ -58,7 +58,17 @@ pub fn build_isa(options: &Options) -> Result<OwnedTargetIsa, Error> {
             "target `{triple}` is not supported by this build: {e}"
         ))
     })?;
-    if triple.architecture == Architecture::X86_64 {
+    if options.cpu == Cpu::Native {
+        if triple.architecture != Triple::host().architecture {
+            return Err(Error::new(format!(
+                "--cpu native describes this machine's {} CPU, not one of `{triple}`",
+                Triple::host().architecture
+            )));
+        }
+        cranelift_native::infer_native_flags(&mut isa).map_err(|e| {
+            Error::new(format!("cannot detect this machine's CPU features: {e}"))
+        })?;
+    } else if triple.architecture == Architecture::X86_64 {
         // x86-64-v2 (every x86-64 CPU since 2009): SSE4.1 gives single-instruction
         // float rounding for ceil/floor/trunc/nearest, POPCNT gives popcnt.
         for feature in [

@@ -52,11 +52,23 @@ pub enum OptLevel {
     SpeedAndSize,
 }
 
+/// Which CPU features the generated code may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cpu {
+    /// What every CPU of the architecture has since about 2009: x86-64-v2 (SSE4.2,
+    /// POPCNT) or ARMv8.0-A. The executable runs anywhere.
+    Baseline,
+    /// Everything this machine's CPU has (e.g. AVX2, BMI2, LZCNT): the executable may
+    /// not start on an older CPU of the same architecture.
+    Native,
+}
+
 #[derive(Clone, Debug)]
 pub struct Options {
     pub target: Target,
     pub emit: Emit,
     pub opt_level: OptLevel,
+    pub cpu: Cpu,
     pub bounds_checks: BoundsChecks,
     /// Symbol of the module descriptor in the object.
     pub descriptor_symbol: String,
@@ -84,6 +96,7 @@ impl Default for Options {
             target: Target::host(),
             emit: Emit::Exe,
             opt_level: OptLevel::Speed,
+            cpu: Cpu::Baseline,
             bounds_checks: BoundsChecks::Guard,
             descriptor_symbol: crate::abi::DEFAULT_DESCRIPTOR_SYMBOL.to_string(),
             entry: true,

@@ -1,7 +1,7 @@
 //! The `kiln` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use kiln::{BoundsChecks, Emit, Grant, Linker, OptLevel, Options, Target};
+use kiln::{BoundsChecks, Cpu, Emit, Grant, Linker, OptLevel, Options, Target};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -87,6 +87,12 @@ struct CodegenArgs {
     /// Optimisation level of the generated code.
     #[arg(short = 'O', value_enum, default_value_t = OptArg::Speed)]
     opt_level: OptArg,
+    /// CPU features the code may use: `baseline` runs on every CPU of the target
+    /// architecture (x86-64-v2, ARMv8.0-A); `native` uses all of this machine's (AVX2,
+    /// BMI2, ...), for executables that run where they are compiled [default: baseline
+    /// for `compile`, native for `run`].
+    #[arg(long, value_enum)]
+    cpu: Option<CpuArg>,
     /// How memory accesses are kept inside linear memory: `guard` reserves address space
     /// with guard pages and needs no per-access checks; `explicit` compares every access
     /// against the memory size (for small address spaces).
@@ -135,6 +141,12 @@ enum OptArg {
     None,
     Speed,
     SpeedAndSize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CpuArg {
+    Baseline,
+    Native,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -192,7 +204,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn options(codegen: &CodegenArgs, grants: &GrantArgs, emit: Emit) -> Result<Options, String> {
+/// The compile options the flags ask for; `default_cpu` applies without `--cpu`.
+fn options(
+    codegen: &CodegenArgs,
+    grants: &GrantArgs,
+    emit: Emit,
+    default_cpu: Cpu,
+) -> Result<Options, String> {
     let target = match &codegen.target {
         Some(t) => Target::parse(t)?,
         None => Target::host(),
@@ -204,6 +222,11 @@ fn options(codegen: &CodegenArgs, grants: &GrantArgs, emit: Emit) -> Result<Opti
             OptArg::None => OptLevel::None,
             OptArg::Speed => OptLevel::Speed,
             OptArg::SpeedAndSize => OptLevel::SpeedAndSize,
+        },
+        cpu: match codegen.cpu {
+            Some(CpuArg::Baseline) => Cpu::Baseline,
+            Some(CpuArg::Native) => Cpu::Native,
+            None => default_cpu,
         },
         bounds_checks: match codegen.bounds_checks {
             BoundsArg::Guard => BoundsChecks::Guard,
@@ -291,7 +314,7 @@ fn compile(args: CompileArgs) -> Result<(), String> {
         EmitArg::Obj => Emit::Obj,
         EmitArg::Clif => Emit::Clif,
     };
-    let options = options(&args.codegen, &args.grants, emit)?;
+    let options = options(&args.codegen, &args.grants, emit, Cpu::Baseline)?;
     let output = args.output.clone().unwrap_or_else(|| {
         let suffix = match emit {
             Emit::Exe => options.target.exe_suffix(),
@@ -311,7 +334,8 @@ fn compile(args: CompileArgs) -> Result<(), String> {
 }
 
 fn run(args: RunArgs) -> Result<(), String> {
-    let options = options(&args.codegen, &args.grants, Emit::Exe)?;
+    // `kiln run` compiles for the very machine that runs the result.
+    let options = options(&args.codegen, &args.grants, Emit::Exe, Cpu::Native)?;
     if !options.target.is_host() {
         return Err("`kiln run` runs on this machine: --target must be the host".into());
     }

@@ -6,6 +6,7 @@
 //! and 1 on failure, and the compiled caller then traps.
 
 use crate::abi::{VMContext, VMMemory};
+use crate::bytes;
 use crate::instance::{value_bits, InstanceData};
 use crate::memory::Memory;
 use crate::table::{self, Table};
@@ -84,8 +85,8 @@ pub unsafe extern "C" fn kiln_memory_copy(
     ) else {
         return TRAP;
     };
-    // SAFETY: both ranges are inside the accessible memory; `copy` is memmove.
-    unsafe { ptr::copy(mem.base.add(src), mem.base.add(dst), len as usize) };
+    // SAFETY: both ranges are inside the accessible memory.
+    unsafe { bytes::move_bytes(mem.base.add(dst), mem.base.add(src), len as usize) };
     OK
 }
 

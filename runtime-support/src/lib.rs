@@ -22,6 +22,7 @@ extern crate alloc;
 
 pub mod abi;
 mod builtins;
+mod bytes;
 pub mod entry;
 mod harness;
 pub mod instance;

@@ -35,7 +35,7 @@ struct Options {
 impl Options {
     fn parse(args: &[String]) -> Result<Self, String> {
         let mut options = Options {
-            rounds: 5,
+            rounds: 10,
             cold_runs: 300,
             filters: Vec::new(),
         };
@@ -480,7 +480,7 @@ struct CompileTimes {
 }
 
 /// `kiln compile` (linking included) against `wasmtime compile` on ripgrep's
-/// wasm build, three interleaved runs each.
+/// wasm build, five interleaved runs each.
 fn compile_times(root: &Path, work: &Path, tools: &Tools) -> Result<CompileTimes, String> {
     realworld::build_realworld(root)?;
     let wasm = target_dir(root).join("realworld/wasm/bin/rg.wasm");
@@ -502,7 +502,7 @@ fn compile_times(root: &Path, work: &Path, tools: &Tools) -> Result<CompileTimes
         "-o".into(),
         out.join("rg.cwasm"),
     ];
-    let [kiln, wasmtime] = time_interleaved(&[kiln, wasmtime], 3, work)?;
+    let [kiln, wasmtime] = time_interleaved(&[kiln, wasmtime], 5, work)?;
     Ok(CompileTimes {
         module: "rg.wasm (ripgrep 15.2.0)".into(),
         module_bytes: fs::metadata(&wasm).map_err(|e| e.to_string())?.len(),
@@ -585,11 +585,12 @@ fn ratio(a: &[Sample], b: &[Sample]) -> f64 {
     median(&mut ratios)
 }
 
-/// (max - min) / median of a runner's rounds.
+/// Interquartile range / median of a runner's rounds (robust to one disturbed round).
 fn spread(samples: &[Sample]) -> f64 {
     let mut s = seconds(samples);
     let m = median(&mut s);
-    (s[s.len() - 1] - s[0]) / m
+    let quartile = |q: f64| s[((s.len() - 1) as f64 * q).round() as usize];
+    (quartile(0.75) - quartile(0.25)) / m
 }
 
 fn geomean(values: impl Iterator<Item = f64>) -> f64 {
@@ -664,7 +665,7 @@ impl Report {
             out,
             "{} rounds per program, runners interleaved; times are medians in seconds; \
              ratios are medians of the per-round ratios (lower is faster for kiln). \
-             Spread = (max - min) / median over the rounds. Peak RSS in MiB. \
+             Spread = interquartile range / median over the rounds. Peak RSS in MiB. \
              Machine: {} cores, {}.\n",
             self.rounds,
             std::thread::available_parallelism().map_or(0, |n| n.get()),
@@ -726,7 +727,7 @@ impl Report {
         let (kiln, wasmtime) = self.compile_medians();
         let _ = writeln!(
             out,
-            "## Compile time: {} ({:.1} MB), median of 3\n\n| command | s |\n|---|--:|\n\
+            "## Compile time: {} ({:.1} MB), median of 5\n\n| command | s |\n|---|--:|\n\
              | kiln compile (including the link) | {kiln:.2} |\n| wasmtime compile | {wasmtime:.2} |\n\n\
              kiln / wasmtime: {:.2}\n",
             self.compile.module,
