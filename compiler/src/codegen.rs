@@ -65,9 +65,8 @@ pub fn build_isa(options: &Options) -> Result<OwnedTargetIsa, Error> {
                 Triple::host().architecture
             )));
         }
-        cranelift_native::infer_native_flags(&mut isa).map_err(|e| {
-            Error::new(format!("cannot detect this machine's CPU features: {e}"))
-        })?;
+        cranelift_native::infer_native_flags(&mut isa)
+            .map_err(|e| Error::new(format!("cannot detect this machine's CPU features: {e}")))?;
     } else if triple.architecture == Architecture::X86_64 {
         // x86-64-v2 (every x86-64 CPU since 2009): SSE4.1 gives single-instruction
         // float rounding for ceil/floor/trunc/nearest, POPCNT gives popcnt.

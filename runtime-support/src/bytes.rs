@@ -12,9 +12,9 @@ use core::ptr::{self, read_unaligned as load, write_unaligned as store};
 /// `[src, src + len)` must be readable and `[dst, dst + len)` writable.
 #[inline]
 pub(crate) unsafe fn move_bytes(dst: *mut u8, src: *const u8, len: usize) {
-    // SAFETY (every arm): each load and store lies inside `[src, src + len)` or
-    // `[dst, dst + len)`, which the caller guarantees are accessible; every load happens
-    // before the first store.
+    // SAFETY: in every arm each load and store lies inside `[src, src + len)` or
+    // `[dst, dst + len)`, which the caller guarantees are accessible, and every load
+    // happens before the first store.
     unsafe {
         match len {
             0 => {}
@@ -65,7 +65,16 @@ mod tests {
     #[test]
     fn matches_memmove_for_all_small_sizes_and_overlaps() {
         for len in 0..=80usize {
-            for (src, dst) in [(0, 0), (0, 1), (1, 0), (0, 7), (9, 2), (3, 40), (40, 3), (0, 80)] {
+            for (src, dst) in [
+                (0, 0),
+                (0, 1),
+                (1, 0),
+                (0, 7),
+                (9, 2),
+                (3, 40),
+                (40, 3),
+                (0, 80),
+            ] {
                 let mut expected: Vec<u8> = (0..200u8).collect();
                 expected.copy_within(src..src + len, dst);
                 let mut actual: Vec<u8> = (0..200u8).collect();

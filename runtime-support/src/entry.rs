@@ -147,6 +147,11 @@ fn fail(msg: &str) {
 /// # Safety
 /// `argv` must hold `argc` valid C strings, or be null.
 unsafe fn collect_args(argc: i32, argv: *const *const c_char) -> Vec<Vec<u8>> {
+    // Windows: from the UTF-16 command line instead (`argv` is in the ANSI code page).
+    #[cfg(windows)]
+    if let Some(args) = sys::arguments() {
+        return args;
+    }
     if argv.is_null() {
         return Vec::new();
     }

@@ -4,7 +4,6 @@
 //! stays a few hundred KB. Not compiled into the unit tests, which run on std.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::ffi::c_void;
 
 /// The C library's allocator. `malloc` aligns to 16 bytes on every supported target;
 /// larger alignments go through `posix_memalign`.
@@ -57,14 +56,30 @@ unsafe impl GlobalAlloc for LibcAllocator {
         }
     }
 
-    unsafe fn dealloc(&self, ptr: *mut u8, _layout: Layout) {
-        // SAFETY: every block above comes from malloc, calloc, realloc or posix_memalign.
-        unsafe { libc::free(ptr.cast()) }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if cfg!(windows) && layout.align() > MALLOC_ALIGN {
+            // SAFETY: over-aligned blocks come from _aligned_malloc on Windows.
+            #[cfg(windows)]
+            unsafe {
+                libc::aligned_free(ptr.cast())
+            }
+        } else {
+            // SAFETY: every other block comes from malloc, calloc, realloc or
+            // posix_memalign.
+            unsafe { libc::free(ptr.cast()) }
+        }
     }
 }
 
+#[cfg(windows)]
 fn aligned(layout: Layout) -> *mut u8 {
-    let mut p: *mut c_void = core::ptr::null_mut();
+    // SAFETY: the alignment is a power of two.
+    unsafe { libc::aligned_malloc(layout.size(), layout.align()).cast() }
+}
+
+#[cfg(not(windows))]
+fn aligned(layout: Layout) -> *mut u8 {
+    let mut p: *mut core::ffi::c_void = core::ptr::null_mut();
     // SAFETY: the alignment is a power of two and a multiple of the pointer size.
     let r = unsafe { libc::posix_memalign(&mut p, layout.align(), layout.size()) };
     if r == 0 {

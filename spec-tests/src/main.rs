@@ -16,8 +16,8 @@ Runs every top-level .wast file of the WebAssembly 2.0 core testsuite through
 Kiln-compiled native code and prints `N passed, M failed` (assertions).
 
   --bounds-checks MODE  guard (default): guard pages; explicit: checked accesses
-  --target T            compile for target T (e.g. aarch64-linux) and run the
-                        executables under its emulator (qemu-aarch64) [default: host]
+  --target T            compile for target T (aarch64-linux, x86_64-windows) and run
+                        the executables under qemu-aarch64 or wine [default: host]
   --suite DIR           the testsuite directory [default: ../shared/spec-testsuite
                         beside the workspace, or $KILN_SPEC_SUITE]; outside this
                         environment, clone WebAssembly/testsuite at the commit in
@@ -177,29 +177,31 @@ fn run(args: Args) -> Result<bool, String> {
     Ok(failed == 0)
 }
 
-/// How to run executables for `target` here: directly, or under qemu-user.
+/// How to run executables for `target` here: directly, under qemu-user (aarch64 Linux)
+/// or under wine (x86_64 Windows; set `WINEDEBUG=-all` to keep wine quiet).
 fn emulator(target: &Target) -> Result<Vec<String>, String> {
     if target.is_host() {
         return Ok(Vec::new());
     }
-    match target.short_name() {
-        Some("aarch64-linux") => {
-            let qemu = "qemu-aarch64";
-            let found = std::env::var_os("PATH")
-                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(qemu).is_file()));
-            if found {
-                Ok(vec![qemu.to_string()])
-            } else {
-                Err(format!(
-                    "running {} executables needs `{qemu}` (Debian: apt-get install qemu-user)",
-                    target.name()
-                ))
-            }
+    let (program, package) = match target.short_name() {
+        Some("aarch64-linux") => ("qemu-aarch64", "qemu-user"),
+        Some("x86_64-windows") => ("wine", "wine wine64"),
+        _ => {
+            return Err(format!(
+                "{} executables cannot run on this machine",
+                target.name()
+            ))
         }
-        _ => Err(format!(
-            "{} executables cannot run on this machine",
+    };
+    let found = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()));
+    if found {
+        Ok(vec![program.to_string()])
+    } else {
+        Err(format!(
+            "running {} executables needs `{program}` (Debian: apt-get install {package})",
             target.name()
-        )),
+        ))
     }
 }
 

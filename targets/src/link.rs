@@ -99,17 +99,21 @@ pub enum Linker {
     /// `python3 -m ziglang cc`: links macOS executables against the libSystem stubs zig
     /// ships, no Apple SDK needed.
     ZigCc,
+    /// Debian's MinGW-w64 cross compiler driver (`gcc-mingw-w64-x86-64`): Windows x86_64
+    /// executables against the system's msvcrt, kernel32 and advapi32.
+    MingwGcc,
 }
 
 /// How to install the zig that [`Linker::ZigCc`] runs (the version Kiln is tested with).
 pub const ZIG_PIP: &str = "python3 -m pip install ziglang==0.17.1";
 
 impl Linker {
-    pub const ALL: [Linker; 4] = [
+    pub const ALL: [Linker; 5] = [
         Linker::Cc,
         Linker::Aarch64Gcc,
         Linker::RustLld,
         Linker::ZigCc,
+        Linker::MingwGcc,
     ];
 
     pub fn name(self) -> &'static str {
@@ -118,6 +122,7 @@ impl Linker {
             Linker::Aarch64Gcc => "aarch64-linux-gnu-gcc",
             Linker::RustLld => "rust-lld",
             Linker::ZigCc => "zig-cc",
+            Linker::MingwGcc => "x86_64-w64-mingw32-gcc",
         }
     }
 
@@ -143,6 +148,9 @@ pub fn linkers_for(target: &Target) -> Vec<Linker> {
         (OperatingSystem::Linux, Libc::Gnu) if target.is_host() => vec![Linker::Cc],
         (OperatingSystem::Linux, Libc::Gnu) if target.short_name() == Some("aarch64-linux") => {
             vec![Linker::Aarch64Gcc]
+        }
+        (OperatingSystem::Windows, _) if target.short_name() == Some("x86_64-windows") => {
+            vec![Linker::MingwGcc]
         }
         _ => Vec::new(),
     }
@@ -190,6 +198,7 @@ pub fn linker_available(linker: Linker, target: &Target) -> Result<(), String> {
     match linker {
         Linker::Cc => which("cc"),
         Linker::Aarch64Gcc => which("aarch64-linux-gnu-gcc"),
+        Linker::MingwGcc => which("x86_64-w64-mingw32-gcc"),
         Linker::RustLld => {
             let lld = rust_lld()?;
             musl_objects(target)?;
@@ -214,16 +223,9 @@ fn which(program: &str) -> Result<(), String> {
     }
 }
 
-/// The glibc link line (the libraries Rust's std needs).
-const GLIBC_LIBS: [&str; 7] = [
-    "-lgcc_s",
-    "-lutil",
-    "-lrt",
-    "-lpthread",
-    "-lm",
-    "-ldl",
-    "-lc",
-];
+/// The glibc link line: the runtime needs only the C library (pthread is separate before
+/// glibc 2.34).
+const GLIBC_LIBS: [&str; 2] = ["-lpthread", "-lc"];
 
 fn command(
     linker: Linker,
@@ -265,6 +267,17 @@ fn command(
             .args(objects)
             .arg(runtime)
             .args(["libunwind.a", "libc.a", "crtend.o", "crtn.o"].map(|o| crt.join(o)));
+            c
+        }
+        Linker::MingwGcc => {
+            // `-static`: libgcc in the executable, so it needs only system DLLs.
+            let mut c = Command::new(linker.name());
+            c.args(objects)
+                .arg(runtime)
+                .arg("-o")
+                .arg(output)
+                .args(["-static", "-Wl,--gc-sections"])
+                .args(["-lkernel32", "-ladvapi32", "-lshell32"]);
             c
         }
         Linker::ZigCc => {

@@ -534,6 +534,18 @@ pub fn compile_ok(input: &Path, scratch: &Scratch, name: &str, flags: &[&str]) -
     output
 }
 
+/// The `argv[0]` a compiled executable sees when [`run`] starts it: its path, or under
+/// wine the Windows form of that path (`Z:` and backslashes).
+pub fn argv0(exe: &Path) -> String {
+    let path = exe.display().to_string();
+    match std::env::var(RUNNER_ENV) {
+        Ok(runner) if runner.split_whitespace().next() == Some("wine") => {
+            format!("Z:{}", path.replace('/', "\\"))
+        }
+        _ => path,
+    }
+}
+
 /// Runs a compiled executable with arguments and stdin.
 pub fn run(exe: &Path, args: &[&str], stdin: &[u8]) -> Output {
     Cmd::new(exe).args(args).stdin(stdin).output()

@@ -3,7 +3,9 @@
 //! calls, panics, and numeric/allocation-heavy work compared byte for byte
 //! with a native build of the same source.
 
-use kiln_testsuite::{compile_ok, native_program, run, wasm_program, Cmd, Scratch, TRAP_STATUS};
+use kiln_testsuite::{
+    argv0, compile_ok, native_program, run, wasm_program, Cmd, Scratch, TRAP_STATUS,
+};
 
 #[test]
 fn hello_world_prints_exactly_one_line() {
@@ -40,7 +42,7 @@ fn arguments_reach_std_env_args() {
     let out = run(&exe, &args, b"");
     out.assert_success().assert_stderr("");
     // argv[0] is the executable's own argv[0]: the path it was started with.
-    let mut expected = format!("{}\n", exe.display());
+    let mut expected = format!("{}\n", argv0(&exe));
     for a in args {
         expected.push_str(a);
         expected.push('\n');
@@ -50,7 +52,7 @@ fn arguments_reach_std_env_args() {
     // No arguments at all: only argv[0].
     run(&exe, &[], b"")
         .assert_success()
-        .assert_stdout(&format!("{}\n", exe.display()));
+        .assert_stdout(&format!("{}\n", argv0(&exe)));
 }
 
 #[test]
@@ -61,7 +63,7 @@ fn process_exit_sets_the_exit_status() {
         let arg = format!("exit={status}");
         let out = run(&exe, &["before", &arg, "after"], b"");
         out.assert_status(status).assert_stderr("");
-        out.assert_stdout(&format!("{}\nbefore\n{arg}\nafter\n", exe.display()));
+        out.assert_stdout(&format!("{}\nbefore\n{arg}\nafter\n", argv0(&exe)));
     }
 }
 

@@ -25,7 +25,7 @@ use core::mem::offset_of;
 use core::ptr;
 
 /// Registers `kiln_rt_protected_call` saves (System V: rbx, rbp, r12-r15 and rsp).
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(windows)))]
 #[repr(C)]
 #[derive(Default)]
 struct Saved {
@@ -37,6 +37,26 @@ struct Saved {
     r15: u64,
     /// The stack pointer at entry: it points at the return address.
     rsp: u64,
+}
+
+/// Registers `kiln_rt_protected_call` saves (Win64: rbx, rbp, rdi, rsi, r12-r15, rsp and
+/// xmm6-xmm15).
+#[cfg(all(target_arch = "x86_64", windows))]
+#[repr(C)]
+#[derive(Default)]
+struct Saved {
+    rbx: u64,
+    rbp: u64,
+    rdi: u64,
+    rsi: u64,
+    r12: u64,
+    r13: u64,
+    r14: u64,
+    r15: u64,
+    /// The stack pointer at entry: it points at the return address.
+    rsp: u64,
+    /// xmm6-xmm15, 16 bytes each.
+    xmm6_15: [u64; 20],
 }
 
 /// Registers `kiln_rt_protected_call` saves (AAPCS64: x19-x28, the frame pointer x29, the
@@ -63,13 +83,14 @@ pub(crate) struct Record {
     trap: u32,
 }
 
-// The assembly below assembles for ELF (Linux) and Mach-O (macOS). The macros give the
+// The assembly below assembles for ELF (Linux) and Mach-O (macOS); Windows (COFF, Win64
+// calling convention) has its own block after them. The macros give the
 // differences: Mach-O symbol names carry a leading underscore (Rust's `extern "C"`
 // declarations below add it too), hidden visibility is `.private_extern`, sections are
 // named `segment,section`, and Mach-O has no `.type`/`.size`.
 
 /// The assembler name of the C symbol `$name`.
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(any(target_vendor = "apple", windows)))]
 macro_rules! c_sym {
     ($name:literal) => {
         $name
@@ -83,7 +104,7 @@ macro_rules! c_sym {
 }
 
 /// Switches to the text section the routines live in (undone by `.popsection`).
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(any(target_vendor = "apple", windows)))]
 macro_rules! text_section {
     () => {
         ".pushsection .text.kiln_rt_protected_call,\"ax\",@progbits"
@@ -98,7 +119,7 @@ macro_rules! text_section {
 
 /// Declares a global, hidden function symbol `$name` (`$type`: `@function` on x86_64,
 /// `%function` on aarch64, for ELF's `.type`).
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(any(target_vendor = "apple", windows)))]
 macro_rules! function_symbol {
     ($name:literal, $type:literal) => {
         concat!(".globl ", $name, "\n", ".hidden ", $name, "\n", ".type ", $name, ",", $type,)
@@ -112,7 +133,7 @@ macro_rules! function_symbol {
 }
 
 /// Records the size of the function `$name` (ELF only).
-#[cfg(not(target_vendor = "apple"))]
+#[cfg(not(any(target_vendor = "apple", windows)))]
 macro_rules! function_size {
     ($name:literal) => {
         concat!(".size ", $name, ", . - ", $name)
@@ -125,7 +146,7 @@ macro_rules! function_size {
     };
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(windows)))]
 core::arch::global_asm!(
     text_section!(),
     function_symbol!("kiln_rt_protected_call", "@function"),
@@ -179,6 +200,84 @@ core::arch::global_asm!(
     r14 = const offset_of!(Record, saved) + offset_of!(Saved, r14),
     r15 = const offset_of!(Record, saved) + offset_of!(Saved, r15),
     rsp = const offset_of!(Record, saved) + offset_of!(Saved, rsp),
+    trap = const offset_of!(Record, trap),
+);
+
+#[cfg(all(target_arch = "x86_64", windows))]
+core::arch::global_asm!(
+    ".pushsection .text,\"xr\"",
+    ".globl kiln_rt_protected_call",
+    ".p2align 4",
+    // (record: rcx, f: rdx, data: r8) -> eax
+    "kiln_rt_protected_call:",
+    "mov [rcx + {rbx}], rbx",
+    "mov [rcx + {rbp}], rbp",
+    "mov [rcx + {rdi}], rdi",
+    "mov [rcx + {rsi}], rsi",
+    "mov [rcx + {r12}], r12",
+    "mov [rcx + {r13}], r13",
+    "mov [rcx + {r14}], r14",
+    "mov [rcx + {r15}], r15",
+    "mov [rcx + {rsp}], rsp",
+    "movdqu [rcx + {xmm}], xmm6",
+    "movdqu [rcx + {xmm} + 16], xmm7",
+    "movdqu [rcx + {xmm} + 32], xmm8",
+    "movdqu [rcx + {xmm} + 48], xmm9",
+    "movdqu [rcx + {xmm} + 64], xmm10",
+    "movdqu [rcx + {xmm} + 80], xmm11",
+    "movdqu [rcx + {xmm} + 96], xmm12",
+    "movdqu [rcx + {xmm} + 112], xmm13",
+    "movdqu [rcx + {xmm} + 128], xmm14",
+    "movdqu [rcx + {xmm} + 144], xmm15",
+    // A frame of our own, 16-byte aligned, with the callee's 32-byte shadow space.
+    "push rbp",
+    "mov rbp, rsp",
+    "sub rsp, 32",
+    "mov rax, rdx",
+    "mov rcx, r8",
+    "call rax",
+    "mov rsp, rbp",
+    "pop rbp",
+    "xor eax, eax",
+    "ret",
+    "",
+    ".globl kiln_rt_trap_landing",
+    ".p2align 4",
+    // Entered from the exception handler with rcx = record (and rsp/rbp already the saved
+    // ones); returns the trap kind from kiln_rt_protected_call.
+    "kiln_rt_trap_landing:",
+    "mov rbx, [rcx + {rbx}]",
+    "mov rbp, [rcx + {rbp}]",
+    "mov rdi, [rcx + {rdi}]",
+    "mov rsi, [rcx + {rsi}]",
+    "mov r12, [rcx + {r12}]",
+    "mov r13, [rcx + {r13}]",
+    "mov r14, [rcx + {r14}]",
+    "mov r15, [rcx + {r15}]",
+    "movdqu xmm6, [rcx + {xmm}]",
+    "movdqu xmm7, [rcx + {xmm} + 16]",
+    "movdqu xmm8, [rcx + {xmm} + 32]",
+    "movdqu xmm9, [rcx + {xmm} + 48]",
+    "movdqu xmm10, [rcx + {xmm} + 64]",
+    "movdqu xmm11, [rcx + {xmm} + 80]",
+    "movdqu xmm12, [rcx + {xmm} + 96]",
+    "movdqu xmm13, [rcx + {xmm} + 112]",
+    "movdqu xmm14, [rcx + {xmm} + 128]",
+    "movdqu xmm15, [rcx + {xmm} + 144]",
+    "mov rsp, [rcx + {rsp}]",
+    "mov eax, dword ptr [rcx + {trap}]",
+    "ret",
+    ".popsection",
+    rbx = const offset_of!(Record, saved) + offset_of!(Saved, rbx),
+    rbp = const offset_of!(Record, saved) + offset_of!(Saved, rbp),
+    rdi = const offset_of!(Record, saved) + offset_of!(Saved, rdi),
+    rsi = const offset_of!(Record, saved) + offset_of!(Saved, rsi),
+    r12 = const offset_of!(Record, saved) + offset_of!(Saved, r12),
+    r13 = const offset_of!(Record, saved) + offset_of!(Saved, r13),
+    r14 = const offset_of!(Record, saved) + offset_of!(Saved, r14),
+    r15 = const offset_of!(Record, saved) + offset_of!(Saved, r15),
+    rsp = const offset_of!(Record, saved) + offset_of!(Saved, rsp),
+    xmm = const offset_of!(Record, saved) + offset_of!(Saved, xmm6_15),
     trap = const offset_of!(Record, trap),
 );
 

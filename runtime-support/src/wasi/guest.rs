@@ -3,9 +3,13 @@
 //! crash. Access is by raw copies, never Rust references into guest memory: guest buffers
 //! may overlap each other arbitrarily.
 
+#[cfg(unix)]
 use super::sandbox::PATH_MAX;
-use super::types::{errno, Errno, IOVEC_SIZE};
+#[cfg(unix)]
+use super::types::IOVEC_SIZE;
+use super::types::{errno, Errno};
 use crate::abi::VMContext;
+#[cfg(unix)]
 use crate::prelude::*;
 use core::ptr;
 
@@ -15,6 +19,7 @@ pub(crate) struct GuestMemory {
 }
 
 /// `writev`/`readv` take at most this many buffers; a longer list is a short transfer.
+#[cfg(unix)]
 const MAX_IOVECS: usize = 1024;
 
 impl GuestMemory {
@@ -57,6 +62,7 @@ impl GuestMemory {
 
     /// A copy of the guest's path (or symlink text) at `[addr, addr + len)`:
     /// `ENAMETOOLONG` from [`PATH_MAX`] bytes on, like the kernel.
+    #[cfg(unix)]
     pub fn read_path(&self, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
         let p = self.ptr(addr.into(), len.into())?;
         if len as usize >= PATH_MAX {
@@ -87,6 +93,7 @@ impl GuestMemory {
     /// The guest's `iovec` array at `iovs` as host iovecs, every buffer checked. The list
     /// is cut at [`MAX_IOVECS`] buffers and 4 GiB - 1 bytes in total, so the count moved
     /// fits the u32 the guest gets back (a short transfer, which callers must expect).
+    #[cfg(unix)]
     pub fn iovecs(&self, iovs: u32, count: u32) -> Result<Vec<libc::iovec>, Errno> {
         let iovs = u64::from(iovs);
         self.ptr(iovs, u64::from(count) * IOVEC_SIZE)?;
