@@ -195,13 +195,33 @@ fn emulator(target: &Target) -> Result<Vec<String>, String> {
     };
     let found = std::env::var_os("PATH")
         .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()));
-    if found {
-        Ok(vec![program.to_string()])
-    } else {
-        Err(format!(
+    if !found {
+        return Err(format!(
             "running {} executables needs `{program}` (Debian: apt-get install {package})",
             target.name()
-        ))
+        ));
+    }
+    if program == "wine" {
+        start_wine()?;
+    }
+    Ok(vec![program.to_string()])
+}
+
+/// Brings wine's services up before any harness starts: the services the first wine
+/// process of a session starts inherit its stdout, and a harness whose pipe a service
+/// holds never reports end of output. `wineboot` takes that role, with no pipes at all.
+fn start_wine() -> Result<(), String> {
+    let status = std::process::Command::new("wine")
+        .arg("wineboot")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run `wine wineboot`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`wine wineboot` failed ({status})"))
     }
 }
 

@@ -8,7 +8,9 @@
 //!    real-world CLIs into `target/realworld/`;
 //! 4. run `cargo test --workspace [ARGS...]`;
 //! 5. run the spec testsuite in guard and in explicit bounds-check mode;
-//! 6. print one `N passed, M failed` line over all of it.
+//! 6. with qemu-aarch64 installed, the end-to-end tests and the spec testsuite (both modes)
+//!    for aarch64-linux; with wine and MinGW installed, the same for x86_64-windows;
+//! 7. print one `N passed, M failed` line over all of it.
 //!
 //! `cargo xtask bench [--rounds N] [--cold-runs N] [PROGRAM...]` — Kiln against
 //! wasmtime and native builds (see `bench.rs`).
@@ -112,14 +114,56 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         println!("cargo test (aarch64-linux): {p} passed, {f} failed");
         passed += p;
         failed += f;
-        step("running the spec testsuite for aarch64-linux under qemu-aarch64");
-        let (p, f) = run_spec(&target, &["--target".into(), "aarch64-linux".into()])?;
-        passed += p;
-        failed += f;
+        for mode in ["guard", "explicit"] {
+            step(&format!(
+                "running the spec testsuite for aarch64-linux under qemu-aarch64 ({mode})"
+            ));
+            let (p, f) = run_spec(
+                &target,
+                &[
+                    "--target".into(),
+                    "aarch64-linux".into(),
+                    "--bounds-checks".into(),
+                    mode.into(),
+                ],
+            )?;
+            passed += p;
+            failed += f;
+        }
     } else {
         println!(
             "not run: the aarch64-linux end-to-end and spec runs (qemu-aarch64 is not \
              installed; Debian: apt-get install qemu-user)"
+        );
+    }
+    if on_path("wine") && on_path("x86_64-w64-mingw32-gcc") {
+        start_wine(&target)?;
+        step("running the end-to-end tests for x86_64-windows under wine");
+        let (p, f) = cargo_test_cross(&root, "x86_64-windows", "wine")?;
+        println!("cargo test (x86_64-windows): {p} passed, {f} failed");
+        passed += p;
+        failed += f;
+        for mode in ["guard", "explicit"] {
+            step(&format!(
+                "running the spec testsuite for x86_64-windows under wine ({mode})"
+            ));
+            let (p, f) = run_spec(
+                &target,
+                &[
+                    "--target".into(),
+                    "x86_64-windows".into(),
+                    "--bounds-checks".into(),
+                    mode.into(),
+                ],
+            )?;
+            passed += p;
+            failed += f;
+        }
+        let _ = Command::new("wineserver").arg("-k").status();
+    } else {
+        println!(
+            "not run: the x86_64-windows end-to-end and spec runs (they need wine and \
+             x86_64-w64-mingw32-gcc; Debian: apt-get install wine wine64 gcc-mingw-w64-x86-64)"
         );
     }
     // One plain closing line over every test binary and spec assertion.
@@ -132,14 +176,33 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
 }
 
 /// The Rust targets whose runtime library `cargo xtask runtime` builds by default: the
-/// static Linux targets and macOS (the host's own glibc build comes with `cargo build`).
-/// A staticlib needs no linker, so the macOS ones build on any host.
-const RUNTIME_TARGETS: [&str; 4] = [
+/// static Linux targets, macOS and Windows x86_64 (the host's own glibc build comes with
+/// `cargo build`). A staticlib needs no linker, so they all build on any host.
+const RUNTIME_TARGETS: [&str; 5] = [
     "x86_64-unknown-linux-musl",
     "aarch64-unknown-linux-musl",
     "x86_64-apple-darwin",
     "aarch64-apple-darwin",
+    "x86_64-pc-windows-gnu",
 ];
+
+/// Prepares wine for the Windows runs: a prefix of our own under the target directory
+/// (unless `WINEPREFIX` is set), no debug chatter, a persistent wineserver, and wine's
+/// services started by `wineboot` with no pipes attached (services inherit the stdout of
+/// the wine process that starts them, and a test would then never see end of output).
+fn start_wine(target: &Path) -> Result<(), String> {
+    if std::env::var_os("WINEPREFIX").is_none() {
+        std::env::set_var("WINEPREFIX", target.join("wine-prefix"));
+    }
+    std::env::set_var("WINEDEBUG", "-all");
+    step("starting wine (the first time this creates its prefix, about 10 s)");
+    run(Command::new("wineserver").arg("-p"))?;
+    run(Command::new("wine")
+        .arg("wineboot")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null()))
+}
 
 /// `cargo xtask runtime [--release] [--target TRIPLE]...`: builds the runtime library
 /// for other targets, where `kiln` of the same profile finds it.
