@@ -109,3 +109,13 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 /// Only the symbol is needed for linking.
 #[no_mangle]
 extern "C" fn rust_eh_personality() {}
+
+/// Likewise the precompiled `alloc` calls this from its cleanup paths. Linux and x86_64
+/// Windows link an unwinder (libunwind, libgcc_eh) that defines it; zig's aarch64 Windows
+/// link has none. Nothing unwinds, so reaching it is a bug.
+#[cfg(all(windows, target_arch = "aarch64"))]
+#[no_mangle]
+extern "C" fn _Unwind_Resume() -> ! {
+    crate::sys::write_stderr(b"error: internal error in the Kiln runtime: unwinding\n");
+    crate::sys::abort()
+}

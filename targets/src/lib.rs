@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(t("aarch64-macos").rust_triple(), "aarch64-apple-darwin");
         assert_eq!(linkers_for(&t("aarch64-linux")), vec![Linker::RustLld]);
         assert_eq!(linkers_for(&t("x86_64-windows")), vec![Linker::MingwGcc]);
-        assert!(linkers_for(&t("aarch64-windows")).is_empty());
+        assert_eq!(linkers_for(&t("aarch64-windows")), vec![Linker::ZigCc]);
         assert_eq!(linkers_for(&t("aarch64-macos")), vec![Linker::ZigCc]);
         assert_eq!(linkers_for(&t("x86_64-apple-darwin")), vec![Linker::ZigCc]);
     }

@@ -152,6 +152,9 @@ pub fn linkers_for(target: &Target) -> Vec<Linker> {
         (OperatingSystem::Windows, _) if target.short_name() == Some("x86_64-windows") => {
             vec![Linker::MingwGcc]
         }
+        (OperatingSystem::Windows, _) if target.short_name() == Some("aarch64-windows") => {
+            vec![Linker::ZigCc]
+        }
         _ => Vec::new(),
     }
 }
@@ -283,14 +286,21 @@ fn command(
         Linker::ZigCc => {
             let zig_target = zig_target(target)?;
             zig_version()?;
-            // Everything Rust's std needs on macOS is in libSystem, which zig links by
-            // default (and ad-hoc signs arm64 executables, as macOS requires).
             let mut c = zig_command();
             c.args(["cc", "-target", zig_target, "-o"])
                 .arg(output)
                 .args(objects)
-                .arg(runtime)
-                .arg("-Wl,-dead_strip");
+                .arg(runtime);
+            if target.triple.operating_system == OperatingSystem::Windows {
+                // zig's MinGW-w64 import libraries for the DLLs the runtime calls; `-s`:
+                // no PDB file beside the output (Windows symbols live only there).
+                c.args(["-s", "-Wl,--gc-sections"])
+                    .args(["-lkernel32", "-ladvapi32", "-lshell32"]);
+            } else {
+                // Everything the runtime needs on macOS is in libSystem, which zig links
+                // by default (and ad-hoc signs arm64 executables, as macOS requires).
+                c.arg("-Wl,-dead_strip");
+            }
             c
         }
     })
@@ -312,8 +322,9 @@ fn zig_target(target: &Target) -> Result<&'static str, String> {
     match target.short_name() {
         Some("x86_64-macos") => Ok("x86_64-macos.10.12"),
         Some("aarch64-macos") => Ok("aarch64-macos.11.0"),
+        Some("aarch64-windows") => Ok("aarch64-windows-gnu"),
         _ => Err(format!(
-            "zig-cc links only macOS executables (not {})",
+            "zig-cc links only macOS and aarch64-windows executables (not {})",
             target.name()
         )),
     }

@@ -362,7 +362,7 @@ fn zig_cc_refuses_other_targets_cleanly() {
     out.assert_cli_error();
     assert!(
         out.stderr_text()
-            .contains("zig-cc links only macOS executables"),
+            .contains("zig-cc links only macOS and aarch64-windows executables"),
         "{}",
         out.describe()
     );

@@ -176,14 +176,15 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
 }
 
 /// The Rust targets whose runtime library `cargo xtask runtime` builds by default: the
-/// static Linux targets, macOS and Windows x86_64 (the host's own glibc build comes with
+/// static Linux targets, macOS and Windows (the host's own glibc build comes with
 /// `cargo build`). A staticlib needs no linker, so they all build on any host.
-const RUNTIME_TARGETS: [&str; 5] = [
+const RUNTIME_TARGETS: [&str; 6] = [
     "x86_64-unknown-linux-musl",
     "aarch64-unknown-linux-musl",
     "x86_64-apple-darwin",
     "aarch64-apple-darwin",
     "x86_64-pc-windows-gnu",
+    "aarch64-pc-windows-gnullvm",
 ];
 
 /// Prepares wine for the Windows runs: a prefix of our own under the target directory

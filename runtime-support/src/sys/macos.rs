@@ -7,7 +7,6 @@
 //! x18 for the system; nothing here or in `traps::recover` touches it.
 
 use super::OsError;
-use crate::prelude::*;
 use crate::traps::Resume;
 use core::ffi::c_char;
 use core::ffi::{c_int, c_void};

@@ -8,7 +8,7 @@
 //! `macos.rs`) supplies the mapping flags, the layout of the signal context (faulting PC and
 //! the rewrite that resumes at a trap landing), how a fault is told apart from a signal sent
 //! by a process, and the random-bytes source. [`windows`] is the same set of functions
-//! for Windows on x86_64 (`VirtualAlloc`, a vectored exception handler, standard
+//! for Windows (`VirtualAlloc`, a vectored exception handler, standard
 //! handles, fiber-local storage).
 
 #[cfg(all(
@@ -42,9 +42,15 @@ mod os;
 ))]
 pub(crate) use os::{fill_random, fs};
 
-#[cfg(all(target_os = "windows", target_arch = "x86_64"))]
+#[cfg(all(
+    target_os = "windows",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 mod windows;
-#[cfg(all(target_os = "windows", target_arch = "x86_64"))]
+#[cfg(all(
+    target_os = "windows",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
 pub(crate) use windows::*;
 
 #[cfg(not(any(
@@ -52,7 +58,10 @@ pub(crate) use windows::*;
         any(target_os = "linux", target_os = "macos"),
         any(target_arch = "x86_64", target_arch = "aarch64")
     ),
-    all(target_os = "windows", target_arch = "x86_64")
+    all(
+        target_os = "windows",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )
 )))]
 compile_error!(
     "kiln-runtime supports x86_64 and aarch64 on Linux and macOS so far: port src/sys/ \

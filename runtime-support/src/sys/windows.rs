@@ -1,4 +1,4 @@
-//! Windows on x86_64: reservations with VirtualAlloc, traps from a vectored exception
+//! Windows on x86_64 and aarch64: reservations with VirtualAlloc, traps from a vectored exception
 //! handler, console and pipe I/O through the standard handles, threads, fiber-local
 //! storage and the environment block.
 //!
@@ -29,16 +29,25 @@ struct ExceptionRecord {
 #[repr(C)]
 struct ExceptionPointers {
     record: *mut ExceptionRecord,
-    /// The x64 `CONTEXT`; only the registers at [`context`] offsets are touched.
+    /// The `CONTEXT`; only the registers at [`context`] offsets are touched.
     context: *mut u8,
 }
 
-/// Offsets of registers in the x64 `CONTEXT` structure (winnt.h).
+/// Offsets in the `CONTEXT` structure (winnt.h) of the registers a trap redirect sets:
+/// program counter, stack pointer, frame pointer and first argument.
+#[cfg(target_arch = "x86_64")]
 mod context {
-    pub const RCX: usize = 0x80;
-    pub const RSP: usize = 0x98;
-    pub const RBP: usize = 0xa0;
-    pub const RIP: usize = 0xf8;
+    pub const PC: usize = 0xf8; // Rip
+    pub const SP: usize = 0x98; // Rsp
+    pub const FP: usize = 0xa0; // Rbp
+    pub const ARG: usize = 0x80; // Rcx
+}
+#[cfg(target_arch = "aarch64")]
+mod context {
+    pub const PC: usize = 0x108; // Pc
+    pub const SP: usize = 0x100; // Sp
+    pub const FP: usize = 0xf0; // Fp (x29)
+    pub const ARG: usize = 0x08; // X0
 }
 
 type VectoredHandler = unsafe extern "system" fn(*mut ExceptionPointers) -> i32;
@@ -174,17 +183,17 @@ unsafe extern "system" fn on_exception(info: *mut ExceptionPointers) -> i32 {
         return EXCEPTION_CONTINUE_SEARCH;
     }
     let reg = |offset: usize| context.wrapping_add(offset).cast::<u64>();
-    // SAFETY: `context` is the x64 CONTEXT of the faulting thread (offsets from winnt.h).
-    let pc = unsafe { reg(context::RIP).read_unaligned() } as usize;
+    // SAFETY: `context` is the CONTEXT of the faulting thread (offsets from winnt.h).
+    let pc = unsafe { reg(context::PC).read_unaligned() } as usize;
     match crate::traps::handle_fault(pc) {
         FaultAction::Resume(Resume { pc, sp, fp, arg }) => {
             // SAFETY: as above; the thread continues at the landing routine with the
-            // protected call's stack and its record as the first (Win64: rcx) argument.
+            // protected call's stack and its record as the first argument.
             unsafe {
-                reg(context::RIP).write_unaligned(pc as u64);
-                reg(context::RSP).write_unaligned(sp as u64);
-                reg(context::RBP).write_unaligned(fp as u64);
-                reg(context::RCX).write_unaligned(arg as u64);
+                reg(context::PC).write_unaligned(pc as u64);
+                reg(context::SP).write_unaligned(sp as u64);
+                reg(context::FP).write_unaligned(fp as u64);
+                reg(context::ARG).write_unaligned(arg as u64);
             }
             EXCEPTION_CONTINUE_EXECUTION
         }

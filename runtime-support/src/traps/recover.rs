@@ -203,6 +203,37 @@ core::arch::global_asm!(
     trap = const offset_of!(Record, trap),
 );
 
+// COFF (Windows on aarch64; the x86_64 block below spells its directives out): no
+// symbol prefix, no `.hidden`/`.type`/`.size`.
+#[cfg(windows)]
+#[allow(unused_macros)]
+macro_rules! c_sym {
+    ($name:literal) => {
+        $name
+    };
+}
+#[cfg(windows)]
+#[allow(unused_macros)]
+macro_rules! text_section {
+    () => {
+        ".pushsection .text,\"xr\""
+    };
+}
+#[cfg(windows)]
+#[allow(unused_macros)]
+macro_rules! function_symbol {
+    ($name:literal, $type:literal) => {
+        concat!(".globl ", $name)
+    };
+}
+#[cfg(windows)]
+#[allow(unused_macros)]
+macro_rules! function_size {
+    ($name:literal) => {
+        ""
+    };
+}
+
 #[cfg(all(target_arch = "x86_64", windows))]
 core::arch::global_asm!(
     ".pushsection .text,\"xr\"",
