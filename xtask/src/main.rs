@@ -192,9 +192,14 @@ const RUNTIME_TARGETS: [&str; 6] = [
 /// services started by `wineboot` with no pipes attached (services inherit the stdout of
 /// the wine process that starts them, and a test would then never see end of output).
 fn start_wine(target: &Path) -> Result<(), String> {
-    if std::env::var_os("WINEPREFIX").is_none() {
-        std::env::set_var("WINEPREFIX", target.join("wine-prefix"));
-    }
+    let prefix = match std::env::var_os("WINEPREFIX") {
+        Some(prefix) => PathBuf::from(prefix),
+        None => target.join("wine-prefix"),
+    };
+    // wineserver needs the directory; wineboot fills it.
+    std::fs::create_dir_all(&prefix)
+        .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+    std::env::set_var("WINEPREFIX", &prefix);
     std::env::set_var("WINEDEBUG", "-all");
     step("starting wine (the first time this creates its prefix, about 10 s)");
     run(Command::new("wineserver").arg("-p"))?;
