@@ -109,27 +109,9 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         failed += f;
     }
     if on_path("qemu-aarch64") {
-        step("running the end-to-end tests for aarch64-linux under qemu-aarch64");
-        let (p, f) = cargo_test_cross(&root, "aarch64-linux", "qemu-aarch64")?;
-        println!("cargo test (aarch64-linux): {p} passed, {f} failed");
+        let (p, f) = run_cross(&root, "aarch64-linux", "qemu-aarch64")?;
         passed += p;
         failed += f;
-        for mode in ["guard", "explicit"] {
-            step(&format!(
-                "running the spec testsuite for aarch64-linux under qemu-aarch64 ({mode})"
-            ));
-            let (p, f) = run_spec(
-                &target,
-                &[
-                    "--target".into(),
-                    "aarch64-linux".into(),
-                    "--bounds-checks".into(),
-                    mode.into(),
-                ],
-            )?;
-            passed += p;
-            failed += f;
-        }
     } else {
         println!(
             "not run: the aarch64-linux end-to-end and spec runs (qemu-aarch64 is not \
@@ -138,27 +120,9 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     }
     if on_path("wine") && on_path("x86_64-w64-mingw32-gcc") {
         start_wine(&target)?;
-        step("running the end-to-end tests for x86_64-windows under wine");
-        let (p, f) = cargo_test_cross(&root, "x86_64-windows", "wine")?;
-        println!("cargo test (x86_64-windows): {p} passed, {f} failed");
+        let (p, f) = run_cross(&root, "x86_64-windows", "wine")?;
         passed += p;
         failed += f;
-        for mode in ["guard", "explicit"] {
-            step(&format!(
-                "running the spec testsuite for x86_64-windows under wine ({mode})"
-            ));
-            let (p, f) = run_spec(
-                &target,
-                &[
-                    "--target".into(),
-                    "x86_64-windows".into(),
-                    "--bounds-checks".into(),
-                    mode.into(),
-                ],
-            )?;
-            passed += p;
-            failed += f;
-        }
         let _ = Command::new("wineserver").arg("-k").status();
     } else {
         println!(
@@ -300,6 +264,26 @@ fn parse_summary(line: &str) -> Option<(usize, usize)> {
         passed.parse().ok()?,
         failed.strip_suffix(" failed")?.parse().ok()?,
     ))
+}
+
+/// For a cross `target` whose executables run here under `runner`: the end-to-end tests
+/// that run executables, then the spec testsuite in both bounds-check modes.
+fn run_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, usize), String> {
+    step(&format!(
+        "running the end-to-end tests for {target} under {runner}"
+    ));
+    let (mut passed, mut failed) = cargo_test_cross(root, target, runner)?;
+    println!("cargo test ({target}): {passed} passed, {failed} failed");
+    for mode in ["guard", "explicit"] {
+        step(&format!(
+            "running the spec testsuite for {target} under {runner} ({mode})"
+        ));
+        let args = ["--target", target, "--bounds-checks", mode].map(String::from);
+        let (p, f) = run_spec(&target_dir(root), &args)?;
+        passed += p;
+        failed += f;
+    }
+    Ok((passed, failed))
 }
 
 /// The end-to-end tests that run executables, once more for a cross `target` whose

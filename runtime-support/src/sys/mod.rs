@@ -68,3 +68,14 @@ compile_error!(
      (memory reservation, trap signal/exception handling, faulting PC, alternate stack, \
      random bytes, raw exit) to this target"
 );
+
+/// `core::fmt` output to stderr, unbuffered (for the panic handler and reports).
+#[cfg_attr(test, allow(dead_code))]
+pub(crate) struct StderrWriter;
+
+impl core::fmt::Write for StderrWriter {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        write_stderr(s.as_bytes());
+        Ok(())
+    }
+}

@@ -288,17 +288,6 @@ pub(crate) fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, OsError> {
     }
 }
 
-/// `core::fmt` output to stderr, unbuffered (for the panic handler and reports).
-#[cfg_attr(test, allow(dead_code))]
-pub(crate) struct StderrWriter;
-
-impl fmt::Write for StderrWriter {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        write_stderr(s.as_bytes());
-        Ok(())
-    }
-}
-
 /// Ends the process with SIGABRT (a bug in the runtime).
 pub(crate) fn abort() -> ! {
     // SAFETY: abort has no preconditions.

@@ -266,17 +266,6 @@ pub(crate) fn write_stderr(bytes: &[u8]) {
     let _ = write_all(2, bytes);
 }
 
-/// `core::fmt` output to stderr, unbuffered (for the panic handler and reports).
-#[cfg_attr(test, allow(dead_code))]
-pub(crate) struct StderrWriter;
-
-impl fmt::Write for StderrWriter {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        write_stderr(s.as_bytes());
-        Ok(())
-    }
-}
-
 /// Ends the process now with `code`.
 pub(crate) fn exit_now(code: i32) -> ! {
     // SAFETY: ExitProcess has no preconditions.

@@ -37,7 +37,10 @@ mod state;
 pub mod types;
 #[cfg(windows)]
 mod windows;
-// The arguments and environment live in the Windows module's state there.
+// On Windows one module implements what the Unix modules do (the arguments and
+// environment live in its state), so the table below names the same paths.
+#[cfg(windows)]
+use windows::{self as clock_random, self as fd, self as path, self as poll, self as sock};
 #[cfg(windows)]
 use windows as state;
 
@@ -110,7 +113,6 @@ macro_rules! wasi_functions {
     };
 }
 
-#[cfg(unix)]
 wasi_functions! {
     "args_get" => args_env::kiln_wasi_args_get, (u32, u32) -> i32;
     "args_sizes_get" => args_env::kiln_wasi_args_sizes_get, (u32, u32) -> i32;
@@ -160,55 +162,6 @@ wasi_functions! {
     "sock_shutdown" => sock::kiln_wasi_sock_shutdown, (u32, u32) -> i32;
 }
 
-#[cfg(windows)]
-wasi_functions! {
-    "args_get" => args_env::kiln_wasi_args_get, (u32, u32) -> i32;
-    "args_sizes_get" => args_env::kiln_wasi_args_sizes_get, (u32, u32) -> i32;
-    "environ_get" => args_env::kiln_wasi_environ_get, (u32, u32) -> i32;
-    "environ_sizes_get" => args_env::kiln_wasi_environ_sizes_get, (u32, u32) -> i32;
-    "clock_res_get" => windows::kiln_wasi_clock_res_get, (u32, u32) -> i32;
-    "clock_time_get" => windows::kiln_wasi_clock_time_get, (u32, u64, u32) -> i32;
-    "fd_advise" => windows::kiln_wasi_fd_advise, (u32, u64, u64, u32) -> i32;
-    "fd_allocate" => windows::kiln_wasi_fd_allocate, (u32, u64, u64) -> i32;
-    "fd_close" => windows::kiln_wasi_fd_close, (u32) -> i32;
-    "fd_datasync" => windows::kiln_wasi_fd_datasync, (u32) -> i32;
-    "fd_fdstat_get" => windows::kiln_wasi_fd_fdstat_get, (u32, u32) -> i32;
-    "fd_fdstat_set_flags" => windows::kiln_wasi_fd_fdstat_set_flags, (u32, u32) -> i32;
-    "fd_fdstat_set_rights" => windows::kiln_wasi_fd_fdstat_set_rights, (u32, u64, u64) -> i32;
-    "fd_filestat_get" => windows::kiln_wasi_fd_filestat_get, (u32, u32) -> i32;
-    "fd_filestat_set_size" => windows::kiln_wasi_fd_filestat_set_size, (u32, u64) -> i32;
-    "fd_filestat_set_times" => windows::kiln_wasi_fd_filestat_set_times, (u32, u64, u64, u32) -> i32;
-    "fd_pread" => windows::kiln_wasi_fd_pread, (u32, u32, u32, u64, u32) -> i32;
-    "fd_prestat_get" => windows::kiln_wasi_fd_prestat_get, (u32, u32) -> i32;
-    "fd_prestat_dir_name" => windows::kiln_wasi_fd_prestat_dir_name, (u32, u32, u32) -> i32;
-    "fd_pwrite" => windows::kiln_wasi_fd_pwrite, (u32, u32, u32, u64, u32) -> i32;
-    "fd_read" => windows::kiln_wasi_fd_read, (u32, u32, u32, u32) -> i32;
-    "fd_readdir" => windows::kiln_wasi_fd_readdir, (u32, u32, u32, u64, u32) -> i32;
-    "fd_renumber" => windows::kiln_wasi_fd_renumber, (u32, u32) -> i32;
-    "fd_seek" => windows::kiln_wasi_fd_seek, (u32, i64, u32, u32) -> i32;
-    "fd_sync" => windows::kiln_wasi_fd_sync, (u32) -> i32;
-    "fd_tell" => windows::kiln_wasi_fd_tell, (u32, u32) -> i32;
-    "fd_write" => windows::kiln_wasi_fd_write, (u32, u32, u32, u32) -> i32;
-    "path_create_directory" => windows::kiln_wasi_path_create_directory, (u32, u32, u32) -> i32;
-    "path_filestat_get" => windows::kiln_wasi_path_filestat_get, (u32, u32, u32, u32, u32) -> i32;
-    "path_filestat_set_times" => windows::kiln_wasi_path_filestat_set_times, (u32, u32, u32, u32, u64, u64, u32) -> i32;
-    "path_link" => windows::kiln_wasi_path_link, (u32, u32, u32, u32, u32, u32, u32) -> i32;
-    "path_open" => windows::kiln_wasi_path_open, (u32, u32, u32, u32, u32, u64, u64, u32, u32) -> i32;
-    "path_readlink" => windows::kiln_wasi_path_readlink, (u32, u32, u32, u32, u32, u32) -> i32;
-    "path_remove_directory" => windows::kiln_wasi_path_remove_directory, (u32, u32, u32) -> i32;
-    "path_rename" => windows::kiln_wasi_path_rename, (u32, u32, u32, u32, u32, u32) -> i32;
-    "path_symlink" => windows::kiln_wasi_path_symlink, (u32, u32, u32, u32, u32) -> i32;
-    "path_unlink_file" => windows::kiln_wasi_path_unlink_file, (u32, u32, u32) -> i32;
-    "poll_oneoff" => windows::kiln_wasi_poll_oneoff, (u32, u32, u32, u32) -> i32;
-    "proc_exit" => windows::kiln_wasi_proc_exit, (u32) -> !;
-    "proc_raise" => windows::kiln_wasi_proc_raise, (u32) -> i32;
-    "random_get" => windows::kiln_wasi_random_get, (u32, u32) -> i32;
-    "sched_yield" => windows::kiln_wasi_sched_yield, () -> i32;
-    "sock_accept" => windows::kiln_wasi_sock_accept, (u32, u32, u32) -> i32;
-    "sock_recv" => windows::kiln_wasi_sock_recv, (u32, u32, u32, u32, u32, u32) -> i32;
-    "sock_send" => windows::kiln_wasi_sock_send, (u32, u32, u32, u32, u32) -> i32;
-    "sock_shutdown" => windows::kiln_wasi_sock_shutdown, (u32, u32) -> i32;
-}
 
 /// The import resolver of a standalone executable: WASI functions, checked against the
 /// import's type; anything else is an unknown import.
