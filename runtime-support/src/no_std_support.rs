@@ -110,10 +110,10 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 #[no_mangle]
 extern "C" fn rust_eh_personality() {}
 
-/// Likewise the precompiled `alloc` calls this from its cleanup paths. Linux and x86_64
-/// Windows link an unwinder (libunwind, libgcc_eh) that defines it; zig's aarch64 Windows
-/// link has none. Nothing unwinds, so reaching it is a bug.
-#[cfg(all(windows, target_arch = "aarch64"))]
+/// Likewise the precompiled `alloc` calls this from its cleanup paths. Defining it here
+/// keeps the C toolchain's unwinder (libunwind or libgcc_eh, and the C library's printf
+/// it reports through) out of every executable, and gives zig's aarch64 Windows link,
+/// which has no unwinder, the symbol. Nothing unwinds, so reaching it is a bug.
 #[no_mangle]
 extern "C" fn _Unwind_Resume() -> ! {
     crate::sys::write_stderr(b"error: internal error in the Kiln runtime: unwinding\n");
