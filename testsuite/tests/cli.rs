@@ -129,3 +129,37 @@ fn reserve_limits_memory_growth_in_explicit_mode() {
     compile(&fixture, &refused, &["--reserve", "256KiB"]).assert_cli_error();
     assert!(!refused.exists());
 }
+
+#[test]
+fn cpu_native_runs_here_and_is_refused_for_another_architecture() {
+    let scratch = Scratch::new("cpu");
+    let exe = compile_ok(
+        &example("hello.wat"),
+        &scratch,
+        "native",
+        &["--cpu", "native"],
+    );
+    run(&exe, &[], b"")
+        .assert_success()
+        .assert_stdout("Hello from Kiln!\n");
+
+    let other = if std::env::consts::ARCH == "x86_64" {
+        "aarch64-linux"
+    } else {
+        "x86_64-linux"
+    };
+    let output = scratch.join("other");
+    let out = compile(
+        &example("hello.wat"),
+        &output,
+        &["--target", other, "--cpu", "native"],
+    );
+    out.assert_cli_error();
+    assert!(
+        out.stderr_text()
+            .contains("--cpu native describes this machine's"),
+        "{}",
+        out.describe()
+    );
+    assert!(!output.exists(), "{}", out.describe());
+}

@@ -10,9 +10,7 @@ use crate::abi::{self, BoundsChecks};
 use crate::builtins::Builtin;
 use crate::error::Error;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{
-    types, AliasRegion, InstBuilder, MemFlagsData, TrapCode, Type, Value,
-};
+use cranelift_codegen::ir::{types, AliasRegion, InstBuilder, MemFlagsData, TrapCode, Type, Value};
 use wasmparser::{MemArg, Operator};
 
 /// How a load widens its value.

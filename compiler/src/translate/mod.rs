@@ -18,8 +18,9 @@ use crate::environ::ModuleEnv;
 use crate::error::Error;
 use crate::traps;
 use cranelift_codegen::ir::{
-    self, types, AbiParam, AliasRegion, AliasRegionData, ArgumentPurpose, Function, GlobalValueData, InstBuilder, MemFlagsData,
-    Signature, Type, UserExternalName, UserFuncName, Value,
+    self, types, AbiParam, AliasRegion, AliasRegionData, ArgumentPurpose, Function,
+    GlobalValueData, InstBuilder, MemFlagsData, Signature, Type, UserExternalName, UserFuncName,
+    Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};

@@ -40,9 +40,9 @@ mod windows;
 // On Windows one module implements what the Unix modules do (the arguments and
 // environment live in its state), so the table below names the same paths.
 #[cfg(windows)]
-use windows::{self as clock_random, self as fd, self as path, self as poll, self as sock};
-#[cfg(windows)]
 use windows as state;
+#[cfg(windows)]
+use windows::{self as clock_random, self as fd, self as path, self as poll, self as sock};
 
 #[cfg(unix)]
 pub use grants::{Grants, Preopen};
@@ -161,7 +161,6 @@ wasi_functions! {
     "sock_send" => sock::kiln_wasi_sock_send, (u32, u32, u32, u32, u32) -> i32;
     "sock_shutdown" => sock::kiln_wasi_sock_shutdown, (u32, u32) -> i32;
 }
-
 
 /// The import resolver of a standalone executable: WASI functions, checked against the
 /// import's type; anything else is an unknown import.
