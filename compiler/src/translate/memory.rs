@@ -10,7 +10,7 @@ use crate::abi::{self, BoundsChecks};
 use crate::builtins::Builtin;
 use crate::error::Error;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, AliasRegion, InstBuilder, MemFlagsData, TrapCode, Type, Value};
+use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, TrapCode, Type, Value};
 use wasmparser::{MemArg, Operator};
 
 /// How a load widens its value.
@@ -21,10 +21,8 @@ enum Widen {
     Unsigned,
 }
 
-fn heap_flags(region: AliasRegion) -> MemFlagsData {
-    MemFlagsData::new()
-        .with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS))
-        .with_alias_region(Some(region))
+fn heap_flags() -> MemFlagsData {
+    MemFlagsData::new().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS))
 }
 
 impl Translator<'_, '_> {
@@ -87,7 +85,7 @@ impl Translator<'_, '_> {
 
     fn load(&mut self, memarg: MemArg, mem_ty: Type, result_ty: Type, extend: Widen) {
         let (addr, offset) = self.heap_address(memarg, mem_ty.bytes());
-        let flags = heap_flags(self.regions.heap);
+        let flags = heap_flags();
         let ins = self.b.ins();
         let value = match (extend, mem_ty.bits()) {
             (Widen::None, _) => ins.load(result_ty, flags, addr, offset),
@@ -104,7 +102,7 @@ impl Translator<'_, '_> {
     fn store(&mut self, memarg: MemArg, bytes: u32) {
         let value = self.pop();
         let (addr, offset) = self.heap_address(memarg, bytes);
-        let flags = heap_flags(self.regions.heap);
+        let flags = heap_flags();
         let value_bytes = self.b.func.dfg.value_type(value).bytes();
         let ins = self.b.ins();
         match bytes {

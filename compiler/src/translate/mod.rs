@@ -18,9 +18,8 @@ use crate::environ::ModuleEnv;
 use crate::error::Error;
 use crate::traps;
 use cranelift_codegen::ir::{
-    self, types, AbiParam, AliasRegion, AliasRegionData, ArgumentPurpose, Function,
-    GlobalValueData, InstBuilder, MemFlagsData, Signature, Type, UserExternalName, UserFuncName,
-    Value,
+    self, types, AbiParam, ArgumentPurpose, Function, GlobalValueData, InstBuilder, MemFlagsData,
+    Signature, Type, UserExternalName, UserFuncName, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -101,20 +100,6 @@ pub fn translate_function(
     });
     func.stack_limit = Some(limit_gv);
 
-    // Linear memory and wasm globals are disjoint from each other and from everything
-    // else: tagged so, alias analysis keeps a global's value across memory stores (the
-    // shadow stack pointer of C and Rust programs is a global).
-    let regions = Regions {
-        heap: func.dfg.alias_regions.insert(AliasRegionData {
-            user_id: 0,
-            description: "linear memory".into(),
-        }),
-        globals: func.dfg.alias_regions.insert(AliasRegionData {
-            user_id: 1,
-            description: "globals".into(),
-        }),
-    };
-
     let body = &env.bodies[def_index];
     let mut b = FunctionBuilder::new(func, builder_ctx);
     let params = enter_function(&mut b);
@@ -155,7 +140,6 @@ pub fn translate_function(
         func_refs: HashMap::new(),
         sig_refs: HashMap::new(),
         builtin_refs: HashMap::new(),
-        regions,
     };
 
     let mut reader = body.get_operators_reader().map_err(Error::invalid)?;
@@ -217,16 +201,6 @@ pub(crate) struct Translator<'m, 'f> {
     func_refs: HashMap<u32, ir::FuncRef>,
     sig_refs: HashMap<u32, ir::SigRef>,
     builtin_refs: HashMap<Builtin, ir::FuncRef>,
-    pub regions: Regions,
-}
-
-/// The alias regions of a function (see `translate_function`).
-#[derive(Clone, Copy)]
-pub(crate) struct Regions {
-    /// Loads and stores of linear memory.
-    pub heap: AliasRegion,
-    /// `global.get`/`global.set` of mutable globals.
-    pub globals: AliasRegion,
 }
 
 /// Flags for loads of values that are fixed once the instance exists (pointers in the

@@ -24,7 +24,7 @@ impl Translator<'_, '_> {
                 let global = &self.m.env.globals[global_index as usize];
                 let ty = clif_type(global.ty);
                 let flags = if global.mutable {
-                    MemFlagsData::trusted().with_alias_region(Some(self.regions.globals))
+                    MemFlagsData::trusted()
                 } else {
                     fixed_flags()
                 };
@@ -35,8 +35,9 @@ impl Translator<'_, '_> {
             Operator::GlobalSet { global_index } => {
                 let value = self.pop();
                 let (base, offset) = self.global_address(global_index);
-                let flags = MemFlagsData::trusted().with_alias_region(Some(self.regions.globals));
-                self.b.ins().store(flags, value, base, offset);
+                self.b
+                    .ins()
+                    .store(MemFlagsData::trusted(), value, base, offset);
             }
             _ => return Ok(false),
         }
