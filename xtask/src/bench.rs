@@ -260,28 +260,15 @@ fn build_programs(
             let source = bench.join(format!("c/{name}.c"));
             build_c(&source, &exe_dir, &name)?
         };
-        let kiln_exe = exe_dir.join(format!("{name}.kiln"));
-        let cwasm = exe_dir.join(format!("{name}.cwasm"));
         step(&format!(
             "compiling {name}.wasm with kiln and with wasmtime"
         ));
-        kiln_compile(tools, &wasm, &kiln_exe)?;
-        run(Command::new(&tools.wasmtime)
-            .arg("compile")
-            .arg(&wasm)
-            .arg("-o")
-            .arg(&cwasm))?;
-        let wasmtime_run = vec![
-            tools.wasmtime.clone(),
-            "run".into(),
-            "--allow-precompiled".into(),
-            cwasm,
-        ];
+        let [kiln, wasmtime] = compile_both(tools, &wasm, &exe_dir, &name)?;
         programs.push(Program {
             name,
             language,
             wasm,
-            commands: [vec![kiln_exe], wasmtime_run, vec![native]],
+            commands: [kiln, wasmtime, vec![native]],
         });
     }
     Ok(programs)
@@ -292,12 +279,7 @@ fn build_programs(
 fn build_c(source: &Path, out: &Path, name: &str) -> Result<(PathBuf, PathBuf), String> {
     let wasm = out.join(format!("{name}.wasm"));
     let native = out.join(format!("{name}.native"));
-    run(Command::new("clang")
-        .args(["--target=wasm32-wasi", "-O2"])
-        .arg(source)
-        .arg("-o")
-        .arg(&wasm)
-        .arg("-lm"))?;
+    clang_wasm(source, &wasm)?;
     run(Command::new("clang")
         .arg("-O2")
         .arg(source)
@@ -305,6 +287,41 @@ fn build_c(source: &Path, out: &Path, name: &str) -> Result<(PathBuf, PathBuf), 
         .arg(&native)
         .arg("-lm"))?;
     Ok((wasm, native))
+}
+
+/// `clang --target=wasm32-wasi -O2 source -o wasm -lm`.
+fn clang_wasm(source: &Path, wasm: &Path) -> Result<(), String> {
+    run(Command::new("clang")
+        .args(["--target=wasm32-wasi", "-O2"])
+        .arg(source)
+        .arg("-o")
+        .arg(wasm)
+        .arg("-lm"))
+}
+
+/// Compiles `wasm` with kiln (to `<dir>/<name>.kiln`) and with `wasmtime compile` (to
+/// `<dir>/<name>.cwasm`); returns the command line that runs each.
+fn compile_both(
+    tools: &Tools,
+    wasm: &Path,
+    dir: &Path,
+    name: &str,
+) -> Result<[Vec<PathBuf>; 2], String> {
+    let kiln_exe = dir.join(format!("{name}.kiln"));
+    let cwasm = dir.join(format!("{name}.cwasm"));
+    kiln_compile(tools, wasm, &kiln_exe)?;
+    run(Command::new(&tools.wasmtime)
+        .arg("compile")
+        .arg(wasm)
+        .arg("-o")
+        .arg(&cwasm))?;
+    let wasmtime_run = vec![
+        tools.wasmtime.clone(),
+        "run".into(),
+        "--allow-precompiled".into(),
+        cwasm,
+    ];
+    Ok([vec![kiln_exe], wasmtime_run])
 }
 
 fn kiln_compile(tools: &Tools, wasm: &Path, exe: &Path) -> Result<(), String> {
@@ -432,35 +449,15 @@ fn cold_start(root: &Path, work: &Path, tools: &Tools, runs: usize) -> Result<Co
     let exe_dir = work.join("exe");
     let source = root.join("xtask/bench/c/hello.c");
     let wasm = exe_dir.join("hello.wasm");
-    let kiln_exe = exe_dir.join("hello.kiln");
-    let cwasm = exe_dir.join("hello.cwasm");
     let native = exe_dir.join("hello.native-static");
-    run(Command::new("clang")
-        .args(["--target=wasm32-wasi", "-O2"])
-        .arg(&source)
-        .arg("-o")
-        .arg(&wasm))?;
-    kiln_compile(tools, &wasm, &kiln_exe)?;
-    run(Command::new(&tools.wasmtime)
-        .arg("compile")
-        .arg(&wasm)
-        .arg("-o")
-        .arg(&cwasm))?;
+    clang_wasm(&source, &wasm)?;
+    let [kiln_exe, wasmtime_run] = compile_both(tools, &wasm, &exe_dir, "hello")?;
     run(Command::new("clang")
         .args(["-O2", "-static"])
         .arg(&source)
         .arg("-o")
         .arg(&native))?;
-    let commands = [
-        vec![kiln_exe],
-        vec![
-            tools.wasmtime.clone(),
-            "run".into(),
-            "--allow-precompiled".into(),
-            cwasm,
-        ],
-        vec![native],
-    ];
+    let commands = [kiln_exe, wasmtime_run, vec![native]];
     let [kiln, wasmtime, native] = time_interleaved(&commands, runs, work)?;
     Ok(ColdStart {
         runs,

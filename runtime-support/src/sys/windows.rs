@@ -219,7 +219,8 @@ pub(crate) fn ensure_alt_stack() -> Result<(), OsError> {
 /// Nothing to do: Windows has no SIGPIPE; a write to a closed pipe fails.
 pub(crate) fn ignore_sigpipe() {}
 
-fn std_handle(fd: c_int) -> Result<Handle, OsError> {
+/// The standard handle behind fd 0, 1 or 2.
+pub(crate) fn std_handle(fd: c_int) -> Result<Handle, OsError> {
     let which = match fd {
         0 => STD_INPUT_HANDLE,
         1 => STD_OUTPUT_HANDLE,

@@ -5,7 +5,9 @@ use super::state::with_state;
 use super::types::Errno;
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
+use crate::abi::manifest::Grant;
 use crate::prelude::*;
+use crate::sys;
 
 /// Writes the count and the total size (each string + NUL).
 fn sizes_get(
@@ -86,4 +88,24 @@ pub unsafe extern "C" fn kiln_wasi_environ_get(
     // SAFETY: caller's contract.
     let mem = unsafe { GuestMemory::of(vmctx) };
     ret(mem.and_then(|m| with_state(|s| strings_get(&m, &s.env, environ, environ_buf))))
+}
+
+/// The environment the grants give the guest: the host's whole environment if
+/// `InheritEnv` is granted (`KEY=VALUE` entries only), then every `Env` grant, which
+/// overrides an inherited variable of the same name (of two `Env` grants of one name the
+/// last wins).
+pub(crate) fn granted_env(grants: &[Grant]) -> Vec<Vec<u8>> {
+    let mut env: Vec<Vec<u8>> = Vec::new();
+    if grants.iter().any(|g| matches!(g, Grant::InheritEnv)) {
+        env = sys::environment();
+        env.retain(|kv| kv.iter().skip(1).any(|&b| b == b'='));
+    }
+    for grant in grants {
+        if let Grant::Env { key, value } = grant {
+            let prefix = [key.as_bytes(), b"="].concat();
+            env.retain(|kv| !kv.starts_with(&prefix));
+            env.push([prefix.as_slice(), value.as_bytes()].concat());
+        }
+    }
+    env
 }

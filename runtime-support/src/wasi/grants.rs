@@ -1,10 +1,11 @@
 //! The deployer's grants, read from the executable's manifest (`abi::manifest`) and opened
 //! at start-up, before the guest runs.
 
+use super::args_env::granted_env;
 use super::sandbox::open_granted_dir;
 use crate::abi::manifest::Grant;
 use crate::prelude::*;
-use crate::sys::{self, Fd};
+use crate::sys::Fd;
 
 /// A directory granted to the guest.
 pub struct Preopen {
@@ -34,19 +35,7 @@ impl Grants {
     /// permission) is an error message: the program does not run with fewer grants than
     /// the deployer wrote.
     pub fn open(grants: &[Grant]) -> Result<Grants, String> {
-        let mut env: Vec<Vec<u8>> = Vec::new();
-        if grants.iter().any(|g| matches!(g, Grant::InheritEnv)) {
-            // `KEY=VALUE` entries only (as std's `vars_os` would give).
-            env = sys::environment();
-            env.retain(|kv| kv.iter().skip(1).any(|&b| b == b'='));
-        }
-        for grant in grants {
-            if let Grant::Env { key, value } = grant {
-                let prefix = [key.as_bytes(), b"="].concat();
-                env.retain(|kv| !kv.starts_with(&prefix));
-                env.push([prefix.as_slice(), value.as_bytes()].concat());
-            }
-        }
+        let env = granted_env(grants);
         let mut preopens = Vec::new();
         for grant in grants {
             if let Grant::Dir {

@@ -4,6 +4,7 @@
 //! other fd exists: every call on one answers `EBADF`, as it would on Linux for a program
 //! granted nothing.
 
+use super::args_env::granted_env;
 use super::types::{errno, filetype, rights, Errno};
 use super::{ret, GuestMemory};
 use crate::abi::manifest::Grant;
@@ -14,7 +15,6 @@ use core::ffi::c_void;
 
 #[link(name = "kernel32")]
 extern "system" {
-    fn GetStdHandle(which: u32) -> *mut c_void;
     fn GetFileType(file: *mut c_void) -> u32;
     fn QueryPerformanceCounter(count: *mut i64) -> i32;
     fn QueryPerformanceFrequency(frequency: *mut i64) -> i32;
@@ -36,27 +36,17 @@ pub struct Grants {
 impl Grants {
     /// The granted environment; a directory grant is an error (not supported on Windows).
     pub fn open(grants: &[Grant]) -> Result<Grants, String> {
-        let mut env: Vec<Vec<u8>> = Vec::new();
-        if grants.iter().any(|g| matches!(g, Grant::InheritEnv)) {
-            env = sys::environment();
+        if let Some(Grant::Dir { host, guest, .. }) =
+            grants.iter().find(|g| matches!(g, Grant::Dir { .. }))
+        {
+            return Err(format!(
+                "cannot grant directory `{host}` (for `{guest}`): directory grants are not \
+                 supported on Windows yet"
+            ));
         }
-        for grant in grants {
-            match grant {
-                Grant::Env { key, value } => {
-                    let prefix = [key.as_bytes(), b"="].concat();
-                    env.retain(|kv| !kv.starts_with(&prefix));
-                    env.push([prefix.as_slice(), value.as_bytes()].concat());
-                }
-                Grant::Dir { host, guest, .. } => {
-                    return Err(format!(
-                        "cannot grant directory `{host}` (for `{guest}`): directory grants \
-                         are not supported on Windows yet"
-                    ))
-                }
-                Grant::InheritEnv => {}
-            }
-        }
-        Ok(Grants { env })
+        Ok(Grants {
+            env: granted_env(grants),
+        })
     }
 }
 
@@ -85,8 +75,6 @@ pub fn install(args: Vec<Vec<u8>>, grants: Grants) {
     });
 }
 
-const STD_HANDLES: [u32; 3] = [-10i32 as u32, -11i32 as u32, -12i32 as u32];
-
 /// Rights of fd 0 (read) and fds 1, 2 (write).
 fn stdio_rights(fd: u32) -> Result<u64, Errno> {
     match fd {
@@ -97,8 +85,11 @@ fn stdio_rights(fd: u32) -> Result<u64, Errno> {
 }
 
 fn stdio_filetype(fd: u32) -> u8 {
-    // SAFETY: GetStdHandle and GetFileType only inspect the handle.
-    match unsafe { GetFileType(GetStdHandle(STD_HANDLES[fd as usize])) } {
+    let Ok(handle) = sys::std_handle(fd as i32) else {
+        return filetype::UNKNOWN;
+    };
+    // SAFETY: GetFileType only inspects the handle.
+    match unsafe { GetFileType(handle) } {
         1 => filetype::REGULAR_FILE,
         2 => filetype::CHARACTER_DEVICE,
         _ => filetype::UNKNOWN,
