@@ -69,6 +69,12 @@ compile_error!(
      random bytes, raw exit) to this target"
 );
 
+/// Writes all of `bytes` to stderr, ignoring failures (usable in the trap handlers: it
+/// neither allocates nor locks).
+pub(crate) fn write_stderr(bytes: &[u8]) {
+    let _ = write_all(2, bytes);
+}
+
 /// `core::fmt` output to stderr, unbuffered (for the panic handler and reports).
 #[cfg_attr(test, allow(dead_code))]
 pub(crate) struct StderrWriter;

@@ -242,22 +242,7 @@ pub(crate) fn ignore_sigpipe() {
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
 }
 
-/// Writes all of `bytes` to fd 2 with write(2) only (async-signal-safe, no allocation).
-pub(crate) fn write_stderr(mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        // SAFETY: `bytes` is a valid readable buffer.
-        let n = unsafe { libc::write(2, bytes.as_ptr().cast(), bytes.len()) };
-        if n < 0 {
-            if OsError::last().0 == libc::EINTR {
-                continue;
-            }
-            return;
-        }
-        bytes = &bytes[n as usize..];
-    }
-}
-
-/// Writes all of `bytes` to `fd`.
+/// Writes all of `bytes` to `fd` with write(2) only (async-signal-safe, no allocation).
 pub(crate) fn write_all(fd: c_int, mut bytes: &[u8]) -> Result<(), OsError> {
     while !bytes.is_empty() {
         // SAFETY: `bytes` is a valid readable buffer.
@@ -395,7 +380,7 @@ impl<T: 'static> ThreadLocal<T> {
         let mut key: libc::pthread_key_t = 0;
         // SAFETY: `key` is writable; `destroy::<T>` matches what `with` stores.
         if unsafe { libc::pthread_key_create(&mut key, Some(destroy::<T>)) } != 0 {
-            write_stderr(b"error: out of thread-specific keys\n");
+            super::write_stderr(b"error: out of thread-specific keys\n");
             abort();
         }
         match self

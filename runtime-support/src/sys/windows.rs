@@ -262,11 +262,6 @@ pub(crate) fn read(fd: c_int, buf: &mut [u8]) -> Result<usize, OsError> {
     Ok(done as usize)
 }
 
-/// Writes all of `bytes` to stderr, ignoring failures.
-pub(crate) fn write_stderr(bytes: &[u8]) {
-    let _ = write_all(2, bytes);
-}
-
 /// Ends the process now with `code`.
 pub(crate) fn exit_now(code: i32) -> ! {
     // SAFETY: ExitProcess has no preconditions.
@@ -384,7 +379,7 @@ impl<T: 'static> ThreadLocal<T> {
         // SAFETY: `destroy::<T>` matches what `with` stores.
         let index = unsafe { FlsAlloc(Some(destroy::<T>)) };
         if index == FLS_OUT_OF_INDEXES {
-            write_stderr(b"error: out of fiber-local storage slots\n");
+            super::write_stderr(b"error: out of fiber-local storage slots\n");
             abort();
         }
         match self

@@ -4,8 +4,8 @@
 use super::state::with_state;
 use super::types::Errno;
 use super::{ret, GuestMemory};
-use crate::abi::VMContext;
 use crate::abi::manifest::Grant;
+use crate::abi::VMContext;
 use crate::prelude::*;
 use crate::sys;
 
