@@ -100,7 +100,7 @@ pub enum Linker {
     /// ships, no Apple SDK needed.
     ZigCc,
     /// Debian's MinGW-w64 cross compiler driver (`gcc-mingw-w64-x86-64`): Windows x86_64
-    /// executables against the system's msvcrt, kernel32 and advapi32.
+    /// executables against the system's msvcrt, kernel32, advapi32, shell32 and ntdll.
     MingwGcc,
 }
 
@@ -280,7 +280,7 @@ fn command(
                 .arg("-o")
                 .arg(output)
                 .args(["-static", "-Wl,--gc-sections"])
-                .args(["-lkernel32", "-ladvapi32", "-lshell32"]);
+                .args(["-lkernel32", "-ladvapi32", "-lshell32", "-lntdll"]);
             c
         }
         Linker::ZigCc => {
@@ -294,8 +294,12 @@ fn command(
             if target.triple.operating_system == OperatingSystem::Windows {
                 // zig's MinGW-w64 import libraries for the DLLs the runtime calls; `-s`:
                 // no PDB file beside the output (Windows symbols live only there).
-                c.args(["-s", "-Wl,--gc-sections"])
-                    .args(["-lkernel32", "-ladvapi32", "-lshell32"]);
+                c.args(["-s", "-Wl,--gc-sections"]).args([
+                    "-lkernel32",
+                    "-ladvapi32",
+                    "-lshell32",
+                    "-lntdll",
+                ]);
             } else {
                 // Everything the runtime needs on macOS is in libSystem, which zig links
                 // by default (and ad-hoc signs arm64 executables, as macOS requires).

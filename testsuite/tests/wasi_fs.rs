@@ -12,44 +12,8 @@
 use std::path::Path;
 
 use kiln_testsuite::{
-    compile, compile_ok, native_program, wasm_program, Cmd, Scratch, TreeSnapshot,
+    assert_same_tree, compile, compile_ok, native_program, wasm_program, Cmd, Scratch,
 };
-
-/// Compares two trees by everything but modification times (the two runs
-/// happen at different moments; times the programs set are in the transcripts).
-fn assert_same_tree(kiln: &Path, native: &Path) {
-    let strip = |dir: &Path| {
-        let mut snap = TreeSnapshot::take(dir);
-        for entry in snap.entries.values_mut() {
-            entry.mtime_ns = 0;
-            // A directory's size is file-system bookkeeping, not content.
-            if entry.kind == "dir" {
-                entry.len = 0;
-            }
-        }
-        snap.entries
-    };
-    let (k, n) = (strip(kiln), strip(native));
-    let only = |a: &std::collections::BTreeMap<_, _>, b: &std::collections::BTreeMap<_, _>| {
-        a.keys()
-            .filter(|p| !b.contains_key(*p))
-            .map(|p: &std::path::PathBuf| p.display().to_string())
-            .collect::<Vec<_>>()
-    };
-    let differing: Vec<String> = k
-        .iter()
-        .filter_map(|(p, e)| match n.get(p) {
-            Some(f) if f != e => Some(format!("{}: kiln {e:?} / native {f:?}", p.display())),
-            _ => None,
-        })
-        .collect();
-    assert!(
-        k == n,
-        "the kiln and native runs left different trees\n  only in kiln's: {:?}\n  only in native's: {:?}\n  different: {differing:#?}",
-        only(&k, &n),
-        only(&n, &k)
-    );
-}
 
 #[test]
 fn std_fs_matches_the_native_build() {

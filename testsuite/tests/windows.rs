@@ -33,14 +33,15 @@ const TARGETS: [WindowsTarget; 2] = [
     },
 ];
 
-/// Windows' own DLLs: the runtime calls kernel32, advapi32 (RtlGenRandom) and shell32
-/// (CommandLineToArgvW); the C runtime is msvcrt or the universal CRT.
+/// Windows' own DLLs: the runtime calls kernel32, advapi32 (RtlGenRandom), shell32
+/// (CommandLineToArgvW) and ntdll (handle-relative opens); the C runtime is msvcrt or the universal CRT.
 fn system_dll(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     [
         "kernel32.dll",
         "advapi32.dll",
         "shell32.dll",
+        "ntdll.dll",
         "msvcrt.dll",
         "ucrtbase.dll",
     ]

@@ -446,6 +446,21 @@ pub(crate) fn environment() -> Vec<Vec<u8>> {
     vars
 }
 
+/// What the WASI descriptor table holds for an open host file: a file descriptor.
+pub(crate) type RawHost = c_int;
+
+/// The host side of WASI fd 0, 1 or 2.
+pub(crate) fn stdio_host(fd: c_int) -> RawHost {
+    fd
+}
+
+/// # Safety
+/// The caller owns `host` and never uses it again.
+pub(crate) unsafe fn close_host(host: RawHost) {
+    // SAFETY: caller's contract.
+    unsafe { libc::close(host) };
+}
+
 /// An owned file descriptor, closed when dropped.
 #[derive(Debug)]
 pub(crate) struct Fd(c_int);

@@ -13,7 +13,7 @@ use core::fmt;
 use core::ptr;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-type Handle = *mut c_void;
+pub(crate) type Handle = *mut c_void;
 type Bool = i32;
 
 #[repr(C)]
@@ -230,6 +230,55 @@ pub(crate) fn std_handle(fd: c_int) -> Result<Handle, OsError> {
     };
     // SAFETY: GetStdHandle has no preconditions.
     Ok(unsafe { GetStdHandle(which) })
+}
+
+/// What the WASI descriptor table holds for an open host file: a `HANDLE`, as an integer
+/// (the table is thread-local data; a raw pointer would make it neither `Send` nor `Sync`).
+pub(crate) type RawHost = isize;
+
+/// The host side of WASI fd 0, 1 or 2: the standard handle (null when there is none).
+pub(crate) fn stdio_host(fd: c_int) -> RawHost {
+    std_handle(fd).map_or(0, |h| h as RawHost)
+}
+
+/// # Safety
+/// The caller owns `host` and never uses it again.
+pub(crate) unsafe fn close_host(host: RawHost) {
+    // SAFETY: caller's contract.
+    unsafe { CloseHandle(host as Handle) };
+}
+
+/// An owned file or directory handle, closed when dropped.
+#[derive(Debug)]
+pub(crate) struct Fd(Handle);
+
+impl Fd {
+    /// # Safety
+    /// `handle` must be an open handle that nothing else owns (or closes).
+    pub(crate) unsafe fn from_raw(handle: Handle) -> Fd {
+        Fd(handle)
+    }
+
+    pub(crate) fn raw(&self) -> Handle {
+        self.0
+    }
+
+    /// Gives up ownership: the caller closes the handle.
+    pub(crate) fn into_raw(self) -> RawHost {
+        let handle = self.0;
+        core::mem::forget(self);
+        handle as RawHost
+    }
+}
+
+// SAFETY: a file handle may be used and closed from any thread of the process.
+unsafe impl Send for Fd {}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: we own the handle (see `from_raw`), so nothing else closes or uses it.
+        unsafe { CloseHandle(self.0) };
+    }
 }
 
 /// Writes all of `bytes` to stdout (1) or stderr (2).

@@ -2,7 +2,10 @@
 //! at start-up, before the guest runs.
 
 use super::args_env::granted_env;
+#[cfg(unix)]
 use super::sandbox::open_granted_dir;
+#[cfg(windows)]
+use super::windows_fs::open_granted_dir;
 use crate::abi::manifest::Grant;
 use crate::prelude::*;
 use crate::sys::Fd;

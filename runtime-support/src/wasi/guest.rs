@@ -4,12 +4,9 @@
 //! may overlap each other arbitrarily.
 
 #[cfg(unix)]
-use super::sandbox::PATH_MAX;
-#[cfg(unix)]
 use super::types::IOVEC_SIZE;
-use super::types::{errno, Errno};
+use super::types::{errno, Errno, PATH_MAX};
 use crate::abi::VMContext;
-#[cfg(unix)]
 use crate::prelude::*;
 use core::ptr;
 
@@ -62,7 +59,6 @@ impl GuestMemory {
 
     /// A copy of the guest's path (or symlink text) at `[addr, addr + len)`:
     /// `ENAMETOOLONG` from [`PATH_MAX`] bytes on, like the kernel.
-    #[cfg(unix)]
     pub fn read_path(&self, addr: u32, len: u32) -> Result<Vec<u8>, Errno> {
         let p = self.ptr(addr.into(), len.into())?;
         if len as usize >= PATH_MAX {

@@ -6,20 +6,16 @@
 //! guest memory). The sandbox grants the program its arguments and host stdin, stdout and
 //! stderr as fds 0-2, and nothing else unless the deployer granted it at compile time
 //! ([`Grants`]: preopened directories, read-write or read-only, and environment
-//! variables). Paths resolve beneath the preopened directories ([`sandbox`]); there are
-//! no sockets.
-
-//!
-//! On Windows ([`windows`]) only stdio, arguments, environment, clocks and random bytes
-//! exist so far: directory grants are refused.
+//! variables). Paths resolve beneath the preopened directories (`sandbox` on Linux and
+//! macOS, `windows_fs` on Windows); there are no sockets.
 
 use crate::prelude::*;
 mod args_env;
 #[cfg(unix)]
 mod clock_random;
+mod dirs;
 #[cfg(unix)]
 mod fd;
-#[cfg(unix)]
 mod grants;
 mod guest;
 #[cfg(unix)]
@@ -32,24 +28,21 @@ mod poll;
 pub(crate) mod sandbox;
 #[cfg(unix)]
 mod sock;
-#[cfg(unix)]
 mod state;
 pub mod types;
 #[cfg(windows)]
 mod windows;
-// On Windows one module implements what the Unix modules do (the arguments and
-// environment live in its state), so the table below names the same paths.
 #[cfg(windows)]
-use windows as state;
+mod windows_fs;
+// On Windows two modules implement what the Unix modules do: `windows_fs` the
+// descriptors and paths, `windows` the rest; the table below names the same paths.
 #[cfg(windows)]
-use windows::{self as clock_random, self as fd, self as path, self as poll, self as sock};
+use windows::{self as clock_random, self as poll, self as sock};
+#[cfg(windows)]
+use windows_fs::{self as fd, self as path};
 
-#[cfg(unix)]
 pub use grants::{Grants, Preopen};
-#[cfg(unix)]
 pub use state::{install, set_args, set_env};
-#[cfg(windows)]
-pub use windows::{install, Grants};
 
 #[cfg(test)]
 use crate::abi::valtype;
@@ -131,11 +124,11 @@ wasi_functions! {
     "fd_filestat_set_size" => fd::kiln_wasi_fd_filestat_set_size, (u32, u64) -> i32;
     "fd_filestat_set_times" => fd::kiln_wasi_fd_filestat_set_times, (u32, u64, u64, u32) -> i32;
     "fd_pread" => fd::kiln_wasi_fd_pread, (u32, u32, u32, u64, u32) -> i32;
-    "fd_prestat_get" => path::kiln_wasi_fd_prestat_get, (u32, u32) -> i32;
-    "fd_prestat_dir_name" => path::kiln_wasi_fd_prestat_dir_name, (u32, u32, u32) -> i32;
+    "fd_prestat_get" => dirs::kiln_wasi_fd_prestat_get, (u32, u32) -> i32;
+    "fd_prestat_dir_name" => dirs::kiln_wasi_fd_prestat_dir_name, (u32, u32, u32) -> i32;
     "fd_pwrite" => fd::kiln_wasi_fd_pwrite, (u32, u32, u32, u64, u32) -> i32;
     "fd_read" => fd::kiln_wasi_fd_read, (u32, u32, u32, u32) -> i32;
-    "fd_readdir" => path::kiln_wasi_fd_readdir, (u32, u32, u32, u64, u32) -> i32;
+    "fd_readdir" => dirs::kiln_wasi_fd_readdir, (u32, u32, u32, u64, u32) -> i32;
     "fd_renumber" => fd::kiln_wasi_fd_renumber, (u32, u32) -> i32;
     "fd_seek" => fd::kiln_wasi_fd_seek, (u32, i64, u32, u32) -> i32;
     "fd_sync" => fd::kiln_wasi_fd_sync, (u32) -> i32;

@@ -14,35 +14,17 @@
 //!   host) with an absolute target, are `EPERM` (as wasmtime); `path_link` with
 //!   `symlink_follow` is `EINVAL` (as wasmtime).
 
+use super::dirs::DirEntry;
 use super::host::{filestat, fstat, set_times_spec};
-use super::sandbox::{self, DirEntry, Entry};
-use super::state::{with_state, FdEntry, Kind};
+use super::sandbox::{self, Entry};
+use super::state::{directories, directory, with_state, FdEntry, Kind};
 use super::types::{
-    errno, fdflags, filetype, oflags, rights, Errno, DIRENT_SIZE, FILESTAT_SIZE,
-    LOOKUP_SYMLINK_FOLLOW, PREOPENTYPE_DIR, PRESTAT_SIZE,
+    errno, fdflags, filetype, oflags, rights, Errno, FILESTAT_SIZE, LOOKUP_SYMLINK_FOLLOW,
 };
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
 use crate::prelude::*;
 use alloc::ffi::CString;
-
-/// Directory `fd` with the `required` rights: `EBADF` if closed, `ENOTDIR` if not a
-/// directory, `ENOTCAPABLE` without the rights.
-fn directory(fd: u32, required: u64) -> Result<FdEntry, Errno> {
-    with_state(|s| {
-        if s.fds.get(fd)?.kind != Kind::Directory {
-            return Err(errno::NOTDIR);
-        }
-        s.fds.get_with(fd, required)
-    })
-}
-
-/// The two directories of `path_link`/`path_rename`: `EBADF` if either is closed before
-/// anything else.
-fn directories(a: u32, a_rights: u64, b: u32, b_rights: u64) -> Result<(FdEntry, FdEntry), Errno> {
-    with_state(|s| s.fds.get(a).and(s.fds.get(b)))?;
-    Ok((directory(a, a_rights)?, directory(b, b_rights)?))
-}
 
 /// `symlink_follow` from a `lookupflags` value; other bits are `EINVAL`.
 fn follow(lookupflags: u32) -> Result<bool, Errno> {
@@ -64,68 +46,8 @@ fn slash_create_error(entry: &Entry) -> Errno {
     }
 }
 
-/// # Safety
-/// `vmctx` must be null or the calling instance's context (host function contract).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_prestat_get(vmctx: *mut VMContext, fd: u32, buf: u32) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        // A guest enumerates preopens from fd 3 until EBADF.
-        let len = with_state(|s| s.fds.preopen(fd)?.map(<[u8]>::len).ok_or(errno::BADF))?;
-        m.ptr(buf.into(), PRESTAT_SIZE)?;
-        let mut out = [0u8; PRESTAT_SIZE as usize];
-        out[0] = PREOPENTYPE_DIR;
-        out[4..8].copy_from_slice(&(len as u32).to_le_bytes());
-        m.write(buf.into(), &out)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_prestat_dir_name(
-    vmctx: *mut VMContext,
-    fd: u32,
-    path: u32,
-    path_len: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let name = with_state(|s| s.fds.preopen(fd)?.map(<[u8]>::to_vec).ok_or(errno::NOTDIR))?;
-        if name.len() > path_len as usize {
-            return Err(errno::NAMETOOLONG);
-        }
-        m.write(path.into(), &name)
-    }))
-}
-
-/// Serializes `entries` from index `cookie` on into at most `buf_len` bytes, as wasmtime:
-/// a 24-byte `dirent` then the name, the last one cut at the end of the buffer (a full
-/// buffer tells the guest to call again from the last complete entry's `d_next`).
-fn serialize(entries: &[DirEntry], cookie: u64, buf_len: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(buf_len.min(64 << 10));
-    let skip = usize::try_from(cookie).unwrap_or(usize::MAX);
-    for (i, e) in entries.iter().enumerate().skip(skip) {
-        let mut head = [0u8; DIRENT_SIZE];
-        head[0..8].copy_from_slice(&(i as u64 + 1).to_le_bytes());
-        head[8..16].copy_from_slice(&e.ino.to_le_bytes());
-        head[16..20].copy_from_slice(&(e.name.len() as u32).to_le_bytes());
-        head[20] = e.filetype;
-        for part in [&head[..], &e.name] {
-            let room = buf_len - out.len();
-            out.extend_from_slice(&part[..part.len().min(room)]);
-        }
-        if out.len() == buf_len {
-            break;
-        }
-    }
-    out
-}
-
 /// `.`, `..` (both with the directory's own inode, as wasmtime), then the entries.
-fn listing(dir: &FdEntry) -> Result<Vec<DirEntry>, Errno> {
+pub(crate) fn listing(dir: &FdEntry) -> Result<Vec<DirEntry>, Errno> {
     let ino = fstat(dir.host)?.st_ino;
     let dot = |name: &[u8]| DirEntry {
         name: name.to_vec(),
@@ -138,49 +60,7 @@ fn listing(dir: &FdEntry) -> Result<Vec<DirEntry>, Errno> {
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_readdir(
-    vmctx: *mut VMContext,
-    fd: u32,
-    buf: u32,
-    buf_len: u32,
-    cookie: u64,
-    bufused: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let dir = directory(fd, rights::FD_READDIR)?;
-        m.ptr(buf.into(), buf_len.into())?;
-        m.ptr(bufused.into(), 4)?;
-        // A listing is read at cookie 0 and served from memory for the cookies after it,
-        // so one pass through a directory sees one consistent list.
-        let cached = with_state(|s| -> Result<_, Errno> {
-            let slot = s.fds.listing(fd)?;
-            if cookie == 0 {
-                *slot = None;
-            }
-            Ok(slot
-                .as_ref()
-                .map(|l| serialize(l, cookie, buf_len as usize)))
-        })?;
-        let bytes = match cached {
-            Some(bytes) => bytes,
-            None => {
-                let entries = listing(&dir)?;
-                let bytes = serialize(&entries, cookie, buf_len as usize);
-                with_state(|s| s.fds.listing(fd).map(|slot| *slot = Some(entries)))?;
-                bytes
-            }
-        };
-        m.write(buf.into(), &bytes)?;
-        m.write_u32(bufused.into(), bytes.len() as u32)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_create_directory(
     vmctx: *mut VMContext,
@@ -198,7 +78,7 @@ pub unsafe extern "C" fn kiln_wasi_path_create_directory(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
     vmctx: *mut VMContext,
@@ -228,7 +108,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
@@ -264,7 +144,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
 /// symlink: a link to a symlink is another symlink, resolved like the first).
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_link(
@@ -406,7 +286,7 @@ fn open_request(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_open(
@@ -464,7 +344,7 @@ pub unsafe extern "C" fn kiln_wasi_path_open(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_readlink(
     vmctx: *mut VMContext,
@@ -502,7 +382,7 @@ pub unsafe extern "C" fn kiln_wasi_path_readlink(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
     vmctx: *mut VMContext,
@@ -521,7 +401,7 @@ pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_rename(
     vmctx: *mut VMContext,
@@ -558,7 +438,7 @@ pub unsafe extern "C" fn kiln_wasi_path_rename(
 /// resolved from.
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_symlink(
     vmctx: *mut VMContext,
@@ -587,7 +467,7 @@ pub unsafe extern "C" fn kiln_wasi_path_symlink(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_prestat_get`].
+/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_unlink_file(
     vmctx: *mut VMContext,

@@ -33,6 +33,7 @@
 //!
 //! All `unsafe` system calls of the file-system functions live in this module.
 
+use super::dirs::DirEntry;
 use super::host::{from_host, fstat, syscall};
 use super::types::{errno, Errno};
 use crate::prelude::*;
@@ -44,8 +45,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 /// Symlinks followed in one resolution before it fails with `ELOOP` (Linux's limit).
 pub(crate) const MAX_SYMLINK_HOPS: u32 = 40;
 
-/// Longest path (and symlink target) accepted, with room for the NUL: Linux's `PATH_MAX`.
-pub(crate) const PATH_MAX: usize = 4096;
+pub(crate) use super::types::PATH_MAX;
 
 /// How [`open`] resolves: the kernel's `openat2`, or the component walk. `Auto` uses
 /// `openat2` until the kernel says it does not have it. Tests pin one to check both.
@@ -528,15 +528,6 @@ impl Entry {
         } as i64)
         .map(drop)
     }
-}
-
-/// One entry of a directory listing.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DirEntry {
-    pub name: Vec<u8>,
-    pub ino: u64,
-    /// A WASI `filetype`.
-    pub filetype: u8,
 }
 
 /// The entries of directory `dir` (without `.` and `..`), in the host's order, read

@@ -8,13 +8,12 @@
 //! wasm thread; a wasm32-wasi module has one thread). Each thread starts with the empty
 //! sandbox above, which also gives every unit test a state of its own.
 
+use super::dirs::DirEntry;
 use super::grants::Grants;
-use super::sandbox::DirEntry;
 use super::types::{errno, rights, Errno};
 use crate::prelude::*;
-use crate::sys::{Fd, ThreadLocal};
+use crate::sys::{self, Fd, RawHost, ThreadLocal};
 use core::cell::RefCell;
-use core::ffi::c_int;
 
 /// What a descriptor is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +28,7 @@ pub(crate) enum Kind {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct FdEntry {
-    pub host: c_int,
+    pub host: RawHost,
     pub kind: Kind,
     pub rights_base: u64,
     pub rights_inheriting: u64,
@@ -58,10 +57,10 @@ pub(crate) struct FdTable {
 
 impl FdTable {
     pub fn with_stdio() -> FdTable {
-        let stdio = |host| {
+        let stdio = |n| {
             Some(Slot {
                 entry: FdEntry {
-                    host,
+                    host: sys::stdio_host(n),
                     kind: Kind::Stdio,
                     rights_base: rights::STDIO,
                     rights_inheriting: rights::STDIO,
@@ -171,7 +170,7 @@ impl Drop for FdTable {
         for slot in self.slots.iter().flatten() {
             if slot.entry.owned {
                 // SAFETY: the table owns this host fd and is going away.
-                unsafe { libc::close(slot.entry.host) };
+                unsafe { sys::close_host(slot.entry.host) };
             }
         }
     }
@@ -209,6 +208,29 @@ pub(crate) fn reset() {
 /// The entry for `fd` if it has the `required` rights.
 pub(crate) fn fd(fd: u32, required: u64) -> Result<FdEntry, Errno> {
     with_state(|s| s.fds.get_with(fd, required))
+}
+
+/// Directory `fd` with the `required` rights: `EBADF` if closed, `ENOTDIR` if not a
+/// directory, `ENOTCAPABLE` without the rights.
+pub(crate) fn directory(fd: u32, required: u64) -> Result<FdEntry, Errno> {
+    with_state(|s| {
+        if s.fds.get(fd)?.kind != Kind::Directory {
+            return Err(errno::NOTDIR);
+        }
+        s.fds.get_with(fd, required)
+    })
+}
+
+/// The two directories of `path_link`/`path_rename`: `EBADF` if either is closed before
+/// anything else.
+pub(crate) fn directories(
+    a: u32,
+    a_rights: u64,
+    b: u32,
+    b_rights: u64,
+) -> Result<(FdEntry, FdEntry), Errno> {
+    with_state(|s| s.fds.get(a).and(s.fds.get(b)))?;
+    Ok((directory(a, a_rights)?, directory(b, b_rights)?))
 }
 
 /// Sets the program's arguments (argv[0] first), as `args_get` reports them.
@@ -256,8 +278,9 @@ pub fn install(args: Vec<Vec<u8>>, grants: Grants) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::ffi::c_int;
 
-    fn file(host: c_int) -> FdEntry {
+    fn file(host: RawHost) -> FdEntry {
         FdEntry {
             host,
             kind: Kind::File,
@@ -272,7 +295,7 @@ mod tests {
     fn stdio_only() {
         let t = FdTable::with_stdio();
         for fd in 0..3 {
-            assert_eq!(t.get(fd).unwrap().host, fd as c_int);
+            assert_eq!(t.get(fd).unwrap().host, sys::stdio_host(fd as c_int));
             assert!(!t.get(fd).unwrap().owned);
             assert_eq!(t.preopen(fd), Ok(None));
         }

@@ -1,5 +1,6 @@
 use super::args_env::*;
 use super::clock_random::*;
+use super::dirs::*;
 use super::fd::*;
 use super::path::*;
 use super::poll::*;

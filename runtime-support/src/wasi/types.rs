@@ -84,6 +84,9 @@ pub mod errno {
     pub const NOTCAPABLE: Errno = 76;
 }
 
+/// Longest path (and symlink target) accepted, with room for the NUL: Linux's `PATH_MAX`.
+pub const PATH_MAX: usize = 4096;
+
 /// `rights` bits.
 pub mod rights {
     pub const FD_DATASYNC: u64 = 1 << 0;

@@ -1,13 +1,10 @@
-//! WASI preview1 on Windows: the program's arguments, granted environment, clocks,
-//! random bytes, `proc_exit`, and stdin/stdout/stderr (console, pipe or file handles) as
-//! fds 0-2. No directory can be granted on Windows yet ([`Grants::open`] refuses), so no
-//! other fd exists: every call on one answers `EBADF`, as it would on Linux for a program
-//! granted nothing.
+//! WASI preview1 on Windows, apart from descriptors and paths ([`super::windows_fs`]):
+//! clocks, random bytes, `proc_exit`, `sched_yield`, `poll_oneoff`, and sockets (there are
+//! none).
 
-use super::args_env::granted_env;
-use super::types::{errno, filetype, rights, Errno};
+use super::state;
+use super::types::{errno, rights, Errno};
 use super::{ret, GuestMemory};
-use crate::abi::manifest::Grant;
 use crate::abi::VMContext;
 use crate::prelude::*;
 use crate::sys;
@@ -15,7 +12,6 @@ use core::ffi::c_void;
 
 #[link(name = "kernel32")]
 extern "system" {
-    fn GetFileType(file: *mut c_void) -> u32;
     fn QueryPerformanceCounter(count: *mut i64) -> i32;
     fn QueryPerformanceFrequency(frequency: *mut i64) -> i32;
     fn GetSystemTimePreciseAsFileTime(time: *mut u64);
@@ -27,238 +23,24 @@ extern "system" {
     fn SwitchToThread() -> i32;
 }
 
-/// What the deployer granted, opened at start-up.
-#[derive(Default)]
-pub struct Grants {
-    pub(crate) env: Vec<Vec<u8>>,
-}
-
-impl Grants {
-    /// The granted environment; a directory grant is an error (not supported on Windows).
-    pub fn open(grants: &[Grant]) -> Result<Grants, String> {
-        if let Some(Grant::Dir { host, guest, .. }) =
-            grants.iter().find(|g| matches!(g, Grant::Dir { .. }))
-        {
-            return Err(format!(
-                "cannot grant directory `{host}` (for `{guest}`): directory grants are not \
-                 supported on Windows yet"
-            ));
-        }
-        Ok(Grants {
-            env: granted_env(grants),
-        })
-    }
-}
-
-/// The guest's view: its arguments and environment.
-pub(crate) struct WasiState {
-    pub args: Vec<Vec<u8>>,
-    pub env: Vec<Vec<u8>>,
-}
-
-static STATE: sys::ThreadLocal<core::cell::RefCell<WasiState>> = sys::ThreadLocal::new(|| {
-    core::cell::RefCell::new(WasiState {
-        args: Vec::new(),
-        env: Vec::new(),
-    })
-});
-
-pub(crate) fn with_state<R>(f: impl FnOnce(&mut WasiState) -> R) -> R {
-    STATE.with(|state| f(&mut state.borrow_mut()))
-}
-
-/// Sets up this thread's WASI state (the thread that runs the guest).
-pub fn install(args: Vec<Vec<u8>>, grants: Grants) {
-    with_state(|s| {
-        s.args = args;
-        s.env = grants.env;
-    });
-}
-
-/// Rights of fd 0 (read) and fds 1, 2 (write).
-fn stdio_rights(fd: u32) -> Result<u64, Errno> {
-    match fd {
-        0 => Ok(rights::FD_READ | rights::POLL_FD_READWRITE | rights::FD_FILESTAT_GET),
-        1 | 2 => Ok(rights::FD_WRITE | rights::POLL_FD_READWRITE | rights::FD_FILESTAT_GET),
-        _ => Err(errno::BADF),
-    }
-}
-
-fn stdio_filetype(fd: u32) -> u8 {
-    let Ok(handle) = sys::std_handle(fd as i32) else {
-        return filetype::UNKNOWN;
-    };
-    // SAFETY: GetFileType only inspects the handle.
-    match unsafe { GetFileType(handle) } {
-        1 => filetype::REGULAR_FILE,
-        2 => filetype::CHARACTER_DEVICE,
-        _ => filetype::UNKNOWN,
-    }
-}
-
-fn needs(fd: u32, right: u64) -> Result<(), Errno> {
-    if stdio_rights(fd)? & right == 0 {
-        Err(errno::NOTCAPABLE)
-    } else {
-        Ok(())
-    }
-}
-
-/// The `(address, length)` of each iovec at `iovs`, checked against guest memory.
-fn iovecs(mem: &GuestMemory, iovs: u32, count: u32) -> Result<Vec<(*mut u8, u32)>, Errno> {
-    let mut out = Vec::new();
-    for i in 0..u64::from(count) {
-        let entry: [u8; 8] = mem.read(u64::from(iovs) + i * 8)?;
-        let buf = u32::from_le_bytes(entry[..4].try_into().unwrap());
-        let len = u32::from_le_bytes(entry[4..].try_into().unwrap());
-        out.push((mem.ptr(buf.into(), len.into())?, len));
-    }
-    Ok(out)
-}
-
-fn host_errno(e: sys::OsError) -> Errno {
-    match e.0 {
-        // ERROR_BROKEN_PIPE, ERROR_NO_DATA
-        109 | 232 => errno::PIPE,
-        _ => errno::IO,
-    }
-}
-
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_write(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    nwritten: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        needs(fd, rights::FD_WRITE)?;
-        m.ptr(nwritten.into(), 4)?;
-        let mut total = 0u32;
-        for (p, len) in iovecs(&m, iovs, iovs_len)? {
-            // SAFETY: `[p, p + len)` is inside guest memory (checked by `iovecs`).
-            let bytes = unsafe { core::slice::from_raw_parts(p, len as usize) };
-            sys::write_all(fd as i32, bytes).map_err(host_errno)?;
-            total = total.saturating_add(len);
-        }
-        m.write_u32(nwritten.into(), total)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_read(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    nread: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        needs(fd, rights::FD_READ)?;
-        m.ptr(nread.into(), 4)?;
-        let mut total = 0u32;
-        for (p, len) in iovecs(&m, iovs, iovs_len)? {
-            // SAFETY: `[p, p + len)` is inside guest memory (checked by `iovecs`).
-            let buf = unsafe { core::slice::from_raw_parts_mut(p, len as usize) };
-            let n = sys::read(fd as i32, buf).map_err(host_errno)?;
-            total = total.saturating_add(n as u32);
-            if n < buf.len() {
-                break;
-            }
-        }
-        m.write_u32(nread.into(), total)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32, out: u32) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let base = stdio_rights(fd)?;
-        let mut stat = [0u8; 24];
-        stat[0] = stdio_filetype(fd);
-        stat[8..16].copy_from_slice(&base.to_le_bytes());
-        m.write(out.into(), &stat)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_filestat_get(
-    vmctx: *mut VMContext,
-    fd: u32,
-    out: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        needs(fd, rights::FD_FILESTAT_GET)?;
-        // dev, ino, filetype, nlink, size, atim, mtim, ctim: only the type is known.
-        let mut stat = [0u8; 64];
-        stat[16] = stdio_filetype(fd);
-        m.write(out.into(), &stat)
-    }))
-}
-
-/// Functions on fds: stdio cannot seek, sync, be resized or listed; any other fd does
-/// not exist.
-macro_rules! fd_only_errors {
-    ($($name:ident($($p:ident: $t:ty),*) => $stdio:expr;)*) => {$(
+/// There are no sockets: every fd that exists is not one.
+macro_rules! not_sockets {
+    ($($name:ident($($p:ident: $t:ty),*);)*) => {$(
         /// # Safety
-        /// As for [`kiln_wasi_fd_write`].
+        /// As for [`kiln_wasi_clock_time_get`].
         #[no_mangle]
         pub unsafe extern "C" fn $name(_vmctx: *mut VMContext, fd: u32 $(, $p: $t)*) -> i32 {
             $(let _ = $p;)*
-            ret(stdio_rights(fd).and_then(|_| Err($stdio)))
+            ret(state::fd(fd, 0).and(Err(errno::NOTSOCK)))
         }
     )*};
 }
 
-fd_only_errors! {
-    kiln_wasi_fd_advise(offset: u64, len: u64, advice: u32) => errno::SPIPE;
-    kiln_wasi_fd_allocate(offset: u64, len: u64) => errno::SPIPE;
-    kiln_wasi_fd_close() => errno::NOTSUP;
-    kiln_wasi_fd_datasync() => errno::INVAL;
-    kiln_wasi_fd_fdstat_set_flags(flags: u32) => errno::NOTSUP;
-    kiln_wasi_fd_fdstat_set_rights(base: u64, inheriting: u64) => errno::NOTSUP;
-    kiln_wasi_fd_filestat_set_size(size: u64) => errno::INVAL;
-    kiln_wasi_fd_filestat_set_times(atim: u64, mtim: u64, flags: u32) => errno::NOTSUP;
-    kiln_wasi_fd_pread(iovs: u32, len: u32, offset: u64, nread: u32) => errno::SPIPE;
-    kiln_wasi_fd_prestat_get(out: u32) => errno::BADF;
-    kiln_wasi_fd_prestat_dir_name(path: u32, len: u32) => errno::BADF;
-    kiln_wasi_fd_pwrite(iovs: u32, len: u32, offset: u64, nwritten: u32) => errno::SPIPE;
-    kiln_wasi_fd_readdir(buf: u32, len: u32, cookie: u64, used: u32) => errno::NOTDIR;
-    kiln_wasi_fd_renumber(to: u32) => errno::NOTSUP;
-    kiln_wasi_fd_seek(offset: i64, whence: u32, out: u32) => errno::SPIPE;
-    kiln_wasi_fd_sync() => errno::INVAL;
-    kiln_wasi_fd_tell(out: u32) => errno::SPIPE;
-    kiln_wasi_path_create_directory(path: u32, len: u32) => errno::NOTDIR;
-    kiln_wasi_path_filestat_get(flags: u32, path: u32, len: u32, out: u32) => errno::NOTDIR;
-    kiln_wasi_path_filestat_set_times(flags: u32, path: u32, len: u32, atim: u64, mtim: u64, fst: u32) => errno::NOTDIR;
-    kiln_wasi_path_link(flags: u32, path: u32, len: u32, to_fd: u32, to: u32, to_len: u32) => errno::NOTDIR;
-    kiln_wasi_path_open(dirflags: u32, path: u32, len: u32, oflags: u32, base: u64, inheriting: u64, fdflags: u32, out: u32) => errno::NOTDIR;
-    kiln_wasi_path_readlink(path: u32, len: u32, buf: u32, buf_len: u32, used: u32) => errno::NOTDIR;
-    kiln_wasi_path_remove_directory(path: u32, len: u32) => errno::NOTDIR;
-    kiln_wasi_path_rename(path: u32, len: u32, to_fd: u32, to: u32, to_len: u32) => errno::NOTDIR;
-    kiln_wasi_path_symlink(path: u32, len: u32, to: u32, to_len: u32) => errno::BADF;
-    kiln_wasi_path_unlink_file(path: u32, len: u32) => errno::NOTDIR;
-    kiln_wasi_sock_accept(flags: u32, out: u32) => errno::NOTSOCK;
-    kiln_wasi_sock_recv(iovs: u32, len: u32, flags: u32, nread: u32, oflags: u32) => errno::NOTSOCK;
-    kiln_wasi_sock_send(iovs: u32, len: u32, flags: u32, nwritten: u32) => errno::NOTSOCK;
-    kiln_wasi_sock_shutdown(how: u32) => errno::NOTSOCK;
+not_sockets! {
+    kiln_wasi_sock_accept(flags: u32, out: u32);
+    kiln_wasi_sock_recv(iovs: u32, len: u32, flags: u32, nread: u32, oflags: u32);
+    kiln_wasi_sock_send(iovs: u32, len: u32, flags: u32, nwritten: u32);
+    kiln_wasi_sock_shutdown(how: u32);
 }
 
 // ---------------------------------------------------------------------------
@@ -314,7 +96,7 @@ fn now(id: u32) -> Result<u64, Errno> {
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// As for [`kiln_wasi_clock_time_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_clock_res_get(vmctx: *mut VMContext, id: u32, out: u32) -> i32 {
     // SAFETY: caller's contract.
@@ -330,7 +112,7 @@ pub unsafe extern "C" fn kiln_wasi_clock_res_get(vmctx: *mut VMContext, id: u32,
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_clock_time_get(
     vmctx: *mut VMContext,
@@ -344,7 +126,7 @@ pub unsafe extern "C" fn kiln_wasi_clock_time_get(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// As for [`kiln_wasi_clock_time_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_random_get(vmctx: *mut VMContext, buf: u32, len: u32) -> i32 {
     // SAFETY: caller's contract.
@@ -357,21 +139,21 @@ pub unsafe extern "C" fn kiln_wasi_random_get(vmctx: *mut VMContext, buf: u32, l
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// As for [`kiln_wasi_clock_time_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_proc_exit(_vmctx: *mut VMContext, code: u32) -> ! {
     sys::exit_now(code as i32)
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// As for [`kiln_wasi_clock_time_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_proc_raise(_vmctx: *mut VMContext, _signal: u32) -> i32 {
     i32::from(errno::NOSYS)
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// As for [`kiln_wasi_clock_time_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_sched_yield(_vmctx: *mut VMContext) -> i32 {
     // SAFETY: no preconditions.
@@ -384,11 +166,11 @@ const EVENT_SIZE: u64 = 32;
 const EVENTTYPE_CLOCK: u8 = 0;
 const SUBCLOCKFLAGS_ABSTIME: u16 = 1;
 
-/// Clock subscriptions sleep until the earliest deadline; a stdio read or write
-/// subscription is reported ready at once (a console or pipe read may then block).
+/// Clock subscriptions sleep until the earliest deadline; a read or write subscription is
+/// reported ready at once (files always are; a console or pipe read may then block).
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// As for [`kiln_wasi_clock_time_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_poll_oneoff(
     vmctx: *mut VMContext,
@@ -437,7 +219,9 @@ pub unsafe extern "C" fn kiln_wasi_poll_oneoff(
                     } else {
                         rights::FD_WRITE
                     };
-                    let error = needs(fd, right).err().unwrap_or(errno::SUCCESS);
+                    let error = state::fd(fd, right | rights::POLL_FD_READWRITE)
+                        .err()
+                        .unwrap_or(errno::SUCCESS);
                     ready.push((userdata, tag, error));
                 }
                 _ => return Err(errno::INVAL),

@@ -1,0 +1,1660 @@
+//! WASI descriptors and paths on Windows: stdin/stdout/stderr, granted directories and
+//! the files and directories opened beneath them, all as handles in the shared
+//! descriptor table ([`super::state`]).
+//!
+//! The sandbox: a guest path is resolved beneath the directory handle it is relative to,
+//! one component at a time, each opened with `NtCreateFile` relative to the handle of the
+//! directory reached so far (`OBJECT_ATTRIBUTES.RootDirectory`); no host path string is
+//! ever built. So:
+//! - an absolute path is `EPERM`; `..` goes back to the handle the walk came from, and is
+//!   `EPERM` at the starting directory (the handles are the directories walked, so one
+//!   moved meanwhile cannot lead outside);
+//! - reparse points (symbolic links, junctions, mount points) are never followed: every
+//!   component is opened with `FILE_OPEN_REPARSE_POINT`, passing through one is `EPERM`,
+//!   and a final one is acted on itself (`path_filestat_get` reports a symbolic link);
+//! - a component holding `\` or `:` (which would name an alternate data stream) is
+//!   `EINVAL`. DOS device names (`CON`, `NUL`) are ordinary names to `NtCreateFile`.
+//!
+//! Files are opened sharing read, write and delete, and removed with POSIX semantics where
+//! Windows has them (Windows 10 1809+), so open files behave much as on Linux. Not
+//! supported, answered `ENOTSUP`: creating symbolic links (Windows wants a privilege for
+//! it), reading reparse points, and changing `fdflags` after opening.
+//!
+//! All `unsafe` calls of the Windows file APIs live in this module.
+
+use super::dirs::DirEntry;
+use super::state::{self, directories, directory, with_state, FdEntry, Kind};
+use super::types::{
+    advice, errno, fdflags, filetype, fstflags, oflags, rights, whence, Errno, FDSTAT_SIZE,
+    FILESTAT_SIZE, LOOKUP_SYMLINK_FOLLOW, PATH_MAX,
+};
+use super::{ret, GuestMemory};
+use crate::abi::VMContext;
+use crate::prelude::*;
+use crate::sys::{Fd, Handle, OsError, RawHost};
+use core::ffi::c_void;
+use core::ptr;
+
+#[repr(C)]
+struct UnicodeString {
+    length: u16,
+    maximum_length: u16,
+    buffer: *const u16,
+}
+
+#[repr(C)]
+struct ObjectAttributes {
+    length: u32,
+    root_directory: Handle,
+    object_name: *const UnicodeString,
+    attributes: u32,
+    security_descriptor: *mut c_void,
+    security_quality_of_service: *mut c_void,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct IoStatusBlock {
+    status: usize,
+    information: usize,
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct Overlapped {
+    internal: usize,
+    internal_high: usize,
+    offset: u32,
+    offset_high: u32,
+    event: usize,
+}
+
+#[link(name = "ntdll")]
+extern "system" {
+    fn NtCreateFile(
+        handle: *mut Handle,
+        access: u32,
+        attributes: *const ObjectAttributes,
+        io: *mut IoStatusBlock,
+        allocation_size: *const i64,
+        file_attributes: u32,
+        share: u32,
+        disposition: u32,
+        options: u32,
+        ea: *const c_void,
+        ea_length: u32,
+    ) -> i32;
+    fn NtSetInformationFile(
+        handle: Handle,
+        io: *mut IoStatusBlock,
+        info: *const c_void,
+        length: u32,
+        class: u32,
+    ) -> i32;
+    fn NtQueryInformationFile(
+        handle: Handle,
+        io: *mut IoStatusBlock,
+        info: *mut c_void,
+        length: u32,
+        class: u32,
+    ) -> i32;
+    #[allow(clippy::too_many_arguments)]
+    fn NtQueryDirectoryFile(
+        handle: Handle,
+        event: Handle,
+        apc: *const c_void,
+        apc_context: *const c_void,
+        io: *mut IoStatusBlock,
+        buffer: *mut c_void,
+        length: u32,
+        class: u32,
+        single_entry: u8,
+        name: *const UnicodeString,
+        restart: u8,
+    ) -> i32;
+}
+
+#[link(name = "kernel32")]
+extern "system" {
+    fn CreateFileW(
+        name: *const u16,
+        access: u32,
+        share: u32,
+        security: *mut c_void,
+        disposition: u32,
+        flags: u32,
+        template: Handle,
+    ) -> Handle;
+    fn ReadFile(file: Handle, buf: *mut u8, len: u32, done: *mut u32, ov: *mut c_void) -> i32;
+    fn WriteFile(file: Handle, buf: *const u8, len: u32, done: *mut u32, ov: *mut c_void) -> i32;
+    fn SetFilePointerEx(file: Handle, distance: i64, new: *mut i64, method: u32) -> i32;
+    fn GetFileInformationByHandle(file: Handle, info: *mut [u32; 13]) -> i32;
+    fn SetFileInformationByHandle(file: Handle, class: u32, info: *const c_void, len: u32) -> i32;
+    fn SetFileTime(
+        file: Handle,
+        creation: *const u64,
+        access: *const u64,
+        write: *const u64,
+    ) -> i32;
+    fn FlushFileBuffers(file: Handle) -> i32;
+    fn GetFileType(file: Handle) -> u32;
+    fn GetSystemTimePreciseAsFileTime(time: *mut u64);
+}
+
+// Access rights.
+const FILE_READ_DATA: u32 = 0x1; // FILE_LIST_DIRECTORY on a directory
+const FILE_WRITE_DATA: u32 = 0x2;
+const FILE_APPEND_DATA: u32 = 0x4;
+const FILE_READ_ATTRIBUTES: u32 = 0x80;
+const FILE_WRITE_ATTRIBUTES: u32 = 0x100;
+const DELETE: u32 = 0x1_0000;
+const SYNCHRONIZE: u32 = 0x10_0000;
+const FILE_GENERIC_READ: u32 = 0x12_0089;
+const FILE_GENERIC_WRITE: u32 = 0x12_0116;
+// FILE_GENERIC_WRITE without FILE_WRITE_DATA: every write goes to the end.
+const FILE_GENERIC_APPEND: u32 = FILE_GENERIC_WRITE & !FILE_WRITE_DATA;
+const FILE_SHARE_ALL: u32 = 0x7;
+// NtCreateFile dispositions and options.
+const FILE_OPEN: u32 = 1;
+const FILE_CREATE: u32 = 2;
+const FILE_OPEN_IF: u32 = 3;
+const FILE_OVERWRITE: u32 = 4;
+const FILE_OVERWRITE_IF: u32 = 5;
+const FILE_DIRECTORY_FILE: u32 = 0x1;
+const FILE_SYNCHRONOUS_IO_NONALERT: u32 = 0x20;
+const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
+const FILE_OPEN_REPARSE_POINT: u32 = 0x20_0000;
+const OBJ_CASE_INSENSITIVE: u32 = 0x40;
+// File attributes.
+const FILE_ATTRIBUTE_DIRECTORY: u32 = 0x10;
+const FILE_ATTRIBUTE_NORMAL: u32 = 0x80;
+const FILE_ATTRIBUTE_REPARSE_POINT: u32 = 0x400;
+// Information classes (NT and kernel32).
+const FILE_RENAME_INFORMATION: u32 = 10;
+const FILE_LINK_INFORMATION: u32 = 11;
+const FILE_DISPOSITION_INFORMATION: u32 = 13;
+const FILE_ACCESS_INFORMATION: u32 = 8;
+const FILE_ID_BOTH_DIRECTORY_INFORMATION: u32 = 37;
+const FILE_DISPOSITION_INFORMATION_EX: u32 = 64;
+const FILE_END_OF_FILE_INFO: u32 = 6;
+const FILE_DISPOSITION_DELETE: u32 = 0x1;
+const FILE_DISPOSITION_POSIX_SEMANTICS: u32 = 0x2;
+const FILE_DISPOSITION_IGNORE_READONLY: u32 = 0x10;
+// Others.
+const FILE_TYPE_DISK: u32 = 1;
+const FILE_TYPE_CHAR: u32 = 2;
+const OPEN_EXISTING: u32 = 3;
+const FILE_FLAG_BACKUP_SEMANTICS: u32 = 0x0200_0000;
+const INVALID_HANDLE_VALUE: Handle = usize::MAX as Handle;
+const ERROR_HANDLE_EOF: i32 = 38;
+const ERROR_BROKEN_PIPE: i32 = 109;
+const ERROR_DIRECTORY: i32 = 267;
+const STATUS_NO_MORE_FILES: i32 = 0x8000_0006_u32 as i32;
+/// 100 ns FILETIME ticks from 1601-01-01 to 1970-01-01.
+const UNIX_EPOCH_FILETIME: u64 = 116_444_736_000_000_000;
+
+/// The errno for an `NTSTATUS` failure.
+fn nt_errno(status: i32) -> Errno {
+    match status as u32 {
+        0xC000_0034 | 0xC000_003A | 0xC000_0056 => errno::NOENT, // name/path not found, delete pending
+        0xC000_0035 => errno::EXIST,                             // name collision
+        0xC000_0022 | 0xC000_0121 => errno::ACCES,               // access denied, cannot delete
+        0xC000_0043 => errno::BUSY,                              // sharing violation
+        0xC000_0103 => errno::NOTDIR,
+        0xC000_00BA => errno::ISDIR,
+        0xC000_0101 => errno::NOTEMPTY,
+        0xC000_00D4 => errno::XDEV,
+        0xC000_007F => errno::NOSPC,
+        0xC000_0106 => errno::NAMETOOLONG,
+        0xC000_0008 => errno::BADF,
+        0xC000_009A => errno::NOMEM,
+        0xC000_0033 | 0xC000_000D => errno::INVAL, // name invalid, invalid parameter
+        0xC000_0002 | 0xC000_0003 | 0xC000_00BB => errno::NOTSUP,
+        _ => errno::IO,
+    }
+}
+
+/// The errno for a Win32 error code (`GetLastError`).
+fn win32_errno(e: OsError) -> Errno {
+    match e.0 {
+        2 | 3 => errno::NOENT,
+        5 => errno::ACCES,
+        6 => errno::BADF,
+        17 => errno::XDEV,
+        32 => errno::BUSY,
+        80 | 183 => errno::EXIST,
+        87 | 131 => errno::INVAL, // invalid parameter, negative seek
+        109 | 232 => errno::PIPE,
+        112 => errno::NOSPC,
+        145 => errno::NOTEMPTY,
+        206 => errno::NAMETOOLONG,
+        ERROR_DIRECTORY => errno::NOTDIR,
+        1 | 50 => errno::NOTSUP,
+        _ => errno::IO,
+    }
+}
+
+fn check_win32(ok: i32) -> Result<(), Errno> {
+    if ok == 0 {
+        Err(win32_errno(OsError::last()))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_nt(status: i32) -> Result<(), Errno> {
+    if status < 0 {
+        Err(nt_errno(status))
+    } else {
+        Ok(())
+    }
+}
+
+fn handle(entry: &FdEntry) -> Handle {
+    entry.host as Handle
+}
+
+// ---------------------------------------------------------------------------
+// The sandbox
+// ---------------------------------------------------------------------------
+
+/// One guest path component as a Windows name.
+fn wide_name(component: &str) -> Result<Vec<u16>, Errno> {
+    if component.contains(['\\', ':']) {
+        return Err(errno::INVAL);
+    }
+    let name: Vec<u16> = component.encode_utf16().collect();
+    if name.len() > 32_767 {
+        return Err(errno::NAMETOOLONG);
+    }
+    Ok(name)
+}
+
+/// `NtCreateFile` of `name` relative to directory `dir` (the directory itself when `name`
+/// is empty), synchronous and shared.
+fn nt_open(
+    dir: Handle,
+    name: &[u16],
+    access: u32,
+    disposition: u32,
+    options: u32,
+) -> Result<Fd, Errno> {
+    let bytes = (name.len() * 2) as u16;
+    let name = UnicodeString {
+        length: bytes,
+        maximum_length: bytes,
+        buffer: name.as_ptr(),
+    };
+    let attributes = ObjectAttributes {
+        length: core::mem::size_of::<ObjectAttributes>() as u32,
+        root_directory: dir,
+        object_name: &name,
+        attributes: OBJ_CASE_INSENSITIVE,
+        security_descriptor: ptr::null_mut(),
+        security_quality_of_service: ptr::null_mut(),
+    };
+    let mut io = IoStatusBlock::default();
+    let mut out: Handle = ptr::null_mut();
+    // SAFETY: every pointer is to a live local; `name` outlives the call.
+    let status = unsafe {
+        NtCreateFile(
+            &mut out,
+            access | SYNCHRONIZE,
+            &attributes,
+            &mut io,
+            ptr::null(),
+            FILE_ATTRIBUTE_NORMAL,
+            FILE_SHARE_ALL,
+            disposition,
+            options | FILE_SYNCHRONOUS_IO_NONALERT,
+            ptr::null(),
+            0,
+        )
+    };
+    check_nt(status)?;
+    // SAFETY: a new handle, owned by nothing else.
+    Ok(unsafe { Fd::from_raw(out) })
+}
+
+/// What `GetFileInformationByHandle` says of a file.
+struct Info {
+    attributes: u32,
+    access_time: u64,
+    write_time: u64,
+    volume: u32,
+    size: u64,
+    links: u32,
+    index: u64,
+}
+
+impl Info {
+    fn of(h: Handle) -> Result<Info, Errno> {
+        let mut raw = [0u32; 13];
+        // SAFETY: `raw` has the size and alignment of BY_HANDLE_FILE_INFORMATION.
+        check_win32(unsafe { GetFileInformationByHandle(h, &mut raw) })?;
+        let pair = |i: usize| u64::from(raw[i]) | (u64::from(raw[i + 1]) << 32);
+        Ok(Info {
+            attributes: raw[0],
+            access_time: pair(3),
+            write_time: pair(5),
+            volume: raw[7],
+            size: u64::from(raw[9]) | (u64::from(raw[8]) << 32),
+            links: raw[10],
+            index: u64::from(raw[12]) | (u64::from(raw[11]) << 32),
+        })
+    }
+
+    fn is_dir(&self) -> bool {
+        self.attributes & FILE_ATTRIBUTE_DIRECTORY != 0
+    }
+
+    fn is_reparse_point(&self) -> bool {
+        self.attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0
+    }
+
+    fn filetype(&self) -> u8 {
+        attributes_filetype(self.attributes)
+    }
+}
+
+fn attributes_filetype(attributes: u32) -> u8 {
+    if attributes & FILE_ATTRIBUTE_REPARSE_POINT != 0 {
+        filetype::SYMBOLIC_LINK
+    } else if attributes & FILE_ATTRIBUTE_DIRECTORY != 0 {
+        filetype::DIRECTORY
+    } else {
+        filetype::REGULAR_FILE
+    }
+}
+
+/// The directory an [`Entry`] is in: the starting directory or one opened beneath it.
+enum Dir {
+    Start(Handle),
+    Opened(Fd),
+}
+
+impl Dir {
+    fn raw(&self) -> Handle {
+        match self {
+            Dir::Start(h) => *h,
+            Dir::Opened(fd) => fd.raw(),
+        }
+    }
+}
+
+/// The last component of a resolved path and the directory that holds it.
+struct Entry {
+    dir: Dir,
+    /// One component; empty when the path names `dir` itself (it ended with `.` or `..`).
+    name: Vec<u16>,
+    /// The path ended with `/` (or `/.`): it must name a directory.
+    trailing_slash: bool,
+}
+
+/// Resolves `path` beneath `start` up to its last component (see the module comment).
+fn resolve(start: Handle, path: &[u8]) -> Result<Entry, Errno> {
+    match path {
+        [] => return Err(errno::NOENT),
+        _ if path.len() >= PATH_MAX => return Err(errno::NAMETOOLONG),
+        _ if path.contains(&0) => return Err(errno::INVAL),
+        [b'/', ..] => return Err(errno::PERM),
+        _ => {}
+    }
+    let text = core::str::from_utf8(path).map_err(|_| errno::ILSEQ)?;
+    let trailing_slash = text.ends_with('/') || text.ends_with("/.") || text == ".";
+    let mut components: Vec<&str> = text
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let last = components.pop();
+    let mut walked: Vec<Fd> = Vec::new();
+    for component in components {
+        if component == ".." {
+            walked.pop().ok_or(errno::PERM)?;
+            continue;
+        }
+        let here = walked.last().map_or(start, Fd::raw);
+        let next = nt_open(
+            here,
+            &wide_name(component)?,
+            FILE_READ_ATTRIBUTES,
+            FILE_OPEN,
+            FILE_DIRECTORY_FILE | FILE_OPEN_REPARSE_POINT,
+        )?;
+        if Info::of(next.raw())?.is_reparse_point() {
+            return Err(errno::PERM);
+        }
+        walked.push(next);
+    }
+    let name = match last {
+        None => Vec::new(),
+        Some("..") => {
+            walked.pop().ok_or(errno::PERM)?;
+            Vec::new()
+        }
+        Some(component) => wide_name(component)?,
+    };
+    let dir = match walked.pop() {
+        Some(fd) => Dir::Opened(fd),
+        None => Dir::Start(start),
+    };
+    Ok(Entry {
+        dir,
+        name,
+        trailing_slash,
+    })
+}
+
+impl Entry {
+    /// Opens the entry itself (a final reparse point is not followed).
+    fn open(&self, access: u32, disposition: u32, options: u32) -> Result<Fd, Errno> {
+        let options = options
+            | FILE_OPEN_REPARSE_POINT
+            | if self.trailing_slash {
+                FILE_DIRECTORY_FILE
+            } else {
+                0
+            };
+        nt_open(self.dir.raw(), &self.name, access, disposition, options)
+    }
+
+    fn info(&self) -> Result<Info, Errno> {
+        Info::of(self.open(FILE_READ_ATTRIBUTES, FILE_OPEN, 0)?.raw())
+    }
+}
+
+/// Marks an open file for deletion: with POSIX semantics (the name goes at once, even
+/// while other handles are open; read-only files too) where Windows has them, else the
+/// classic way (the name goes when the last handle closes).
+fn delete(file: &Fd) -> Result<(), Errno> {
+    let mut io = IoStatusBlock::default();
+    let flags = FILE_DISPOSITION_DELETE
+        | FILE_DISPOSITION_POSIX_SEMANTICS
+        | FILE_DISPOSITION_IGNORE_READONLY;
+    // SAFETY: `flags` is a FILE_DISPOSITION_INFORMATION_EX; `io` is writable.
+    let status = unsafe {
+        NtSetInformationFile(
+            file.raw(),
+            &mut io,
+            (&flags as *const u32).cast(),
+            4,
+            FILE_DISPOSITION_INFORMATION_EX,
+        )
+    };
+    match nt_errno(status) {
+        _ if status >= 0 => Ok(()),
+        errno::NOTSUP | errno::INVAL => {
+            let delete_file: u32 = 1;
+            // SAFETY: FILE_DISPOSITION_INFORMATION is one BOOLEAN (padded here).
+            check_nt(unsafe {
+                NtSetInformationFile(
+                    file.raw(),
+                    &mut io,
+                    (&delete_file as *const u32).cast(),
+                    1,
+                    FILE_DISPOSITION_INFORMATION,
+                )
+            })
+        }
+        e => Err(e),
+    }
+}
+
+/// Gives `file` a new name `to` (rename) or another name (hard link, `link`) in the
+/// directory `to` is in.
+fn set_name(file: &Fd, to: &Entry, replace: bool, link: bool) -> Result<(), Errno> {
+    // FILE_RENAME_INFORMATION / FILE_LINK_INFORMATION: ReplaceIfExists (padded to 8),
+    // RootDirectory, FileNameLength (bytes), FileName.
+    let header = 8 + core::mem::size_of::<Handle>() + 4;
+    let mut info = vec![0u8; header + to.name.len() * 2 + 8];
+    info[0] = u8::from(replace);
+    info[8..8 + core::mem::size_of::<Handle>()]
+        .copy_from_slice(&(to.dir.raw() as usize).to_ne_bytes());
+    info[header - 4..header].copy_from_slice(&((to.name.len() * 2) as u32).to_ne_bytes());
+    for (i, unit) in to.name.iter().enumerate() {
+        info[header + 2 * i..header + 2 * i + 2].copy_from_slice(&unit.to_ne_bytes());
+    }
+    let class = if link {
+        FILE_LINK_INFORMATION
+    } else {
+        FILE_RENAME_INFORMATION
+    };
+    let mut io = IoStatusBlock::default();
+    // The buffer is read as a structure with pointer alignment.
+    let aligned: Vec<u64> = info
+        .chunks(8)
+        .map(|c| {
+            let mut b = [0u8; 8];
+            b[..c.len()].copy_from_slice(c);
+            u64::from_ne_bytes(b)
+        })
+        .collect();
+    // SAFETY: `aligned` holds the structure described above, `info.len()` bytes.
+    check_nt(unsafe {
+        NtSetInformationFile(
+            file.raw(),
+            &mut io,
+            aligned.as_ptr().cast(),
+            info.len() as u32,
+            class,
+        )
+    })
+}
+
+/// The entries of directory `h` without `.` and `..`, in the file system's order.
+fn list_dir(h: Handle) -> Result<Vec<DirEntry>, Errno> {
+    let mut buffer = vec![0u64; 8192]; // 64 KiB, 8-byte aligned
+    let mut entries = Vec::new();
+    let mut restart = 1u8;
+    loop {
+        let mut io = IoStatusBlock::default();
+        // SAFETY: `buffer` is writable for its length; the other pointers are null or live.
+        let status = unsafe {
+            NtQueryDirectoryFile(
+                h,
+                ptr::null_mut(),
+                ptr::null(),
+                ptr::null(),
+                &mut io,
+                buffer.as_mut_ptr().cast(),
+                (buffer.len() * 8) as u32,
+                FILE_ID_BOTH_DIRECTORY_INFORMATION,
+                0,
+                ptr::null(),
+                restart,
+            )
+        };
+        if status == STATUS_NO_MORE_FILES {
+            return Ok(entries);
+        }
+        check_nt(status)?;
+        restart = 0;
+        // SAFETY: the call filled `io.information` bytes of `buffer`.
+        let bytes: &[u8] = unsafe {
+            core::slice::from_raw_parts(
+                buffer.as_ptr().cast(),
+                io.information.min(buffer.len() * 8),
+            )
+        };
+        let mut at = 0usize;
+        loop {
+            let record = &bytes[at..];
+            let u32_at = |o: usize| u32::from_le_bytes(record[o..o + 4].try_into().unwrap());
+            let next = u32_at(0) as usize;
+            let attributes = u32_at(56);
+            let name_len = u32_at(60) as usize;
+            let id = u64::from_le_bytes(record[96..104].try_into().unwrap());
+            let units: Vec<u16> = record[104..104 + name_len]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            if units != [0x2e] && units != [0x2e, 0x2e] {
+                let name: String = char::decode_utf16(units)
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect();
+                entries.push(DirEntry {
+                    name: name.into_bytes(),
+                    ino: id,
+                    filetype: attributes_filetype(attributes),
+                });
+            }
+            if next == 0 {
+                break;
+            }
+            at += next;
+        }
+    }
+}
+
+/// `.`, `..` (both with the directory's own file id, as on Unix), then the entries.
+pub(crate) fn listing(dir: &FdEntry) -> Result<Vec<DirEntry>, Errno> {
+    let index = Info::of(handle(dir))?.index;
+    let dot = |name: &[u8]| DirEntry {
+        name: name.to_vec(),
+        ino: index,
+        filetype: filetype::DIRECTORY,
+    };
+    let mut all = vec![dot(b"."), dot(b"..")];
+    all.extend(list_dir(handle(dir))?);
+    Ok(all)
+}
+
+/// Opens a granted host directory for a preopen (a relative path from the working
+/// directory). A file is refused with `ERROR_DIRECTORY`.
+pub(crate) fn open_granted_dir(host: &str) -> Result<Fd, OsError> {
+    let name: Vec<u16> = host.encode_utf16().chain([0]).collect();
+    // SAFETY: `name` is NUL-terminated; the other arguments are constants or null.
+    let h = unsafe {
+        CreateFileW(
+            name.as_ptr(),
+            FILE_READ_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+            FILE_SHARE_ALL,
+            ptr::null_mut(),
+            OPEN_EXISTING,
+            FILE_FLAG_BACKUP_SEMANTICS,
+            ptr::null_mut(),
+        )
+    };
+    if h == INVALID_HANDLE_VALUE {
+        return Err(OsError::last());
+    }
+    // SAFETY: a new handle, owned by nothing else.
+    let dir = unsafe { Fd::from_raw(h) };
+    match Info::of(dir.raw()) {
+        Ok(info) if info.is_dir() => Ok(dir),
+        Ok(_) => Err(OsError(ERROR_DIRECTORY)),
+        Err(_) => Err(OsError::last()),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Times and attributes
+// ---------------------------------------------------------------------------
+
+fn filetime_to_nanos(ft: u64) -> u64 {
+    ft.saturating_sub(UNIX_EPOCH_FILETIME).saturating_mul(100)
+}
+
+fn now_filetime() -> u64 {
+    let mut ft = 0u64;
+    // SAFETY: `ft` is writable.
+    unsafe { GetSystemTimePreciseAsFileTime(&mut ft) };
+    ft
+}
+
+/// The FILETIMEs (access, write) `fst_flags` asks for; `None` leaves one unchanged.
+fn requested_times(atim: u64, mtim: u64, flags: u32) -> Result<[Option<u64>; 2], Errno> {
+    let flags = u16::try_from(flags).map_err(|_| errno::INVAL)?;
+    let known = fstflags::ATIM | fstflags::ATIM_NOW | fstflags::MTIM | fstflags::MTIM_NOW;
+    if flags & !known != 0 {
+        return Err(errno::INVAL);
+    }
+    let pick = |set: u16, now: u16, nanos: u64| match (flags & set != 0, flags & now != 0) {
+        (true, true) => Err(errno::INVAL),
+        (true, false) => Ok(Some(nanos / 100 + UNIX_EPOCH_FILETIME)),
+        (false, true) => Ok(Some(now_filetime())),
+        (false, false) => Ok(None),
+    };
+    Ok([
+        pick(fstflags::ATIM, fstflags::ATIM_NOW, atim)?,
+        pick(fstflags::MTIM, fstflags::MTIM_NOW, mtim)?,
+    ])
+}
+
+fn set_times(h: Handle, times: [Option<u64>; 2]) -> Result<(), Errno> {
+    let ptr_of = |t: &Option<u64>| t.as_ref().map_or(ptr::null(), |t| t as *const u64);
+    // SAFETY: null or pointers to the live FILETIMEs in `times`.
+    check_win32(unsafe { SetFileTime(h, ptr::null(), ptr_of(&times[0]), ptr_of(&times[1])) })
+}
+
+/// A WASI `filestat` of an open handle; for a console or pipe only its type is known.
+fn filestat(h: Handle) -> Result<[u8; FILESTAT_SIZE], Errno> {
+    let mut out = [0u8; FILESTAT_SIZE];
+    // SAFETY: GetFileType only inspects the handle.
+    match unsafe { GetFileType(h) } {
+        FILE_TYPE_DISK => {}
+        FILE_TYPE_CHAR => {
+            out[16] = filetype::CHARACTER_DEVICE;
+            return Ok(out);
+        }
+        _ => return Ok(out),
+    }
+    let info = Info::of(h)?;
+    out[0..8].copy_from_slice(&u64::from(info.volume).to_le_bytes());
+    out[8..16].copy_from_slice(&info.index.to_le_bytes());
+    out[16] = info.filetype();
+    out[24..32].copy_from_slice(&u64::from(info.links).to_le_bytes());
+    out[32..40].copy_from_slice(&info.size.to_le_bytes());
+    out[40..48].copy_from_slice(&filetime_to_nanos(info.access_time).to_le_bytes());
+    out[48..56].copy_from_slice(&filetime_to_nanos(info.write_time).to_le_bytes());
+    // Windows keeps no status-change time in this record: the last write stands in.
+    out[56..64].copy_from_slice(&filetime_to_nanos(info.write_time).to_le_bytes());
+    Ok(out)
+}
+
+fn is_disk_file(h: Handle) -> bool {
+    // SAFETY: GetFileType only inspects the handle.
+    unsafe { GetFileType(h) == FILE_TYPE_DISK }
+}
+
+/// Whether `h` was opened to append (it may add data but not overwrite it).
+fn appends(h: Handle) -> bool {
+    let mut access = 0u32;
+    let mut io = IoStatusBlock::default();
+    // SAFETY: `access` is the 4-byte FILE_ACCESS_INFORMATION.
+    let status = unsafe {
+        NtQueryInformationFile(
+            h,
+            &mut io,
+            (&mut access as *mut u32).cast(),
+            4,
+            FILE_ACCESS_INFORMATION,
+        )
+    };
+    status >= 0 && access & FILE_APPEND_DATA != 0 && access & FILE_WRITE_DATA == 0
+}
+
+// ---------------------------------------------------------------------------
+// Reading, writing, seeking
+// ---------------------------------------------------------------------------
+
+/// Reads into each iovec in turn (at `offset`, if given) until one is not filled.
+fn read_into(
+    m: &GuestMemory,
+    h: Handle,
+    iovs: u32,
+    count: u32,
+    offset: Option<u64>,
+) -> Result<u32, Errno> {
+    let mut total = 0u32;
+    for (p, len) in iovecs(m, iovs, count)? {
+        let mut done = 0u32;
+        let mut at = offset.map(|o| overlapped(o + u64::from(total)));
+        let ov = at
+            .as_mut()
+            .map_or(ptr::null_mut(), |o| (o as *mut Overlapped).cast());
+        // SAFETY: `[p, p + len)` is inside guest memory (checked by `iovecs`).
+        if unsafe { ReadFile(h, p, len, &mut done, ov) } == 0 {
+            match OsError::last() {
+                OsError(ERROR_BROKEN_PIPE | ERROR_HANDLE_EOF) => break,
+                e => return Err(win32_errno(e)),
+            }
+        }
+        total = total.saturating_add(done);
+        if done < len {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Writes each iovec in turn (at `offset`, if given).
+fn write_from(
+    m: &GuestMemory,
+    h: Handle,
+    iovs: u32,
+    count: u32,
+    offset: Option<u64>,
+) -> Result<u32, Errno> {
+    let mut total = 0u32;
+    for (p, len) in iovecs(m, iovs, count)? {
+        let mut written = 0u32;
+        while written < len {
+            let mut done = 0u32;
+            let mut at = offset.map(|o| overlapped(o + u64::from(total) + u64::from(written)));
+            let ov = at
+                .as_mut()
+                .map_or(ptr::null_mut(), |o| (o as *mut Overlapped).cast());
+            // SAFETY: `[p, p + len)` is inside guest memory (checked by `iovecs`).
+            let ok = unsafe { WriteFile(h, p.add(written as usize), len - written, &mut done, ov) };
+            check_win32(ok)?;
+            written += done;
+        }
+        total = total.saturating_add(len);
+    }
+    Ok(total)
+}
+
+fn overlapped(offset: u64) -> Overlapped {
+    Overlapped {
+        offset: offset as u32,
+        offset_high: (offset >> 32) as u32,
+        ..Overlapped::default()
+    }
+}
+
+/// The `(address, length)` of each iovec at `iovs`, checked against guest memory.
+fn iovecs(mem: &GuestMemory, iovs: u32, count: u32) -> Result<Vec<(*mut u8, u32)>, Errno> {
+    let mut out = Vec::new();
+    for i in 0..u64::from(count) {
+        let entry: [u8; 8] = mem.read(u64::from(iovs) + i * 8)?;
+        let buf = u32::from_le_bytes(entry[..4].try_into().unwrap());
+        let len = u32::from_le_bytes(entry[4..].try_into().unwrap());
+        out.push((mem.ptr(buf.into(), len.into())?, len));
+    }
+    Ok(out)
+}
+
+/// Moves the file position; the new position.
+fn seek(h: Handle, offset: i64, method: u32) -> Result<u64, Errno> {
+    if !is_disk_file(h) {
+        return Err(errno::SPIPE);
+    }
+    let mut position = 0i64;
+    // SAFETY: `position` is writable.
+    check_win32(unsafe { SetFilePointerEx(h, offset, &mut position, method) })?;
+    Ok(position as u64)
+}
+
+/// Runs a positional transfer and puts the file position back where it was (Windows
+/// moves it even for a read or write at an explicit offset).
+fn at_offset(h: Handle, transfer: impl FnOnce() -> Result<u32, Errno>) -> Result<u32, Errno> {
+    let position = seek(h, 0, 1)?;
+    let result = transfer();
+    seek(h, position as i64, 0)?;
+    result
+}
+
+/// # Safety
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_write(
+    vmctx: *mut VMContext,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    nwritten: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, rights::FD_WRITE)?;
+        m.ptr(nwritten.into(), 4)?;
+        let n = write_from(&m, handle(&entry), iovs, iovs_len, None)?;
+        m.write_u32(nwritten.into(), n)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_read(
+    vmctx: *mut VMContext,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    nread: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, rights::FD_READ)?;
+        m.ptr(nread.into(), 4)?;
+        let n = read_into(&m, handle(&entry), iovs, iovs_len, None)?;
+        m.write_u32(nread.into(), n)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_pread(
+    vmctx: *mut VMContext,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    offset: u64,
+    nread: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, rights::FD_READ | rights::FD_SEEK)?;
+        m.ptr(nread.into(), 4)?;
+        let h = handle(&entry);
+        let n = at_offset(h, || read_into(&m, h, iovs, iovs_len, Some(offset)))?;
+        m.write_u32(nread.into(), n)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_pwrite(
+    vmctx: *mut VMContext,
+    fd: u32,
+    iovs: u32,
+    iovs_len: u32,
+    offset: u64,
+    nwritten: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, rights::FD_WRITE | rights::FD_SEEK)?;
+        m.ptr(nwritten.into(), 4)?;
+        let h = handle(&entry);
+        let n = at_offset(h, || write_from(&m, h, iovs, iovs_len, Some(offset)))?;
+        m.write_u32(nwritten.into(), n)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_seek(
+    vmctx: *mut VMContext,
+    fd: u32,
+    offset: i64,
+    how: u32,
+    newoffset: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let method = match u8::try_from(how) {
+            Ok(whence::SET) => 0,
+            Ok(whence::CUR) => 1,
+            Ok(whence::END) => 2,
+            _ => return Err(errno::INVAL),
+        };
+        // As on Unix: asking where the position is needs only FD_TELL.
+        let required = if method == 1 && offset == 0 {
+            rights::FD_TELL
+        } else {
+            rights::FD_SEEK
+        };
+        let entry = state::fd(fd, required)?;
+        m.ptr(newoffset.into(), 8)?;
+        let position = seek(handle(&entry), offset, method)?;
+        m.write_u64(newoffset.into(), position)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_tell(vmctx: *mut VMContext, fd: u32, out: u32) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, rights::FD_TELL)?;
+        m.ptr(out.into(), 8)?;
+        m.write_u64(out.into(), seek(handle(&entry), 0, 1)?)
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// Descriptors
+// ---------------------------------------------------------------------------
+
+fn close_if_owned(entry: FdEntry) {
+    if entry.owned {
+        // SAFETY: the table gave up the handle it owned.
+        unsafe { crate::sys::close_host(entry.host) };
+    }
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_close(_vmctx: *mut VMContext, fd: u32) -> i32 {
+    ret(with_state(|s| s.fds.remove(fd)).map(close_if_owned))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_renumber(_vmctx: *mut VMContext, from: u32, to: u32) -> i32 {
+    ret(with_state(|s| s.fds.renumber(from, to))
+        .map(|displaced| displaced.into_iter().for_each(close_if_owned)))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32, buf: u32) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, 0)?;
+        m.ptr(buf.into(), FDSTAT_SIZE as u64)?;
+        let h = handle(&entry);
+        let mut out = [0u8; FDSTAT_SIZE];
+        out[0] = filestat(h)?[16];
+        if entry.kind == Kind::File && appends(h) {
+            out[2..4].copy_from_slice(&fdflags::APPEND.to_le_bytes());
+        }
+        out[8..16].copy_from_slice(&entry.rights_base.to_le_bytes());
+        out[16..24].copy_from_slice(&entry.rights_inheriting.to_le_bytes());
+        m.write(buf.into(), &out)
+    }))
+}
+
+/// Flags are fixed when a file is opened on Windows: asking for the ones it has is
+/// accepted, any change is `ENOTSUP`.
+///
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    flags: u32,
+) -> i32 {
+    ret((|| {
+        let entry = state::fd(fd, rights::FD_FDSTAT_SET_FLAGS)?;
+        let flags = u16::try_from(flags).map_err(|_| errno::INVAL)?;
+        let known =
+            fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
+        if flags & !known != 0 {
+            return Err(errno::INVAL);
+        }
+        let current = if entry.kind == Kind::File && appends(handle(&entry)) {
+            fdflags::APPEND
+        } else {
+            0
+        };
+        if flags == current {
+            Ok(())
+        } else {
+            Err(errno::NOTSUP)
+        }
+    })())
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_rights(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    base: u64,
+    inheriting: u64,
+) -> i32 {
+    ret(with_state(|s| s.fds.set_rights(fd, base, inheriting)))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_filestat_get(
+    vmctx: *mut VMContext,
+    fd: u32,
+    out: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let entry = state::fd(fd, rights::FD_FILESTAT_GET)?;
+        m.ptr(out.into(), FILESTAT_SIZE as u64)?;
+        m.write(out.into(), &filestat(handle(&entry))?)
+    }))
+}
+
+fn set_size(h: Handle, size: u64) -> Result<(), Errno> {
+    let size = i64::try_from(size).map_err(|_| errno::FBIG)?;
+    // SAFETY: FILE_END_OF_FILE_INFO is one LARGE_INTEGER.
+    check_win32(unsafe {
+        SetFileInformationByHandle(h, FILE_END_OF_FILE_INFO, (&size as *const i64).cast(), 8)
+    })
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_size(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    size: u64,
+) -> i32 {
+    ret(state::fd(fd, rights::FD_FILESTAT_SET_SIZE).and_then(|e| {
+        if e.kind != Kind::File {
+            return Err(errno::INVAL);
+        }
+        set_size(handle(&e), size)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    atim: u64,
+    mtim: u64,
+    flags: u32,
+) -> i32 {
+    ret(state::fd(fd, rights::FD_FILESTAT_SET_TIMES)
+        .and_then(|e| set_times(handle(&e), requested_times(atim, mtim, flags)?)))
+}
+
+/// Extends the file to `offset + len` if it is shorter (as `posix_fallocate`).
+///
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_allocate(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    offset: u64,
+    len: u64,
+) -> i32 {
+    ret(state::fd(fd, rights::FD_ALLOCATE).and_then(|e| {
+        if len == 0 {
+            return Err(errno::INVAL);
+        }
+        if e.kind != Kind::File {
+            return Err(errno::NODEV);
+        }
+        let end = offset.checked_add(len).ok_or(errno::FBIG)?;
+        let h = handle(&e);
+        if end > Info::of(h)?.size {
+            set_size(h, end)?;
+        }
+        Ok(())
+    }))
+}
+
+/// Advice is only advice: checked, then nothing to do.
+///
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_advise(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    _offset: u64,
+    _len: u64,
+    how: u32,
+) -> i32 {
+    ret(
+        state::fd(fd, rights::FD_ADVISE).and_then(|_| match u8::try_from(how) {
+            Ok(advice::NORMAL..=advice::NOREUSE) => Ok(()),
+            _ => Err(errno::INVAL),
+        }),
+    )
+}
+
+/// Flushes a file to disk. A directory has nothing to flush, and a handle opened only to
+/// read has no data of its own in flight (Windows refuses to flush it: Linux accepts).
+fn sync(fd: u32, right: u64) -> Result<(), Errno> {
+    let entry = state::fd(fd, right)?;
+    let h = handle(&entry);
+    if !is_disk_file(h) {
+        return Err(errno::INVAL);
+    }
+    if entry.kind == Kind::Directory {
+        return Ok(());
+    }
+    // SAFETY: FlushFileBuffers only needs a valid handle.
+    match check_win32(unsafe { FlushFileBuffers(h) }) {
+        Err(errno::ACCES) => Ok(()),
+        other => other,
+    }
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_sync(_vmctx: *mut VMContext, fd: u32) -> i32 {
+    ret(sync(fd, rights::FD_SYNC))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_datasync(_vmctx: *mut VMContext, fd: u32) -> i32 {
+    ret(sync(fd, rights::FD_DATASYNC))
+}
+
+// ---------------------------------------------------------------------------
+// Paths
+// ---------------------------------------------------------------------------
+
+/// `symlink_follow` from a `lookupflags` value; other bits are `EINVAL`.
+fn follow(lookupflags: u32) -> Result<bool, Errno> {
+    match lookupflags {
+        0 => Ok(false),
+        LOOKUP_SYMLINK_FOLLOW => Ok(true),
+        _ => Err(errno::INVAL),
+    }
+}
+
+/// Reads the guest path and resolves it beneath directory `dir`.
+fn entry_at(m: &GuestMemory, dir: &FdEntry, path: u32, len: u32) -> Result<Entry, Errno> {
+    resolve(handle(dir), &m.read_path(path, len)?)
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_path_create_directory(
+    vmctx: *mut VMContext,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_CREATE_DIRECTORY)?;
+        let entry = entry_at(&m, &dir, path, path_len)?;
+        if entry.name.is_empty() {
+            return Err(errno::EXIST);
+        }
+        entry
+            .open(FILE_READ_ATTRIBUTES, FILE_CREATE, FILE_DIRECTORY_FILE)
+            .map(drop)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
+    vmctx: *mut VMContext,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+    buf: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_FILESTAT_GET)?;
+        let follow = follow(flags)?;
+        let entry = entry_at(&m, &dir, path, path_len)?;
+        m.ptr(buf.into(), FILESTAT_SIZE as u64)?;
+        let file = entry.open(FILE_READ_ATTRIBUTES, FILE_OPEN, 0)?;
+        let stat = filestat(file.raw())?;
+        if follow && stat[16] == filetype::SYMBOLIC_LINK {
+            // Following it could leave the sandbox: reparse points are never followed.
+            return Err(errno::PERM);
+        }
+        m.write(buf.into(), &stat)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
+    vmctx: *mut VMContext,
+    fd: u32,
+    flags: u32,
+    path: u32,
+    path_len: u32,
+    atim: u64,
+    mtim: u64,
+    fst_flags: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_FILESTAT_SET_TIMES)?;
+        let follow = follow(flags)?;
+        let times = requested_times(atim, mtim, fst_flags)?;
+        let entry = entry_at(&m, &dir, path, path_len)?;
+        let file = entry.open(FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, FILE_OPEN, 0)?;
+        if follow && Info::of(file.raw())?.is_reparse_point() {
+            return Err(errno::PERM);
+        }
+        set_times(file.raw(), times)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn kiln_wasi_path_link(
+    vmctx: *mut VMContext,
+    old_fd: u32,
+    old_flags: u32,
+    old_path: u32,
+    old_path_len: u32,
+    new_fd: u32,
+    new_path: u32,
+    new_path_len: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let (old_dir, new_dir) = directories(
+            old_fd,
+            rights::PATH_LINK_SOURCE,
+            new_fd,
+            rights::PATH_LINK_TARGET,
+        )?;
+        if follow(old_flags)? {
+            return Err(errno::INVAL);
+        }
+        let old = entry_at(&m, &old_dir, old_path, old_path_len)?;
+        let new = entry_at(&m, &new_dir, new_path, new_path_len)?;
+        if new.name.is_empty() || new.trailing_slash {
+            return Err(errno::EXIST);
+        }
+        let file = match old.open(FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_NON_DIRECTORY_FILE) {
+            // Directories cannot be hard-linked.
+            Err(errno::ISDIR) => return Err(errno::PERM),
+            other => other?,
+        };
+        set_name(&file, &new, false, true)
+    }))
+}
+
+/// How `path_open` opens: NtCreateFile's access, disposition and options, and the new
+/// descriptor's rights before they are cut to its type.
+struct OpenRequest {
+    access: u32,
+    disposition: u32,
+    options: u32,
+    write: bool,
+    follow: bool,
+    base: u64,
+    inheriting: u64,
+}
+
+/// Checks `path_open`'s arguments against the directory, as on Unix: rights the
+/// directory cannot pass on are dropped, except reading or writing (`ENOTCAPABLE`).
+fn open_request(
+    dir: &FdEntry,
+    dirflags: u32,
+    oflags_bits: u32,
+    base: u64,
+    inheriting: u64,
+    fdflags_bits: u32,
+) -> Result<OpenRequest, Errno> {
+    let follow = follow(dirflags)?;
+    let of = u16::try_from(oflags_bits).map_err(|_| errno::INVAL)?;
+    let known = oflags::CREAT | oflags::DIRECTORY | oflags::EXCL | oflags::TRUNC;
+    if of & !known != 0 {
+        return Err(errno::INVAL);
+    }
+    if of & oflags::DIRECTORY != 0 && of & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
+        return Err(errno::INVAL);
+    }
+    let ff = u16::try_from(fdflags_bits).map_err(|_| errno::INVAL)?;
+    let known =
+        fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
+    if ff & !known != 0 {
+        return Err(errno::INVAL);
+    }
+    let io = rights::FD_READ | rights::FD_WRITE;
+    if base & io & !dir.rights_inheriting != 0 {
+        return Err(errno::NOTCAPABLE);
+    }
+    if dir.read_only && base & rights::FD_WRITE != 0 {
+        return Err(errno::NOTCAPABLE);
+    }
+    let mut base = base & dir.rights_inheriting;
+    let mut inheriting = inheriting & dir.rights_inheriting;
+    if dir.read_only {
+        base &= !rights::MUTATING;
+        inheriting &= rights::READ_ONLY_INHERITING;
+    }
+    let write_rights = if of & oflags::DIRECTORY != 0 {
+        rights::FD_WRITE
+    } else {
+        rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE
+    };
+    let write = base & write_rights != 0;
+    let read = base & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
+    let mut access = FILE_READ_ATTRIBUTES;
+    if read {
+        access |= FILE_GENERIC_READ;
+    }
+    if write {
+        access |= if ff & fdflags::APPEND != 0 {
+            FILE_GENERIC_APPEND
+        } else {
+            FILE_GENERIC_WRITE
+        };
+    }
+    if base & rights::FD_FILESTAT_SET_TIMES != 0 {
+        access |= FILE_WRITE_ATTRIBUTES;
+    }
+    let disposition = match (
+        of & oflags::CREAT != 0,
+        of & oflags::EXCL != 0,
+        of & oflags::TRUNC != 0,
+    ) {
+        (true, true, _) => FILE_CREATE,
+        (true, false, true) => FILE_OVERWRITE_IF,
+        (true, false, false) => FILE_OPEN_IF,
+        (false, _, true) => FILE_OVERWRITE,
+        (false, _, false) => FILE_OPEN,
+    };
+    let options = if of & oflags::DIRECTORY != 0 {
+        FILE_DIRECTORY_FILE
+    } else {
+        0
+    };
+    Ok(OpenRequest {
+        access,
+        disposition,
+        options,
+        write,
+        follow,
+        base,
+        inheriting,
+    })
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn kiln_wasi_path_open(
+    vmctx: *mut VMContext,
+    fd: u32,
+    dirflags: u32,
+    path: u32,
+    path_len: u32,
+    oflags_bits: u32,
+    rights_base: u64,
+    rights_inheriting: u64,
+    fdflags_bits: u32,
+    opened_fd: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let of = oflags_bits as u16;
+        let mut required = rights::PATH_OPEN;
+        if of & oflags::CREAT != 0 {
+            required |= rights::PATH_CREATE_FILE;
+        }
+        if of & oflags::TRUNC != 0 {
+            required |= rights::PATH_FILESTAT_SET_SIZE;
+        }
+        let dir = directory(fd, required)?;
+        let req = open_request(
+            &dir,
+            dirflags,
+            oflags_bits,
+            rights_base,
+            rights_inheriting,
+            fdflags_bits,
+        )?;
+        let entry = entry_at(&m, &dir, path, path_len)?;
+        m.ptr(opened_fd.into(), 4)?;
+        if entry.trailing_slash && of & oflags::CREAT != 0 {
+            // Only a directory can be named with a trailing `/`, and this creates files.
+            return Err(errno::ISDIR);
+        }
+        let file = entry.open(req.access, req.disposition, req.options)?;
+        let info = Info::of(file.raw())?;
+        if info.is_reparse_point() {
+            // Never followed; not following it means not opening it (as O_NOFOLLOW).
+            return Err(if req.follow { errno::PERM } else { errno::LOOP });
+        }
+        let (kind, mask) = if info.is_dir() {
+            if req.write {
+                return Err(errno::ISDIR);
+            }
+            (Kind::Directory, rights::DIRECTORY)
+        } else {
+            (Kind::File, rights::FILE)
+        };
+        let entry = FdEntry {
+            host: file.into_raw() as RawHost,
+            kind,
+            rights_base: req.base & mask,
+            rights_inheriting: req.inheriting,
+            owned: true,
+            read_only: dir.read_only,
+        };
+        let new_fd = with_state(|s| s.fds.insert(entry, None));
+        m.write_u32(opened_fd.into(), new_fd)
+    }))
+}
+
+/// Reparse points are never read (nor followed): `ENOTSUP` for one, `EINVAL` for
+/// anything else, as for a file that is not a symbolic link.
+///
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_path_readlink(
+    vmctx: *mut VMContext,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+    buf: u32,
+    buf_len: u32,
+    bufused: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_READLINK)?;
+        let entry = entry_at(&m, &dir, path, path_len)?;
+        m.ptr(buf.into(), buf_len.into())?;
+        m.ptr(bufused.into(), 4)?;
+        if entry.info()?.is_reparse_point() {
+            Err(errno::NOTSUP)
+        } else {
+            Err(errno::INVAL)
+        }
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
+    vmctx: *mut VMContext,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_REMOVE_DIRECTORY)?;
+        let entry = entry_at(&m, &dir, path, path_len)?;
+        if entry.name.is_empty() {
+            return Err(errno::INVAL);
+        }
+        let file = entry.open(
+            DELETE | FILE_READ_ATTRIBUTES,
+            FILE_OPEN,
+            FILE_DIRECTORY_FILE,
+        )?;
+        delete(&file)
+    }))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_path_unlink_file(
+    vmctx: *mut VMContext,
+    fd: u32,
+    path: u32,
+    path_len: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_UNLINK_FILE)?;
+        let entry = entry_at(&m, &dir, path, path_len)?;
+        if entry.name.is_empty() {
+            return Err(errno::ISDIR);
+        }
+        if entry.trailing_slash {
+            // `x/` names a directory: one is not unlinked, anything else is not one.
+            return Err(if entry.info()?.is_dir() {
+                errno::ISDIR
+            } else {
+                errno::NOTDIR
+            });
+        }
+        let file = entry.open(
+            DELETE | FILE_READ_ATTRIBUTES,
+            FILE_OPEN,
+            FILE_NON_DIRECTORY_FILE,
+        )?;
+        delete(&file)
+    }))
+}
+
+/// Renames with POSIX's rules where Windows' differ: a directory may replace an empty
+/// directory (which is removed first), and the kinds of source and target must agree.
+///
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_path_rename(
+    vmctx: *mut VMContext,
+    fd: u32,
+    old_path: u32,
+    old_path_len: u32,
+    new_fd: u32,
+    new_path: u32,
+    new_path_len: u32,
+) -> i32 {
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let (old_dir, new_dir) = directories(
+            fd,
+            rights::PATH_RENAME_SOURCE,
+            new_fd,
+            rights::PATH_RENAME_TARGET,
+        )?;
+        let old = entry_at(&m, &old_dir, old_path, old_path_len)?;
+        let new = entry_at(&m, &new_dir, new_path, new_path_len)?;
+        if old.name.is_empty() || new.name.is_empty() {
+            return Err(errno::BUSY);
+        }
+        let file = old.open(DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN, 0)?;
+        let source = Info::of(file.raw())?;
+        if new.trailing_slash && !source.is_dir() {
+            return Err(errno::NOTDIR);
+        }
+        match new.open(DELETE | FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN, 0) {
+            Err(errno::NOENT) => {}
+            Err(e) => return Err(e),
+            Ok(target) => {
+                let existing = Info::of(target.raw())?;
+                if (existing.volume, existing.index) == (source.volume, source.index) {
+                    return Ok(()); // the same file: nothing to do
+                }
+                match (source.is_dir(), existing.is_dir()) {
+                    (true, false) => return Err(errno::NOTDIR),
+                    (false, true) => return Err(errno::ISDIR),
+                    (true, true) => {
+                        if !list_dir(target.raw())?.is_empty() {
+                            return Err(errno::NOTEMPTY);
+                        }
+                        delete(&target)?;
+                    }
+                    (false, false) => {}
+                }
+            }
+        }
+        set_name(&file, &new, true, false)
+    }))
+}
+
+/// Symbolic links cannot be made: Windows wants a privilege (or developer mode) for them.
+///
+/// # Safety
+/// As for [`kiln_wasi_fd_write`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_path_symlink(
+    _vmctx: *mut VMContext,
+    _old_path: u32,
+    _old_path_len: u32,
+    fd: u32,
+    _new_path: u32,
+    _new_path_len: u32,
+) -> i32 {
+    ret(directory(fd, rights::PATH_SYMLINK).and(Err(errno::NOTSUP)))
+}
