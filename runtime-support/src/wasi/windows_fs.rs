@@ -139,6 +139,7 @@ extern "system" {
     fn FlushFileBuffers(file: Handle) -> i32;
     fn GetFileType(file: Handle) -> u32;
     fn GetSystemTimePreciseAsFileTime(time: *mut u64);
+    fn GetFinalPathNameByHandleW(file: Handle, buf: *mut u16, len: u32, flags: u32) -> u32;
 }
 
 // Access rights.
@@ -210,6 +211,7 @@ fn nt_errno(status: i32) -> Errno {
         0xC000_009A => errno::NOMEM,
         0xC000_0033 | 0xC000_000D => errno::INVAL, // name invalid, invalid parameter
         0xC000_0002 | 0xC000_0003 | 0xC000_00BB => errno::NOTSUP,
+        0xC000_0280 | 0x8000_002D => errno::LOOP, // reparse point not resolved, stopped on symlink
         _ => errno::IO,
     }
 }
@@ -264,7 +266,8 @@ fn wide_name(component: &str) -> Result<Vec<u16>, Errno> {
         return Err(errno::INVAL);
     }
     let name: Vec<u16> = component.encode_utf16().collect();
-    if name.len() > 32_767 {
+    // NTFS's (and most Linux file systems') longest name.
+    if name.len() > 255 {
         return Err(errno::NAMETOOLONG);
     }
     Ok(name)
@@ -367,6 +370,46 @@ fn attributes_filetype(attributes: u32) -> u8 {
     }
 }
 
+/// The path Windows resolves an open handle to (`\\?\C:\...`), symbolic links,
+/// junctions and mount points already followed.
+fn final_path(h: Handle) -> Result<Vec<u16>, Errno> {
+    let mut buf = vec![0u16; 512];
+    loop {
+        // SAFETY: `buf` is writable for its length.
+        let n = unsafe { GetFinalPathNameByHandleW(h, buf.as_mut_ptr(), buf.len() as u32, 0) };
+        match n as usize {
+            0 => return Err(win32_errno(OsError::last())),
+            n if n < buf.len() => {
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            n => buf.resize(n + 1, 0),
+        }
+    }
+}
+
+/// `EPERM` unless `opened` resolves to `root` or a path beneath it. This second line of
+/// defence catches what a component-wise walk cannot see: a host where links are not
+/// reparse points (wine shows a Unix symlink as the file it points to).
+fn check_beneath(root: &[u16], opened: &Fd) -> Result<(), Errno> {
+    let path = final_path(opened.raw())?;
+    let fold = |u: u16| match u {
+        0x41..=0x5a => u + 0x20,
+        _ => u,
+    };
+    let prefix =
+        path.len() >= root.len() && path.iter().zip(root).all(|(&a, &b)| fold(a) == fold(b));
+    let separator = b'\\' as u16;
+    let boundary = || {
+        path.len() == root.len() || root.last() == Some(&separator) || path[root.len()] == separator
+    };
+    if prefix && boundary() {
+        Ok(())
+    } else {
+        Err(errno::PERM)
+    }
+}
+
 /// The directory an [`Entry`] is in: the starting directory or one opened beneath it.
 enum Dir {
     Start(Handle),
@@ -389,6 +432,8 @@ struct Entry {
     name: Vec<u16>,
     /// The path ended with `/` (or `/.`): it must name a directory.
     trailing_slash: bool,
+    /// Where the starting directory resolves to: everything opened must be beneath.
+    root: Vec<u16>,
 }
 
 /// Resolves `path` beneath `start` up to its last component (see the module comment).
@@ -407,6 +452,7 @@ fn resolve(start: Handle, path: &[u8]) -> Result<Entry, Errno> {
         .filter(|c| !c.is_empty() && *c != ".")
         .collect();
     let last = components.pop();
+    let root = final_path(start)?;
     let mut walked: Vec<Fd> = Vec::new();
     for component in components {
         if component == ".." {
@@ -424,6 +470,7 @@ fn resolve(start: Handle, path: &[u8]) -> Result<Entry, Errno> {
         if Info::of(next.raw())?.is_reparse_point() {
             return Err(errno::PERM);
         }
+        check_beneath(&root, &next)?;
         walked.push(next);
     }
     let name = match last {
@@ -442,11 +489,15 @@ fn resolve(start: Handle, path: &[u8]) -> Result<Entry, Errno> {
         dir,
         name,
         trailing_slash,
+        root,
     })
 }
 
 impl Entry {
-    /// Opens the entry itself (a final reparse point is not followed).
+    /// Opens the entry itself (a final reparse point is not followed) and checks that it
+    /// is beneath the starting directory before anything is changed: creating is always
+    /// `FILE_CREATE` (which follows no link, dangling or not), and truncating is done on
+    /// the checked handle, never by the open.
     fn open(&self, access: u32, disposition: u32, options: u32) -> Result<Fd, Errno> {
         let options = options
             | FILE_OPEN_REPARSE_POINT
@@ -455,7 +506,33 @@ impl Entry {
             } else {
                 0
             };
-        nt_open(self.dir.raw(), &self.name, access, disposition, options)
+        let at = |disposition| nt_open(self.dir.raw(), &self.name, access, disposition, options);
+        let (create, truncate) = match disposition {
+            FILE_OPEN_IF => (true, false),
+            FILE_OVERWRITE => (false, true),
+            FILE_OVERWRITE_IF => (true, true),
+            _ => (false, false),
+        };
+        let file = if disposition == FILE_CREATE {
+            at(FILE_CREATE)?
+        } else {
+            match at(FILE_OPEN) {
+                Err(errno::NOENT) if create => match at(FILE_CREATE) {
+                    // Created by someone else meanwhile: open that one.
+                    Err(errno::EXIST) => at(FILE_OPEN)?,
+                    other => other?,
+                },
+                other => other?,
+            }
+        };
+        check_beneath(&self.root, &file)?;
+        if truncate {
+            if Info::of(file.raw())?.is_dir() {
+                return Err(errno::ISDIR);
+            }
+            set_size(file.raw(), 0)?;
+        }
+        Ok(file)
     }
 
     fn info(&self) -> Result<Info, Errno> {
@@ -1398,6 +1475,10 @@ fn open_request(
     if base & rights::FD_FILESTAT_SET_TIMES != 0 {
         access |= FILE_WRITE_ATTRIBUTES;
     }
+    if of & oflags::TRUNC != 0 {
+        // Truncating is a write to the checked handle (see `Entry::open`).
+        access |= FILE_WRITE_DATA;
+    }
     let disposition = match (
         of & oflags::CREAT != 0,
         of & oflags::EXCL != 0,
@@ -1644,17 +1725,29 @@ pub unsafe extern "C" fn kiln_wasi_path_rename(
 }
 
 /// Symbolic links cannot be made: Windows wants a privilege (or developer mode) for them.
+/// What would be refused anyway is refused first, as on Unix: an absolute target or a
+/// link path outside the directory is `EPERM`.
 ///
 /// # Safety
 /// As for [`kiln_wasi_fd_write`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_symlink(
-    _vmctx: *mut VMContext,
-    _old_path: u32,
-    _old_path_len: u32,
+    vmctx: *mut VMContext,
+    old_path: u32,
+    old_path_len: u32,
     fd: u32,
-    _new_path: u32,
-    _new_path_len: u32,
+    new_path: u32,
+    new_path_len: u32,
 ) -> i32 {
-    ret(directory(fd, rights::PATH_SYMLINK).and(Err(errno::NOTSUP)))
+    // SAFETY: caller's contract.
+    let mem = unsafe { GuestMemory::of(vmctx) };
+    ret(mem.and_then(|m| {
+        let dir = directory(fd, rights::PATH_SYMLINK)?;
+        let target = m.read_path(old_path, old_path_len)?;
+        entry_at(&m, &dir, new_path, new_path_len)?;
+        if target.starts_with(b"/") {
+            return Err(errno::PERM);
+        }
+        Err(errno::NOTSUP)
+    }))
 }
