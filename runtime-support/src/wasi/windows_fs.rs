@@ -197,10 +197,11 @@ const UNIX_EPOCH_FILETIME: u64 = 116_444_736_000_000_000;
 /// The errno for an `NTSTATUS` failure.
 fn nt_errno(status: i32) -> Errno {
     match status as u32 {
-        0xC000_0034 | 0xC000_003A | 0xC000_0056 => errno::NOENT, // name/path not found, delete pending
-        0xC000_0035 => errno::EXIST,                             // name collision
-        0xC000_0022 | 0xC000_0121 => errno::ACCES,               // access denied, cannot delete
-        0xC000_0043 => errno::BUSY,                              // sharing violation
+        // name or path not found, no such file, delete pending
+        0xC000_0034 | 0xC000_003A | 0xC000_000F | 0xC000_0056 => errno::NOENT,
+        0xC000_0035 => errno::EXIST,               // name collision
+        0xC000_0022 | 0xC000_0121 => errno::ACCES, // access denied, cannot delete
+        0xC000_0043 => errno::BUSY,                // sharing violation
         0xC000_0103 => errno::NOTDIR,
         0xC000_00BA => errno::ISDIR,
         0xC000_0101 => errno::NOTEMPTY,
