@@ -9,7 +9,6 @@
 //!   wasi-testsuite's expectations and wasmtime (where wasmtime differs, the
 //!   comment says how and why).
 
-
 use kiln_testsuite::{
     assert_same_tree, compile, compile_ok, native_program, wasm_program, Cmd, Scratch,
 };

@@ -1,10 +1,14 @@
-//! What directories share on every host: preopen names (`fd_prestat_*`) and
-//! `fd_readdir`, served from a listing the host's file-system module reads.
+//! What directories share on every host: preopen names (`fd_prestat_*`),
+//! `fd_readdir` (served from a listing the host's file-system module reads), and the
+//! checks of `path_open`'s arguments.
 
 #[cfg(unix)]
 use super::path::listing;
-use super::state::{directory, with_state};
-use super::types::{errno, rights, Errno, DIRENT_SIZE, PREOPENTYPE_DIR, PRESTAT_SIZE};
+use super::state::{directory, with_state, FdEntry};
+use super::types::{
+    errno, fdflags, oflags, rights, Errno, DIRENT_SIZE, LOOKUP_SYMLINK_FOLLOW, PREOPENTYPE_DIR,
+    PRESTAT_SIZE,
+};
 #[cfg(windows)]
 use super::windows_fs::listing;
 use super::{ret, GuestMemory};
@@ -120,4 +124,86 @@ pub unsafe extern "C" fn kiln_wasi_fd_readdir(
         m.write(buf.into(), &bytes)?;
         m.write_u32(bufused.into(), bytes.len() as u32)
     }))
+}
+
+/// `symlink_follow` from a `lookupflags` value; other bits are `EINVAL`.
+pub(crate) fn follow(lookupflags: u32) -> Result<bool, Errno> {
+    match lookupflags {
+        0 => Ok(false),
+        LOOKUP_SYMLINK_FOLLOW => Ok(true),
+        _ => Err(errno::INVAL),
+    }
+}
+
+/// `path_open`'s arguments, checked against the directory (see [`open_rights`]).
+pub(crate) struct OpenRights {
+    pub follow: bool,
+    pub oflags: u16,
+    pub fdflags: u16,
+    /// The host file must be opened for reading, for writing (or both).
+    pub read: bool,
+    pub write: bool,
+    /// Rights of the new descriptor before they are cut to its type.
+    pub base: u64,
+    pub inheriting: u64,
+}
+
+/// Checks `path_open`'s arguments against the directory and computes the new
+/// descriptor's rights: the requested ones that `dir` may pass on (others are silently
+/// dropped, as the spec allows), except that asking to read or write where the directory
+/// cannot pass that on is `ENOTCAPABLE` rather than a descriptor that fails later.
+pub(crate) fn open_rights(
+    dir: &FdEntry,
+    dirflags: u32,
+    oflags_bits: u32,
+    base: u64,
+    inheriting: u64,
+    fdflags_bits: u32,
+) -> Result<OpenRights, Errno> {
+    let follow = follow(dirflags)?;
+    let of = u16::try_from(oflags_bits).map_err(|_| errno::INVAL)?;
+    let known = oflags::CREAT | oflags::DIRECTORY | oflags::EXCL | oflags::TRUNC;
+    if of & !known != 0 {
+        return Err(errno::INVAL);
+    }
+    if of & oflags::DIRECTORY != 0 && of & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
+        return Err(errno::INVAL);
+    }
+    let ff = u16::try_from(fdflags_bits).map_err(|_| errno::INVAL)?;
+    let known =
+        fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
+    if ff & !known != 0 {
+        return Err(errno::INVAL);
+    }
+    let access = rights::FD_READ | rights::FD_WRITE;
+    if base & access & !dir.rights_inheriting != 0 {
+        return Err(errno::NOTCAPABLE);
+    }
+    if dir.read_only && base & rights::FD_WRITE != 0 {
+        return Err(errno::NOTCAPABLE);
+    }
+    let mut base = base & dir.rights_inheriting;
+    let mut inheriting = inheriting & dir.rights_inheriting;
+    if dir.read_only {
+        base &= !rights::MUTATING;
+        inheriting &= rights::READ_ONLY_INHERITING;
+    }
+    // Host access: writing if asked for a right that needs a writable file (on a
+    // directory only FD_WRITE counts: the others do not apply to it).
+    let write_rights = if of & oflags::DIRECTORY != 0 {
+        rights::FD_WRITE
+    } else {
+        rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE
+    };
+    let write = base & write_rights != 0;
+    let read = base & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
+    Ok(OpenRights {
+        follow,
+        oflags: of,
+        fdflags: ff,
+        read,
+        write,
+        base,
+        inheriting,
+    })
 }

@@ -14,26 +14,15 @@
 //!   host) with an absolute target, are `EPERM` (as wasmtime); `path_link` with
 //!   `symlink_follow` is `EINVAL` (as wasmtime).
 
-use super::dirs::DirEntry;
+use super::dirs::{follow, open_rights, DirEntry, OpenRights};
 use super::host::{filestat, fstat, set_times_spec};
 use super::sandbox::{self, Entry};
 use super::state::{directories, directory, with_state, FdEntry, Kind};
-use super::types::{
-    errno, fdflags, filetype, oflags, rights, Errno, FILESTAT_SIZE, LOOKUP_SYMLINK_FOLLOW,
-};
+use super::types::{errno, fdflags, filetype, oflags, rights, Errno, FILESTAT_SIZE};
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
 use crate::prelude::*;
 use alloc::ffi::CString;
-
-/// `symlink_follow` from a `lookupflags` value; other bits are `EINVAL`.
-fn follow(lookupflags: u32) -> Result<bool, Errno> {
-    match lookupflags {
-        0 => Ok(false),
-        LOOKUP_SYMLINK_FOLLOW => Ok(true),
-        _ => Err(errno::INVAL),
-    }
-}
 
 /// An error for a path ending in `/` whose last component, not followed, is `entry`: what
 /// creating something there answers (`ENOENT` if nothing is there, else `EEXIST`, or
@@ -200,11 +189,7 @@ struct OpenRequest {
     inheriting: u64,
 }
 
-/// Checks `path_open`'s arguments against the directory and computes the host flags and
-/// the new descriptor's rights: the requested ones that `dir` may pass on (others are
-/// silently dropped, as the spec allows), except that asking to read or write where the
-/// directory cannot pass that on is `ENOTCAPABLE` rather than a descriptor that fails
-/// later.
+/// The host flags for `path_open`'s checked arguments ([`open_rights`]).
 fn open_request(
     dir: &FdEntry,
     dirflags: u32,
@@ -213,43 +198,15 @@ fn open_request(
     inheriting: u64,
     fdflags_bits: u32,
 ) -> Result<OpenRequest, Errno> {
-    let follow = follow(dirflags)?;
-    let of = u16::try_from(oflags_bits).map_err(|_| errno::INVAL)?;
-    let known = oflags::CREAT | oflags::DIRECTORY | oflags::EXCL | oflags::TRUNC;
-    if of & !known != 0 {
-        return Err(errno::INVAL);
-    }
-    if of & oflags::DIRECTORY != 0 && of & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
-        return Err(errno::INVAL);
-    }
-    let ff = u16::try_from(fdflags_bits).map_err(|_| errno::INVAL)?;
-    let known =
-        fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
-    if ff & !known != 0 {
-        return Err(errno::INVAL);
-    }
-    let access = rights::FD_READ | rights::FD_WRITE;
-    if base & access & !dir.rights_inheriting != 0 {
-        return Err(errno::NOTCAPABLE);
-    }
-    if dir.read_only && base & rights::FD_WRITE != 0 {
-        return Err(errno::NOTCAPABLE);
-    }
-    let mut base = base & dir.rights_inheriting;
-    let mut inheriting = inheriting & dir.rights_inheriting;
-    if dir.read_only {
-        base &= !rights::MUTATING;
-        inheriting &= rights::READ_ONLY_INHERITING;
-    }
-    // Host access: writing if asked for a right that needs a writable file (on a
-    // directory only FD_WRITE counts: the others do not apply to it).
-    let write_rights = if of & oflags::DIRECTORY != 0 {
-        rights::FD_WRITE
-    } else {
-        rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE
-    };
-    let write = base & write_rights != 0;
-    let read = base & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
+    let OpenRights {
+        follow,
+        oflags: of,
+        fdflags: ff,
+        read,
+        write,
+        base,
+        inheriting,
+    } = open_rights(dir, dirflags, oflags_bits, base, inheriting, fdflags_bits)?;
     let mut flags = libc::O_NOCTTY
         | match (read, write) {
             (true, true) => libc::O_RDWR,

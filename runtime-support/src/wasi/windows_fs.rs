@@ -22,11 +22,11 @@
 //!
 //! All `unsafe` calls of the Windows file APIs live in this module.
 
-use super::dirs::DirEntry;
+use super::dirs::{follow, open_rights, DirEntry, OpenRights};
 use super::state::{self, directories, directory, with_state, FdEntry, Kind};
 use super::types::{
     advice, errno, fdflags, filetype, fstflags, oflags, rights, whence, Errno, FDSTAT_SIZE,
-    FILESTAT_SIZE, LOOKUP_SYMLINK_FOLLOW, PATH_MAX,
+    FILESTAT_SIZE, PATH_MAX,
 };
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
@@ -1271,15 +1271,6 @@ pub unsafe extern "C" fn kiln_wasi_fd_datasync(_vmctx: *mut VMContext, fd: u32) 
 // Paths
 // ---------------------------------------------------------------------------
 
-/// `symlink_follow` from a `lookupflags` value; other bits are `EINVAL`.
-fn follow(lookupflags: u32) -> Result<bool, Errno> {
-    match lookupflags {
-        0 => Ok(false),
-        LOOKUP_SYMLINK_FOLLOW => Ok(true),
-        _ => Err(errno::INVAL),
-    }
-}
-
 /// Reads the guest path and resolves it beneath directory `dir`.
 fn entry_at(m: &GuestMemory, dir: &FdEntry, path: u32, len: u32) -> Result<Entry, Errno> {
     resolve(handle(dir), &m.read_path(path, len)?)
@@ -1417,8 +1408,7 @@ struct OpenRequest {
     inheriting: u64,
 }
 
-/// Checks `path_open`'s arguments against the directory, as on Unix: rights the
-/// directory cannot pass on are dropped, except reading or writing (`ENOTCAPABLE`).
+/// NtCreateFile's arguments for `path_open`'s checked arguments ([`open_rights`]).
 fn open_request(
     dir: &FdEntry,
     dirflags: u32,
@@ -1427,41 +1417,15 @@ fn open_request(
     inheriting: u64,
     fdflags_bits: u32,
 ) -> Result<OpenRequest, Errno> {
-    let follow = follow(dirflags)?;
-    let of = u16::try_from(oflags_bits).map_err(|_| errno::INVAL)?;
-    let known = oflags::CREAT | oflags::DIRECTORY | oflags::EXCL | oflags::TRUNC;
-    if of & !known != 0 {
-        return Err(errno::INVAL);
-    }
-    if of & oflags::DIRECTORY != 0 && of & (oflags::CREAT | oflags::EXCL | oflags::TRUNC) != 0 {
-        return Err(errno::INVAL);
-    }
-    let ff = u16::try_from(fdflags_bits).map_err(|_| errno::INVAL)?;
-    let known =
-        fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
-    if ff & !known != 0 {
-        return Err(errno::INVAL);
-    }
-    let io = rights::FD_READ | rights::FD_WRITE;
-    if base & io & !dir.rights_inheriting != 0 {
-        return Err(errno::NOTCAPABLE);
-    }
-    if dir.read_only && base & rights::FD_WRITE != 0 {
-        return Err(errno::NOTCAPABLE);
-    }
-    let mut base = base & dir.rights_inheriting;
-    let mut inheriting = inheriting & dir.rights_inheriting;
-    if dir.read_only {
-        base &= !rights::MUTATING;
-        inheriting &= rights::READ_ONLY_INHERITING;
-    }
-    let write_rights = if of & oflags::DIRECTORY != 0 {
-        rights::FD_WRITE
-    } else {
-        rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE
-    };
-    let write = base & write_rights != 0;
-    let read = base & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
+    let OpenRights {
+        follow,
+        oflags: of,
+        fdflags: ff,
+        read,
+        write,
+        base,
+        inheriting,
+    } = open_rights(dir, dirflags, oflags_bits, base, inheriting, fdflags_bits)?;
     let mut access = FILE_READ_ATTRIBUTES;
     if read {
         access |= FILE_GENERIC_READ;
