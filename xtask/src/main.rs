@@ -289,7 +289,13 @@ fn run_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, usize), 
 /// The end-to-end tests that run executables, once more for a cross `target` whose
 /// executables run under `runner`.
 fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, usize), String> {
-    let tests = ["programs", "traps", "instructions", "sandbox_attacks"];
+    let tests = [
+        "programs",
+        "traps",
+        "instructions",
+        "sandbox_attacks",
+        "wasi_fs",
+    ];
     let mut args = vec!["-p".to_string(), "kiln-testsuite".to_string()];
     for test in tests {
         args.extend(["--test".to_string(), test.to_string()]);
@@ -302,6 +308,19 @@ fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, u
         // program under wine, whose handles are host paths (on Windows handles are
         // objects, and links are reparse points, which the runtime never follows).
         args.extend(["--skip", "symlink_swapped"].map(String::from));
+        // The Windows runtime makes no symbolic links (these use them; the std::fs test
+        // runs there without them, from `programs`); it fixes `fdflags` when a file is
+        // opened; and under wine a removed directory that a handle still holds keeps
+        // its name until the handle closes (Windows 10 1809+ removes it at once).
+        for test in [
+            "std_fs_matches_the_native_build",
+            "hard_links_symlinks_readlink",
+            "filestat_set_times",
+            "fdstat_flags_and_rights",
+            "directories_readdir_remove_rename",
+        ] {
+            args.extend(["--skip".to_string(), test.to_string()]);
+        }
     }
     let env = [("KILN_TEST_TARGET", target), ("KILN_TEST_RUNNER", runner)];
     cargo_test_args(root, &args, &env)
