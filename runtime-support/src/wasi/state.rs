@@ -143,6 +143,14 @@ impl FdTable {
         Ok(Some(displaced))
     }
 
+    /// Puts `host` in place of the host file of `fd` (an owned one), returning the old one
+    /// for the caller to close (Windows reopens a file to change its `fdflags`).
+    #[cfg(windows)]
+    pub fn set_host(&mut self, fd: u32, host: RawHost) -> Result<RawHost, Errno> {
+        let entry = &mut self.slot_mut(fd)?.entry;
+        Ok(core::mem::replace(&mut entry.host, host))
+    }
+
     /// `fd_fdstat_set_rights`: rights can only be dropped.
     pub fn set_rights(&mut self, fd: u32, base: u64, inheriting: u64) -> Result<(), Errno> {
         let e = &mut self.slot_mut(fd)?.entry;

@@ -18,7 +18,7 @@
 //! Files are opened sharing read, write and delete, and removed with POSIX semantics where
 //! Windows has them (Windows 10 1809+), so open files behave much as on Linux. Not
 //! supported, answered `ENOTSUP`: creating symbolic links (Windows wants a privilege for
-//! it), reading reparse points, and changing `fdflags` after opening.
+//! it), reading reparse points, and `NONBLOCK`.
 //!
 //! All `unsafe` calls of the Windows file APIs live in this module.
 
@@ -162,6 +162,7 @@ const FILE_OPEN_IF: u32 = 3;
 const FILE_OVERWRITE: u32 = 4;
 const FILE_OVERWRITE_IF: u32 = 5;
 const FILE_DIRECTORY_FILE: u32 = 0x1;
+const FILE_WRITE_THROUGH: u32 = 0x2;
 const FILE_SYNCHRONOUS_IO_NONALERT: u32 = 0x20;
 const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
 const FILE_OPEN_REPARSE_POINT: u32 = 0x20_0000;
@@ -175,6 +176,7 @@ const FILE_RENAME_INFORMATION: u32 = 10;
 const FILE_LINK_INFORMATION: u32 = 11;
 const FILE_DISPOSITION_INFORMATION: u32 = 13;
 const FILE_ACCESS_INFORMATION: u32 = 8;
+const FILE_MODE_INFORMATION: u32 = 16;
 const FILE_ID_BOTH_DIRECTORY_INFORMATION: u32 = 37;
 const FILE_DISPOSITION_INFORMATION_EX: u32 = 64;
 const FILE_END_OF_FILE_INFO: u32 = 6;
@@ -795,21 +797,38 @@ fn is_disk_file(h: Handle) -> bool {
     unsafe { GetFileType(h) == FILE_TYPE_DISK }
 }
 
+/// Queries a small fixed-size information class of an open file.
+fn query_u32(h: Handle, class: u32) -> Result<u32, Errno> {
+    let mut value = 0u32;
+    let mut io = IoStatusBlock::default();
+    // SAFETY: the classes asked for (access, mode) are one 4-byte ULONG.
+    check_nt(unsafe {
+        NtQueryInformationFile(h, &mut io, (&mut value as *mut u32).cast(), 4, class)
+    })?;
+    Ok(value)
+}
+
 /// Whether `h` was opened to append (it may add data but not overwrite it).
 fn appends(h: Handle) -> bool {
-    let mut access = 0u32;
-    let mut io = IoStatusBlock::default();
-    // SAFETY: `access` is the 4-byte FILE_ACCESS_INFORMATION.
-    let status = unsafe {
-        NtQueryInformationFile(
-            h,
-            &mut io,
-            (&mut access as *mut u32).cast(),
-            4,
-            FILE_ACCESS_INFORMATION,
-        )
-    };
-    status >= 0 && access & FILE_APPEND_DATA != 0 && access & FILE_WRITE_DATA == 0
+    query_u32(h, FILE_ACCESS_INFORMATION)
+        .is_ok_and(|access| access & FILE_APPEND_DATA != 0 && access & FILE_WRITE_DATA == 0)
+}
+
+/// Whether writes through `h` reach the disk before they return.
+fn writes_through(h: Handle) -> bool {
+    query_u32(h, FILE_MODE_INFORMATION).is_ok_and(|mode| mode & FILE_WRITE_THROUGH != 0)
+}
+
+/// The `fdflags` of an open file: `APPEND`, and `DSYNC | SYNC` when it writes through.
+fn file_fdflags(h: Handle) -> u16 {
+    let mut flags = 0;
+    if appends(h) {
+        flags |= fdflags::APPEND;
+    }
+    if writes_through(h) {
+        flags |= fdflags::DSYNC | fdflags::SYNC;
+    }
+    flags
 }
 
 // ---------------------------------------------------------------------------
@@ -1080,8 +1099,8 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32,
         let h = handle(&entry);
         let mut out = [0u8; FDSTAT_SIZE];
         out[0] = filestat(h)?[16];
-        if entry.kind == Kind::File && appends(h) {
-            out[2..4].copy_from_slice(&fdflags::APPEND.to_le_bytes());
+        if entry.kind == Kind::File {
+            out[2..4].copy_from_slice(&file_fdflags(h).to_le_bytes());
         }
         out[8..16].copy_from_slice(&entry.rights_base.to_le_bytes());
         out[16..24].copy_from_slice(&entry.rights_inheriting.to_le_bytes());
@@ -1089,8 +1108,10 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32,
     }))
 }
 
-/// Flags are fixed when a file is opened on Windows: asking for the ones it has is
-/// accepted, any change is `ENOTSUP`.
+/// `APPEND` is switched by reopening the file with or without `FILE_WRITE_DATA` (Windows
+/// fixes it in the handle's access) at the same position. As on Unix, the sync flags
+/// cannot be changed after opening (`EINVAL`); `NONBLOCK`, which changes nothing for
+/// files, consoles or pipes here, is `ENOTSUP`.
 ///
 /// # Safety
 /// As for [`kiln_wasi_fd_write`].
@@ -1105,19 +1126,38 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
         let flags = u16::try_from(flags).map_err(|_| errno::INVAL)?;
         let known =
             fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
-        if flags & !known != 0 {
+        if flags & !known != 0 || flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
             return Err(errno::INVAL);
         }
-        let current = if entry.kind == Kind::File && appends(handle(&entry)) {
-            fdflags::APPEND
+        if flags & fdflags::NONBLOCK != 0 {
+            return Err(errno::NOTSUP);
+        }
+        let h = handle(&entry);
+        let append = flags & fdflags::APPEND != 0;
+        if entry.kind != Kind::File {
+            return if append { Err(errno::NOTSUP) } else { Ok(()) };
+        }
+        if append == appends(h) {
+            return Ok(());
+        }
+        let access = query_u32(h, FILE_ACCESS_INFORMATION)?;
+        let access = if append {
+            (access & !FILE_WRITE_DATA) | FILE_APPEND_DATA
+        } else {
+            access | FILE_WRITE_DATA
+        };
+        let options = if writes_through(h) {
+            FILE_WRITE_THROUGH
         } else {
             0
         };
-        if flags == current {
-            Ok(())
-        } else {
-            Err(errno::NOTSUP)
-        }
+        // An empty name relative to the file's own handle opens the file again.
+        let reopened = nt_open(h, &[], access, FILE_OPEN, options)?;
+        seek(reopened.raw(), seek(h, 0, 1)? as i64, 0)?;
+        let old = with_state(|s| s.fds.set_host(fd, reopened.into_raw()))?;
+        // SAFETY: the table owned the old handle and has let go of it.
+        unsafe { crate::sys::close_host(old) };
+        Ok(())
     })())
 }
 
@@ -1455,11 +1495,14 @@ fn open_request(
         (false, _, true) => FILE_OVERWRITE,
         (false, _, false) => FILE_OPEN,
     };
-    let options = if of & oflags::DIRECTORY != 0 {
+    let mut options = if of & oflags::DIRECTORY != 0 {
         FILE_DIRECTORY_FILE
     } else {
         0
     };
+    if ff & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
+        options |= FILE_WRITE_THROUGH;
+    }
     Ok(OpenRequest {
         access,
         disposition,
