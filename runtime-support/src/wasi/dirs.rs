@@ -148,18 +148,28 @@ pub(crate) struct OpenRights {
     pub inheriting: u64,
 }
 
-/// Checks `path_open`'s arguments against the directory and computes the new
+/// Looks up `path_open`'s directory `fd` with the rights the open needs, checks the
+/// other arguments against it and computes the new
 /// descriptor's rights: the requested ones that `dir` may pass on (others are silently
 /// dropped, as the spec allows), except that asking to read or write where the directory
 /// cannot pass that on is `ENOTCAPABLE` rather than a descriptor that fails later.
 pub(crate) fn open_rights(
-    dir: &FdEntry,
+    fd: u32,
     dirflags: u32,
     oflags_bits: u32,
     base: u64,
     inheriting: u64,
     fdflags_bits: u32,
-) -> Result<OpenRights, Errno> {
+) -> Result<(FdEntry, OpenRights), Errno> {
+    // The directory first: a closed or unfit descriptor is reported before bad flags.
+    let mut required = rights::PATH_OPEN;
+    if oflags_bits as u16 & oflags::CREAT != 0 {
+        required |= rights::PATH_CREATE_FILE;
+    }
+    if oflags_bits as u16 & oflags::TRUNC != 0 {
+        required |= rights::PATH_FILESTAT_SET_SIZE;
+    }
+    let dir = directory(fd, required)?;
     let follow = follow(dirflags)?;
     let of = u16::try_from(oflags_bits).map_err(|_| errno::INVAL)?;
     let known = oflags::CREAT | oflags::DIRECTORY | oflags::EXCL | oflags::TRUNC;
@@ -197,7 +207,7 @@ pub(crate) fn open_rights(
     };
     let write = base & write_rights != 0;
     let read = base & (rights::FD_READ | rights::FD_READDIR) != 0 || !write;
-    Ok(OpenRights {
+    let rights = OpenRights {
         follow,
         oflags: of,
         fdflags: ff,
@@ -205,5 +215,6 @@ pub(crate) fn open_rights(
         write,
         base,
         inheriting,
-    })
+    };
+    Ok((dir, rights))
 }

@@ -190,15 +190,8 @@ struct OpenRequest {
 }
 
 /// The host flags for `path_open`'s checked arguments ([`open_rights`]).
-fn open_request(
-    dir: &FdEntry,
-    dirflags: u32,
-    oflags_bits: u32,
-    base: u64,
-    inheriting: u64,
-    fdflags_bits: u32,
-) -> Result<OpenRequest, Errno> {
-    let OpenRights {
+fn open_request(checked: &OpenRights) -> OpenRequest {
+    let &OpenRights {
         follow,
         oflags: of,
         fdflags: ff,
@@ -206,7 +199,7 @@ fn open_request(
         write,
         base,
         inheriting,
-    } = open_rights(dir, dirflags, oflags_bits, base, inheriting, fdflags_bits)?;
+    } = checked;
     let mut flags = libc::O_NOCTTY
         | match (read, write) {
             (true, true) => libc::O_RDWR,
@@ -234,12 +227,12 @@ fn open_request(
             flags |= host;
         }
     }
-    Ok(OpenRequest {
+    OpenRequest {
         flags,
         follow,
         base,
         inheriting,
-    })
+    }
 }
 
 /// # Safety
@@ -261,23 +254,15 @@ pub unsafe extern "C" fn kiln_wasi_path_open(
     // SAFETY: caller's contract.
     let mem = unsafe { GuestMemory::of(vmctx) };
     ret(mem.and_then(|m| {
-        let of = oflags_bits as u16;
-        let mut required = rights::PATH_OPEN;
-        if of & oflags::CREAT != 0 {
-            required |= rights::PATH_CREATE_FILE;
-        }
-        if of & oflags::TRUNC != 0 {
-            required |= rights::PATH_FILESTAT_SET_SIZE;
-        }
-        let dir = directory(fd, required)?;
-        let req = open_request(
-            &dir,
+        let (dir, checked) = open_rights(
+            fd,
             dirflags,
             oflags_bits,
             rights_base,
             rights_inheriting,
             fdflags_bits,
         )?;
+        let req = open_request(&checked);
         let path = m.read_path(path, path_len)?;
         m.ptr(opened_fd.into(), 4)?;
         let file = sandbox::open(dir.host, &path, req.flags, 0o666, req.follow)?;

@@ -1449,15 +1449,8 @@ struct OpenRequest {
 }
 
 /// NtCreateFile's arguments for `path_open`'s checked arguments ([`open_rights`]).
-fn open_request(
-    dir: &FdEntry,
-    dirflags: u32,
-    oflags_bits: u32,
-    base: u64,
-    inheriting: u64,
-    fdflags_bits: u32,
-) -> Result<OpenRequest, Errno> {
-    let OpenRights {
+fn open_request(checked: &OpenRights) -> OpenRequest {
+    let &OpenRights {
         follow,
         oflags: of,
         fdflags: ff,
@@ -1465,7 +1458,7 @@ fn open_request(
         write,
         base,
         inheriting,
-    } = open_rights(dir, dirflags, oflags_bits, base, inheriting, fdflags_bits)?;
+    } = checked;
     let mut access = FILE_READ_ATTRIBUTES;
     if read {
         access |= FILE_GENERIC_READ;
@@ -1503,7 +1496,7 @@ fn open_request(
     if ff & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
         options |= FILE_WRITE_THROUGH;
     }
-    Ok(OpenRequest {
+    OpenRequest {
         access,
         disposition,
         options,
@@ -1511,7 +1504,7 @@ fn open_request(
         follow,
         base,
         inheriting,
-    })
+    }
 }
 
 /// # Safety
@@ -1533,23 +1526,16 @@ pub unsafe extern "C" fn kiln_wasi_path_open(
     // SAFETY: caller's contract.
     let mem = unsafe { GuestMemory::of(vmctx) };
     ret(mem.and_then(|m| {
-        let of = oflags_bits as u16;
-        let mut required = rights::PATH_OPEN;
-        if of & oflags::CREAT != 0 {
-            required |= rights::PATH_CREATE_FILE;
-        }
-        if of & oflags::TRUNC != 0 {
-            required |= rights::PATH_FILESTAT_SET_SIZE;
-        }
-        let dir = directory(fd, required)?;
-        let req = open_request(
-            &dir,
+        let (dir, checked) = open_rights(
+            fd,
             dirflags,
             oflags_bits,
             rights_base,
             rights_inheriting,
             fdflags_bits,
         )?;
+        let of = checked.oflags;
+        let req = open_request(&checked);
         let entry = entry_at(&m, &dir, path, path_len)?;
         m.ptr(opened_fd.into(), 4)?;
         if entry.trailing_slash && of & oflags::CREAT != 0 {
