@@ -147,7 +147,6 @@ impl Harness {
             ["register", name, instance] => self.register(name, instance),
             ["invoke", instance, name, args @ ..] => self.invoke(instance, name, args),
             ["get", instance, name] => self.get(instance, name),
-            ["ping"] => Ok("ok".to_string()),
             _ => Err("unknown command".to_string()),
         };
         match response {

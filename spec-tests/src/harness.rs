@@ -2,7 +2,7 @@
 //! harness) through its line protocol on stdin/stdout.
 //!
 //! Requests: `instantiate MODULE INSTANCE`, `register NAME INSTANCE`,
-//! `invoke INSTANCE NAME ARGS...`, `get INSTANCE NAME`, `ping` (answered `ok`) — names hex-encoded with
+//! `invoke INSTANCE NAME ARGS...`, `get INSTANCE NAME` — names hex-encoded with
 //! `abi::hex` (`-` when empty), values as in [`crate::values`]. Responses: `ok VALUES...`, `trap KIND` (an
 //! `abi::TrapKind` code) or `error MESSAGE`.
 
@@ -28,8 +28,6 @@ pub struct Harness {
     stderr: Option<std::thread::JoinHandle<String>>,
     /// Set once the process is gone; every later request fails with it.
     dead: Option<String>,
-    /// The process ended without writing anything to stderr.
-    ended_silently: bool,
     _watchdog: mpsc::Sender<()>,
 }
 
@@ -72,7 +70,6 @@ impl Harness {
             stdout,
             stderr: Some(stderr),
             dead: None,
-            ended_silently: false,
             _watchdog: done,
         })
     }
@@ -102,17 +99,11 @@ impl Harness {
             .take()
             .and_then(|h| h.join().ok())
             .unwrap_or_default();
-        self.ended_silently = stderr.trim().is_empty();
         let tail: String = stderr.lines().rev().take(3).collect::<Vec<_>>().join(" | ");
         match status {
             Ok(status) => format!("harness process ended ({status}); stderr: {tail}"),
             Err(e) => format!("harness process lost: {e}"),
         }
-    }
-
-    /// Whether the process has ended without a word on stderr.
-    pub fn ended_silently(&self) -> bool {
-        self.dead.is_some() && self.ended_silently
     }
 
     /// Closes stdin and waits for a clean exit.

@@ -331,7 +331,8 @@ fn run_file_inner(path: &Path, config: &Config, report: &mut FileReport) -> Resu
 
     let exe = dir.join(format!("harness{}", config.options.target.exe_suffix()));
     link(&planner, &exe)?;
-    let mut harness = start_harness(&exe, config)?;
+    let mut harness = Harness::start(&exe, &config.runner, config.timeout)
+        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
     let mut state = State::default();
     for (line, assertion, step) in steps {
         match state.execute(&mut harness, step) {
@@ -344,27 +345,6 @@ fn run_file_inner(path: &Path, config: &Config, report: &mut FileReport) -> Resu
         }
     }
     harness.finish()
-}
-
-/// Starts the harness and waits for its answer to `ping`. A harness that ends before
-/// answering without a word on stderr never ran its own code (its failures all print an
-/// `error:` line): CI saw that once under wine (exit status 1, nothing on stderr). Such a
-/// start is tried once more, and the retry is said on stderr.
-fn start_harness(exe: &Path, config: &Config) -> Result<Harness, String> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let mut harness = Harness::start(exe, &config.runner, config.timeout)
-            .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-        match harness.request("ping") {
-            Response::Ok(_) => return Ok(harness),
-            Response::Error(why) if attempt == 1 && harness.ended_silently() => {
-                eprintln!("note: {}: {why}; starting it again", exe.display());
-            }
-            Response::Error(why) => return Err(why),
-            other => return Err(format!("the harness answered `ping` with {other:?}")),
-        }
-    }
 }
 
 fn link(planner: &Planner<'_>, exe: &Path) -> Result<(), String> {

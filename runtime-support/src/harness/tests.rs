@@ -252,7 +252,6 @@ fn script() -> Vec<(String, String)> {
         (format!("invoke 9 {}", hex("recurse")), "trap 1"),
         (format!("invoke 9 {}", hex("recurse")), "trap 1"),
         (format!("invoke 3 {} i32:5", hex("double2")), "ok i32:a"),
-        ("ping".into(), "ok"),
         ("bogus".into(), "error unknown command"),
         ("".into(), "error unknown command"),
         ("get 1".into(), "error unknown command"),
