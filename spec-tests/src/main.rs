@@ -193,25 +193,38 @@ fn emulator(target: &Target) -> Result<Vec<String>, String> {
             ))
         }
     };
-    let found = std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()));
-    if !found {
+    if !found_on_path(program) {
         return Err(format!(
             "running {} executables needs `{program}` (Debian: apt-get install {package})",
             target.name()
         ));
     }
-    if program == "wine" {
-        start_wine()?;
+    if program != "wine" {
+        return Ok(vec![program.to_string()]);
     }
-    Ok(vec![program.to_string()])
+    // Without address-space randomization where `setarch` can turn it off: with it, about
+    // one wine start in 5000 fails before the program runs (exit status 1, `failed to map
+    // the shared user data`, an `err:` line that `WINEDEBUG=-all` hides).
+    let wine: Vec<String> = if found_on_path("setarch") {
+        ["setarch", "-R", "wine"].map(String::from).to_vec()
+    } else {
+        vec!["wine".to_string()]
+    };
+    start_wine(&wine)?;
+    Ok(wine)
+}
+
+fn found_on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
 /// Brings wine's services up before any harness starts: the services the first wine
 /// process of a session starts inherit its stdout, and a harness whose pipe a service
 /// holds never reports end of output. `wineboot` takes that role, with no pipes at all.
-fn start_wine() -> Result<(), String> {
-    let status = std::process::Command::new("wine")
+fn start_wine(wine: &[String]) -> Result<(), String> {
+    let status = std::process::Command::new(&wine[0])
+        .args(&wine[1..])
         .arg("wineboot")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

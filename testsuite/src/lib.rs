@@ -539,7 +539,7 @@ pub fn compile_ok(input: &Path, scratch: &Scratch, name: &str, flags: &[&str]) -
 pub fn argv0(exe: &Path) -> String {
     let path = exe.display().to_string();
     match std::env::var(RUNNER_ENV) {
-        Ok(runner) if runner.split_whitespace().next() == Some("wine") => {
+        Ok(runner) if runner.split_whitespace().any(|word| word == "wine") => {
             format!("Z:{}", path.replace('/', "\\"))
         }
         _ => path,
