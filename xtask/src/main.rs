@@ -324,7 +324,7 @@ fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, u
         // objects, and links are reparse points, which the runtime never follows).
         args.extend(["--skip", "symlink_swapped"].map(String::from));
         // The Windows runtime makes no symbolic links (these use them; the std::fs test
-        // runs there without them, from `programs`) and has no `NONBLOCK` to set; under
+        // runs there without them) and has no `NONBLOCK` to set; under
         // wine a removed directory that a handle still holds keeps its name until the
         // handle closes (Windows 10 1809+ removes it at once).
         for test in [
