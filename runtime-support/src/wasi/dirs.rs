@@ -180,9 +180,7 @@ pub(crate) fn open_rights(
         return Err(errno::INVAL);
     }
     let ff = u16::try_from(fdflags_bits).map_err(|_| errno::INVAL)?;
-    let known =
-        fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
-    if ff & !known != 0 {
+    if ff & !fdflags::ALL != 0 {
         return Err(errno::INVAL);
     }
     let access = rights::FD_READ | rights::FD_WRITE;

@@ -2,7 +2,7 @@
 //! Each checks the WASI fd and its rights, then every guest pointer, then calls the host.
 
 use super::host::{check_code, filestat, filetype, fstat, set_times_spec, syscall};
-use super::state::{self, with_state, FdEntry};
+use super::state;
 use super::types::{advice, errno, fdflags, rights, whence, Errno, FDSTAT_SIZE, FILESTAT_SIZE};
 use super::{ret, GuestMemory};
 use crate::abi::VMContext;
@@ -11,13 +11,6 @@ use core::ffi::c_int;
 /// An offset or length the host's `off_t` can represent.
 fn off_t(value: u64) -> Result<libc::off_t, Errno> {
     libc::off_t::try_from(value).map_err(|_| errno::INVAL)
-}
-
-fn close_if_owned(entry: FdEntry) {
-    if entry.owned {
-        // SAFETY: the WASI table owned this host fd and has just forgotten it.
-        unsafe { libc::close(entry.host) };
-    }
 }
 
 // --- reading and writing -------------------------------------------------------------
@@ -208,21 +201,6 @@ pub unsafe extern "C" fn kiln_wasi_fd_tell(vmctx: *mut VMContext, fd: u32, offse
 
 // --- descriptor state ----------------------------------------------------------------
 
-/// # Safety
-/// As for [`kiln_wasi_fd_read`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_close(_vmctx: *mut VMContext, fd: u32) -> i32 {
-    ret(with_state(|s| s.fds.remove(fd)).map(close_if_owned))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_read`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_renumber(_vmctx: *mut VMContext, from: u32, to: u32) -> i32 {
-    ret(with_state(|s| s.fds.renumber(from, to))
-        .map(|displaced| displaced.into_iter().for_each(close_if_owned)))
-}
-
 fn host_fdflags(host: c_int) -> Result<c_int, Errno> {
     // SAFETY: F_GETFL takes no pointer.
     syscall(|| unsafe { libc::fcntl(host, libc::F_GETFL) } as i64).map(|f| f as c_int)
@@ -276,9 +254,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
     let result = (|| {
         let entry = state::fd(fd, rights::FD_FDSTAT_SET_FLAGS)?;
         let flags = u16::try_from(flags).map_err(|_| errno::INVAL)?;
-        let known =
-            fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
-        if flags & !known != 0 {
+        if flags & !fdflags::ALL != 0 {
             return Err(errno::INVAL);
         }
         if flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
@@ -295,18 +271,6 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
         syscall(|| unsafe { libc::fcntl(entry.host, libc::F_SETFL, fl) } as i64).map(drop)
     })();
     ret(result)
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_read`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_rights(
-    _vmctx: *mut VMContext,
-    fd: u32,
-    base: u64,
-    inheriting: u64,
-) -> i32 {
-    ret(with_state(|s| s.fds.set_rights(fd, base, inheriting)))
 }
 
 // --- file attributes -----------------------------------------------------------------

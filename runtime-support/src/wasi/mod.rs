@@ -115,11 +115,11 @@ wasi_functions! {
     "clock_time_get" => clock_random::kiln_wasi_clock_time_get, (u32, u64, u32) -> i32;
     "fd_advise" => fd::kiln_wasi_fd_advise, (u32, u64, u64, u32) -> i32;
     "fd_allocate" => fd::kiln_wasi_fd_allocate, (u32, u64, u64) -> i32;
-    "fd_close" => fd::kiln_wasi_fd_close, (u32) -> i32;
+    "fd_close" => state::kiln_wasi_fd_close, (u32) -> i32;
     "fd_datasync" => fd::kiln_wasi_fd_datasync, (u32) -> i32;
     "fd_fdstat_get" => fd::kiln_wasi_fd_fdstat_get, (u32, u32) -> i32;
     "fd_fdstat_set_flags" => fd::kiln_wasi_fd_fdstat_set_flags, (u32, u32) -> i32;
-    "fd_fdstat_set_rights" => fd::kiln_wasi_fd_fdstat_set_rights, (u32, u64, u64) -> i32;
+    "fd_fdstat_set_rights" => state::kiln_wasi_fd_fdstat_set_rights, (u32, u64, u64) -> i32;
     "fd_filestat_get" => fd::kiln_wasi_fd_filestat_get, (u32, u32) -> i32;
     "fd_filestat_set_size" => fd::kiln_wasi_fd_filestat_set_size, (u32, u64) -> i32;
     "fd_filestat_set_times" => fd::kiln_wasi_fd_filestat_set_times, (u32, u64, u64, u32) -> i32;
@@ -129,7 +129,7 @@ wasi_functions! {
     "fd_pwrite" => fd::kiln_wasi_fd_pwrite, (u32, u32, u32, u64, u32) -> i32;
     "fd_read" => fd::kiln_wasi_fd_read, (u32, u32, u32, u32) -> i32;
     "fd_readdir" => dirs::kiln_wasi_fd_readdir, (u32, u32, u32, u64, u32) -> i32;
-    "fd_renumber" => fd::kiln_wasi_fd_renumber, (u32, u32) -> i32;
+    "fd_renumber" => state::kiln_wasi_fd_renumber, (u32, u32) -> i32;
     "fd_seek" => fd::kiln_wasi_fd_seek, (u32, i64, u32, u32) -> i32;
     "fd_sync" => fd::kiln_wasi_fd_sync, (u32) -> i32;
     "fd_tell" => fd::kiln_wasi_fd_tell, (u32, u32) -> i32;

@@ -10,7 +10,9 @@
 
 use super::dirs::DirEntry;
 use super::grants::Grants;
+use super::ret;
 use super::types::{errno, rights, Errno};
+use crate::abi::VMContext;
 use crate::prelude::*;
 use crate::sys::{self, Fd, RawHost, ThreadLocal};
 use core::cell::RefCell;
@@ -281,6 +283,42 @@ pub fn install(args: Vec<Vec<u8>>, grants: Grants) {
     for p in grants.preopens {
         add_preopen(p.dir, p.guest, p.read_only);
     }
+}
+
+// --- the WASI functions that are the table's alone ---------------------------------
+
+fn close_if_owned(entry: FdEntry) {
+    if entry.owned {
+        // SAFETY: the table owned this host file and has just let go of it.
+        unsafe { sys::close_host(entry.host) };
+    }
+}
+
+/// # Safety
+/// None beyond the host-function contract: the vmctx is not used.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_close(_vmctx: *mut VMContext, fd: u32) -> i32 {
+    ret(with_state(|s| s.fds.remove(fd)).map(close_if_owned))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_close`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_renumber(_vmctx: *mut VMContext, from: u32, to: u32) -> i32 {
+    ret(with_state(|s| s.fds.renumber(from, to))
+        .map(|displaced| displaced.into_iter().for_each(close_if_owned)))
+}
+
+/// # Safety
+/// As for [`kiln_wasi_fd_close`].
+#[no_mangle]
+pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_rights(
+    _vmctx: *mut VMContext,
+    fd: u32,
+    base: u64,
+    inheriting: u64,
+) -> i32 {
+    ret(with_state(|s| s.fds.set_rights(fd, base, inheriting)))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use super::fd::*;
 use super::path::*;
 use super::poll::*;
 use super::sock::*;
+use super::state::{kiln_wasi_fd_close, kiln_wasi_fd_fdstat_set_rights, kiln_wasi_fd_renumber};
 use super::types::{
     clockid, errno, eventtype, fdflags, fstflags, rights, SUBSCRIPTION_CLOCK_ABSTIME,
 };

@@ -228,6 +228,8 @@ pub mod fdflags {
     pub const NONBLOCK: u16 = 1 << 2;
     pub const RSYNC: u16 = 1 << 3;
     pub const SYNC: u16 = 1 << 4;
+    /// Every flag preview1 defines.
+    pub const ALL: u16 = APPEND | DSYNC | NONBLOCK | RSYNC | SYNC;
 }
 
 /// `fstflags` bits.

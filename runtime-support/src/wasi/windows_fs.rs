@@ -1065,28 +1065,6 @@ pub unsafe extern "C" fn kiln_wasi_fd_tell(vmctx: *mut VMContext, fd: u32, out: 
 // Descriptors
 // ---------------------------------------------------------------------------
 
-fn close_if_owned(entry: FdEntry) {
-    if entry.owned {
-        // SAFETY: the table gave up the handle it owned.
-        unsafe { crate::sys::close_host(entry.host) };
-    }
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_close(_vmctx: *mut VMContext, fd: u32) -> i32 {
-    ret(with_state(|s| s.fds.remove(fd)).map(close_if_owned))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_renumber(_vmctx: *mut VMContext, from: u32, to: u32) -> i32 {
-    ret(with_state(|s| s.fds.renumber(from, to))
-        .map(|displaced| displaced.into_iter().for_each(close_if_owned)))
-}
-
 /// # Safety
 /// As for [`kiln_wasi_fd_write`].
 #[no_mangle]
@@ -1124,9 +1102,9 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
     ret((|| {
         let entry = state::fd(fd, rights::FD_FDSTAT_SET_FLAGS)?;
         let flags = u16::try_from(flags).map_err(|_| errno::INVAL)?;
-        let known =
-            fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
-        if flags & !known != 0 || flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0 {
+        if flags & !fdflags::ALL != 0
+            || flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0
+        {
             return Err(errno::INVAL);
         }
         if flags & fdflags::NONBLOCK != 0 {
@@ -1159,18 +1137,6 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
         unsafe { crate::sys::close_host(old) };
         Ok(())
     })())
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_rights(
-    _vmctx: *mut VMContext,
-    fd: u32,
-    base: u64,
-    inheriting: u64,
-) -> i32 {
-    ret(with_state(|s| s.fds.set_rights(fd, base, inheriting)))
 }
 
 /// # Safety
