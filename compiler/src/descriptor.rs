@@ -108,7 +108,7 @@ impl Writer {
         };
         self.u32(kind);
         self.u32(index);
-        self.u64(bits);
+        self.bytes.extend_from_slice(&bits.to_le_bytes());
     }
 }
 

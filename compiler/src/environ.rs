@@ -9,18 +9,16 @@ use wasmparser::{
     ValType, Validator, WasmFeatures,
 };
 
-/// The wasm features Kiln compiles: WebAssembly 2.0 without SIMD (not implemented yet).
+/// The wasm features Kiln compiles: WebAssembly 2.0 (SIMD included) and relaxed SIMD.
 pub fn features() -> WasmFeatures {
-    let mut features = WasmFeatures::WASM2;
-    features.remove(WasmFeatures::SIMD);
-    features
+    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD
 }
 
 /// A constant expression as the runtime evaluates it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConstExpr {
-    /// Raw bits (i32/f32 in the low half).
-    Value(u64),
+    /// Raw bits, little-endian from the low end (an i32/f32 uses the low 32 bits).
+    Value(u128),
     GlobalGet(u32),
     RefNull,
     RefFunc(u32),
@@ -349,10 +347,11 @@ impl<'a> ModuleEnv<'a> {
 fn const_expr(expr: &WasmConstExpr<'_>) -> Result<ConstExpr, Error> {
     let mut reader = expr.get_operators_reader();
     let value = match reader.read().map_err(Error::invalid)? {
-        Operator::I32Const { value } => ConstExpr::Value(value as u32 as u64),
-        Operator::I64Const { value } => ConstExpr::Value(value as u64),
-        Operator::F32Const { value } => ConstExpr::Value(value.bits() as u64),
-        Operator::F64Const { value } => ConstExpr::Value(value.bits()),
+        Operator::I32Const { value } => ConstExpr::Value(value as u32 as u128),
+        Operator::I64Const { value } => ConstExpr::Value(value as u64 as u128),
+        Operator::F32Const { value } => ConstExpr::Value(value.bits() as u128),
+        Operator::F64Const { value } => ConstExpr::Value(value.bits() as u128),
+        Operator::V128Const { value } => ConstExpr::Value(u128::from_le_bytes(*value.bytes())),
         Operator::RefNull { .. } => ConstExpr::RefNull,
         Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
         Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),

@@ -88,11 +88,11 @@ fn a_command_needs_start() {
 }
 
 #[test]
-fn simd_is_reported_as_unsupported_by_the_validator() {
-    let wat = "(module (func (export \"_start\") (drop (v128.const i64x2 0 0))))";
+fn atomics_are_reported_as_unsupported_by_the_validator() {
+    let wat = "(module (memory 1 1 shared) (func (export \"_start\")))";
     let err = compile(wat.as_bytes(), &obj_options()).err().unwrap();
     assert!(
-        err.message().contains("SIMD support is not enabled"),
+        err.message().contains("threads support is not enabled"),
         "{err}"
     );
 }

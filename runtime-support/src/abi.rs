@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 use core::mem::offset_of;
 
 /// Bumped whenever anything in this file changes shape.
-pub const ABI_VERSION: u32 = 3;
+pub const ABI_VERSION: u32 = 4;
 
 /// The native `main` the compiler emits into an executable's object; it calls
 /// [`RUN_MAIN_SYMBOL`] with the module's descriptor.
@@ -445,7 +445,7 @@ pub struct GlobalDesc {
 
 /// Constant expression kinds.
 pub mod const_kind {
-    /// `bits` holds the value (i32/f32 in the low 32 bits).
+    /// `bits` holds the value, laid out like a [`super::VMGlobal`].
     pub const VALUE: u32 = 0;
     /// The value of global `index`.
     pub const GLOBAL_GET: u32 = 1;
@@ -461,7 +461,9 @@ pub struct ConstExpr {
     /// A [`const_kind`] value.
     pub kind: u32,
     pub index: u32,
-    pub bits: u64,
+    /// The value of a `VALUE` expression, little-endian (i32/f32 in the low 4 bytes,
+    /// i64/f64 in the low 8, v128 in all 16).
+    pub bits: [u8; 16],
 }
 
 #[repr(C)]

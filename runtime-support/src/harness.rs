@@ -8,7 +8,7 @@
 //! Requests, one a line: `instantiate MODULE INSTANCE`, `register NAME INSTANCE`,
 //! `invoke INSTANCE NAME ARGS...`, `get INSTANCE NAME`. Names are hex-encoded UTF-8 (`-`
 //! for the empty name). Values are `i32:HEX`, `i64:HEX`, `f32:HEX`, `f64:HEX` (raw bits),
-//! `funcref:null`, `funcref:ref` (any non-null funcref), `externref:null` and
+//! `v128:HEX` (32 digits: the 16 bytes as one little-endian number), `funcref:null`, `funcref:ref` (any non-null funcref), `externref:null` and
 //! `externref:N` (host reference N, stored as the pointer-sized value N + 1).
 //! Each request gets exactly one response line: `ok VALUES...`, `trap KIND` (an
 //! [`TrapKind`] code) or `error MESSAGE`. End of input ends the process with status 0.
@@ -19,7 +19,7 @@ mod spectest;
 use crate::abi::{unhex, valtype, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
 use crate::entry::{init_wasm_thread, WASM_STACK_SIZE};
 use crate::instance::InstantiationError;
-use crate::instance::{valtype_name, value_bits, value_from_bits, Extern, Instance};
+use crate::instance::{valtype_name, Extern, Instance};
 use crate::{sig_registry, sys, traps};
 use alloc::collections::BTreeMap;
 use core::ffi::c_char;
@@ -256,7 +256,9 @@ impl Harness {
         }
         let mut values = vec![VMGlobal::default(); params.len().max(results.len()).max(1)];
         for ((slot, arg), &ty) in values.iter_mut().zip(args).zip(&params) {
-            *slot = value_from_bits(parse_value(arg, ty)?);
+            *slot = VMGlobal {
+                bytes: parse_value(arg, ty)?.to_le_bytes(),
+            };
         }
         let slots = values.as_mut_ptr();
         // SAFETY: the trampoline of the function's own signature; `values` holds arguments
@@ -269,7 +271,7 @@ impl Harness {
         let mut response = String::from("ok");
         for (value, &ty) in values.iter().zip(&results) {
             response.push(' ');
-            response.push_str(&format_value(ty, value_bits(value))?);
+            response.push_str(&format_value(ty, u128::from_le_bytes(value.bytes))?);
         }
         Ok(response)
     }
@@ -286,7 +288,7 @@ impl Harness {
         let value = unsafe { storage.read() };
         Ok(format!(
             "ok {}",
-            format_value(ty.val_type, value_bits(&value))?
+            format_value(ty.val_type, u128::from_le_bytes(value.bytes))?
         ))
     }
 }
@@ -304,8 +306,8 @@ fn one_line(message: &str) -> String {
     message.replace(['\n', '\r'], " ")
 }
 
-/// The bits of argument `text` for a parameter of type `ty`.
-fn parse_value(text: &str, ty: u8) -> Result<u64, String> {
+/// The bits of argument `text` for a parameter of type `ty`, as a value slot holds them.
+fn parse_value(text: &str, ty: u8) -> Result<u128, String> {
     let (kind, payload) = text
         .split_once(':')
         .ok_or_else(|| format!("bad value `{text}`"))?;
@@ -318,27 +320,33 @@ fn parse_value(text: &str, ty: u8) -> Result<u64, String> {
     let bad = || format!("bad value `{text}`");
     match ty {
         valtype::I32 | valtype::F32 => u32::from_str_radix(payload, 16)
-            .map(u64::from)
+            .map(u128::from)
             .map_err(|_| bad()),
-        valtype::I64 | valtype::F64 => u64::from_str_radix(payload, 16).map_err(|_| bad()),
+        valtype::I64 | valtype::F64 => u64::from_str_radix(payload, 16)
+            .map(u128::from)
+            .map_err(|_| bad()),
+        valtype::V128 => u128::from_str_radix(payload, 16).map_err(|_| bad()),
         valtype::FUNCREF if payload == "null" => Ok(0),
         valtype::EXTERNREF if payload == "null" => Ok(0),
         valtype::EXTERNREF => payload
             .parse::<u64>()
             .ok()
             .and_then(|n| n.checked_add(1))
+            .map(u128::from)
             .ok_or_else(bad),
         _ => Err(format!("cannot pass `{text}`")),
     }
 }
 
-/// The protocol form of a value of type `ty`.
-fn format_value(ty: u8, bits: u64) -> Result<String, String> {
+/// The protocol form of a value of type `ty` held in a slot as `slot`.
+fn format_value(ty: u8, slot: u128) -> Result<String, String> {
+    let bits = slot as u64;
     Ok(match ty {
         valtype::I32 => format!("i32:{:x}", bits as u32),
         valtype::I64 => format!("i64:{bits:x}"),
         valtype::F32 => format!("f32:{:x}", bits as u32),
         valtype::F64 => format!("f64:{bits:x}"),
+        valtype::V128 => format!("v128:{slot:032x}"),
         valtype::FUNCREF if bits == 0 => "funcref:null".into(),
         valtype::FUNCREF => "funcref:ref".into(),
         valtype::EXTERNREF if bits == 0 => "externref:null".into(),

@@ -610,7 +610,7 @@ impl InstanceData {
     pub fn eval(&self, e: &ConstExpr) -> Result<VMGlobal, String> {
         let counts = self.vmctx.counts();
         match e.kind {
-            const_kind::VALUE => Ok(value_from_bits(e.bits)),
+            const_kind::VALUE => Ok(VMGlobal { bytes: e.bits }),
             const_kind::REF_NULL => Ok(value_from_bits(0)),
             const_kind::GLOBAL_GET if e.index < counts.globals => {
                 // SAFETY: our own slot, or an imported global's storage, which the resolver

@@ -28,7 +28,7 @@ pub fn value(bits: u64) -> ConstExpr {
     ConstExpr {
         kind: crate::abi::const_kind::VALUE,
         index: 0,
-        bits,
+        bits: (bits as u128).to_le_bytes(),
     }
 }
 
@@ -36,7 +36,7 @@ pub fn global_get(index: u32) -> ConstExpr {
     ConstExpr {
         kind: crate::abi::const_kind::GLOBAL_GET,
         index,
-        bits: 0,
+        bits: [0; 16],
     }
 }
 
@@ -44,7 +44,7 @@ pub fn ref_null() -> ConstExpr {
     ConstExpr {
         kind: crate::abi::const_kind::REF_NULL,
         index: 0,
-        bits: 0,
+        bits: [0; 16],
     }
 }
 
@@ -52,7 +52,7 @@ pub fn ref_func(index: u32) -> ConstExpr {
     ConstExpr {
         kind: crate::abi::const_kind::REF_FUNC,
         index,
-        bits: 0,
+        bits: [0; 16],
     }
 }
 

@@ -78,14 +78,6 @@ fn parse_buffer(text: &str) -> Result<ParseBuffer<'_>, wast::Error> {
     ParseBuffer::new_with_lexer(lexer)
 }
 
-/// Counts the assertions of a file without running it (for skipped files).
-pub fn count_assertions(path: &Path) -> Result<usize, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let buf = parse_buffer(&text).map_err(|e| e.to_string())?;
-    let wast: Wast<'_> = parser::parse(&buf).map_err(|e| e.to_string())?;
-    Ok(wast.directives.iter().filter(|d| is_assertion(d)).count())
-}
-
 fn is_assertion(d: &WastDirective<'_>) -> bool {
     matches!(
         d,

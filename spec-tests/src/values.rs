@@ -1,9 +1,9 @@
 //! Values on the harness protocol, and matching results against a `.wast` expectation.
 //!
 //! Protocol values: `i32:HEX`, `i64:HEX`, `f32:HEX`, `f64:HEX` (raw bits, lowercase hex),
-//! `funcref:null`, `funcref:ref`, `externref:null`, `externref:N` (host reference N).
+//! `v128:HEX` (the 16 bytes as one little-endian number, 32 digits), `funcref:null`, `funcref:ref`, `externref:null`, `externref:N` (host reference N).
 
-use wast::core::{HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
 /// Encodes an invoke argument.
@@ -16,6 +16,7 @@ pub fn encode_arg(arg: &WastArg<'_>) -> Result<String, String> {
         WastArgCore::I64(v) => format!("i64:{:x}", *v as u64),
         WastArgCore::F32(v) => format!("f32:{:x}", v.bits),
         WastArgCore::F64(v) => format!("f64:{:x}", v.bits),
+        WastArgCore::V128(v) => format!("v128:{:032x}", u128::from_le_bytes(v.to_le_bytes())),
         WastArgCore::RefNull(ty) => format!("{}:null", ref_kind(ty)),
         WastArgCore::RefExtern(n) => format!("externref:{n}"),
         other => return Err(format!("unsupported argument {other:?}")),
@@ -39,6 +40,8 @@ pub enum Expected {
     I64(u64),
     F32(NanPattern<u32>),
     F64(NanPattern<u64>),
+    /// A v128, lane by lane (float lanes may be NaN patterns).
+    V128(Lanes),
     FuncNull,
     ExternNull,
     /// A non-null funcref (the spec only checks that there is one).
@@ -61,16 +64,9 @@ impl Expected {
         Ok(match ret {
             WastRetCore::I32(v) => Expected::I32(*v as u32),
             WastRetCore::I64(v) => Expected::I64(*v as u64),
-            WastRetCore::F32(p) => Expected::F32(match p {
-                NanPattern::CanonicalNan => NanPattern::CanonicalNan,
-                NanPattern::ArithmeticNan => NanPattern::ArithmeticNan,
-                NanPattern::Value(v) => NanPattern::Value(v.bits),
-            }),
-            WastRetCore::F64(p) => Expected::F64(match p {
-                NanPattern::CanonicalNan => NanPattern::CanonicalNan,
-                NanPattern::ArithmeticNan => NanPattern::ArithmeticNan,
-                NanPattern::Value(v) => NanPattern::Value(v.bits),
-            }),
+            WastRetCore::F32(p) => Expected::F32(nan_pattern(p, |v| v.bits)),
+            WastRetCore::F64(p) => Expected::F64(nan_pattern(p, |v| v.bits)),
+            WastRetCore::V128(p) => Expected::V128(Lanes::from_wast(p)),
             WastRetCore::RefNull(Some(ty)) if ref_kind(ty) == "funcref" => Expected::FuncNull,
             WastRetCore::RefNull(_) => Expected::ExternNull,
             WastRetCore::RefFunc(_) => Expected::FuncRef,
@@ -94,12 +90,64 @@ impl Expected {
             Expected::I64(v) => kind == "i64" && bits() == Some(*v),
             Expected::F32(p) => kind == "f32" && bits().is_some_and(|b| f32_matches(p, b as u32)),
             Expected::F64(p) => kind == "f64" && bits().is_some_and(|b| f64_matches(p, b)),
+            Expected::V128(lanes) => {
+                kind == "v128"
+                    && u128::from_str_radix(payload, 16).is_ok_and(|v| lanes.matches(v))
+            }
             Expected::FuncNull => actual == "funcref:null",
             Expected::ExternNull => actual == "externref:null",
             Expected::FuncRef => actual == "funcref:ref",
             Expected::Extern(None) => kind == "externref" && payload != "null",
             Expected::Extern(Some(n)) => actual == format!("externref:{n}"),
             Expected::Either(options) => options.iter().any(|o| o.matches(actual)),
+        }
+    }
+}
+
+fn nan_pattern<T: Copy, B>(p: &NanPattern<T>, bits: impl Fn(T) -> B) -> NanPattern<B> {
+    match p {
+        NanPattern::CanonicalNan => NanPattern::CanonicalNan,
+        NanPattern::ArithmeticNan => NanPattern::ArithmeticNan,
+        NanPattern::Value(v) => NanPattern::Value(bits(*v)),
+    }
+}
+
+/// An expected v128 in the shape the test wrote it: integer lanes are exact, float
+/// lanes may be NaN patterns.
+#[derive(Clone, Debug)]
+pub enum Lanes {
+    /// The exact 16 bytes, as one little-endian number.
+    Exact(u128),
+    F32([NanPattern<u32>; 4]),
+    F64([NanPattern<u64>; 2]),
+}
+
+impl Lanes {
+    fn from_wast(p: &V128Pattern) -> Lanes {
+        fn bytes<const N: usize, const W: usize>(lanes: [[u8; W]; N]) -> u128 {
+            u128::from_le_bytes(lanes.concat().try_into().expect("16 bytes of lanes"))
+        }
+        match p {
+            V128Pattern::I8x16(l) => Lanes::Exact(bytes(l.map(i8::to_le_bytes))),
+            V128Pattern::I16x8(l) => Lanes::Exact(bytes(l.map(i16::to_le_bytes))),
+            V128Pattern::I32x4(l) => Lanes::Exact(bytes(l.map(i32::to_le_bytes))),
+            V128Pattern::I64x2(l) => Lanes::Exact(bytes(l.map(i64::to_le_bytes))),
+            V128Pattern::F32x4(l) => Lanes::F32(l.each_ref().map(|p| nan_pattern(p, |v| v.bits))),
+            V128Pattern::F64x2(l) => Lanes::F64(l.each_ref().map(|p| nan_pattern(p, |v| v.bits))),
+        }
+    }
+
+    fn matches(&self, value: u128) -> bool {
+        match self {
+            Lanes::Exact(v) => *v == value,
+            Lanes::F32(lanes) => lanes
+                .iter()
+                .enumerate()
+                .all(|(i, p)| f32_matches(p, (value >> (32 * i)) as u32)),
+            Lanes::F64(lanes) => lanes
+                .iter()
+                .enumerate()
+                .all(|(i, p)| f64_matches(p, (value >> (64 * i)) as u64)),
         }
     }
 }
@@ -145,6 +193,27 @@ mod tests {
             0x7ff8_0000_0000_0000
         ));
         assert!(!f64_matches(&NanPattern::Value(0), 0x8000_0000_0000_0000));
+    }
+
+    #[test]
+    fn v128_lanes() {
+        let lanes = Lanes::F32([
+            NanPattern::Value(0x3f80_0000),
+            NanPattern::CanonicalNan,
+            NanPattern::ArithmeticNan,
+            NanPattern::Value(0),
+        ]);
+        let value = |l: [u32; 4]| {
+            let bytes: Vec<u8> = l.iter().flat_map(|x| x.to_le_bytes()).collect();
+            format!("v128:{:032x}", u128::from_le_bytes(bytes.try_into().unwrap()))
+        };
+        let expected = Expected::V128(lanes);
+        assert!(expected.matches(&value([0x3f80_0000, 0xffc0_0000, 0x7fc0_0001, 0])));
+        assert!(!expected.matches(&value([0x3f80_0000, 0x7fc0_0001, 0x7fc0_0001, 0])));
+        assert!(!expected.matches(&value([0, 0x7fc0_0000, 0x7fc0_0000, 0x3f80_0000])));
+        let exact = Expected::V128(Lanes::Exact(0x0102));
+        assert!(exact.matches("v128:00000000000000000000000000000102"));
+        assert!(!exact.matches("i64:102"));
     }
 
     #[test]

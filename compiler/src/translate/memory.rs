@@ -1,4 +1,5 @@
-//! Linear memory: loads, stores, memory.size/grow and the bulk-memory instructions.
+//! Linear memory: loads, stores, memory.size/grow and the bulk-memory instructions
+//! (`v128` accesses are in `simd_memory.rs` and use the same address computation).
 //!
 //! In guard mode an access is `base + zext(addr) + offset` with no check: the runtime's
 //! reservation (`abi::MEMORY_RESERVATION`) makes every such address either mapped
@@ -21,7 +22,7 @@ enum Widen {
     Unsigned,
 }
 
-fn heap_flags() -> MemFlagsData {
+pub(super) fn heap_flags() -> MemFlagsData {
     MemFlagsData::new().with_trap_code(Some(TrapCode::HEAP_OUT_OF_BOUNDS))
 }
 
@@ -115,7 +116,7 @@ impl Translator<'_, '_> {
 
     /// Pops the address operand and returns the native pointer and immediate offset for
     /// an access of `size` bytes, emitting the bounds check in explicit mode.
-    fn heap_address(&mut self, memarg: MemArg, size: u32) -> (Value, i32) {
+    pub(super) fn heap_address(&mut self, memarg: MemArg, size: u32) -> (Value, i32) {
         let index = self.pop();
         let index = self.b.ins().uextend(types::I64, index);
         if self.m.bounds_checks == BoundsChecks::Explicit {

@@ -9,6 +9,8 @@ mod calls;
 mod control;
 mod memory;
 mod numeric;
+mod simd;
+mod simd_memory;
 mod tables;
 mod variables;
 
@@ -155,7 +157,9 @@ pub fn translate_function(
             || t.numeric(&op)?
             || t.memory(&op)?
             || t.call(&op)?
-            || t.table(&op)?;
+            || t.table(&op)?
+            || t.simd(&op)?
+            || t.simd_memory(&op)?;
         if !handled {
             return Err(Error::unsupported(format!(
                 "instruction `{op:?}` at byte offset {offset:#x}"
@@ -181,6 +185,10 @@ fn zero_value(b: &mut FunctionBuilder<'_>, ty: Type) -> Value {
     match ty {
         types::F32 => b.ins().f32const(0.0),
         types::F64 => b.ins().f64const(0.0),
+        _ if ty.is_vector() => {
+            let zeros = b.func.dfg.constants.insert(vec![0; 16].into());
+            b.ins().vconst(ty, zeros)
+        }
         _ => b.ins().iconst(ty, 0),
     }
 }

@@ -446,5 +446,13 @@ fn names_and_values() {
     assert_eq!(format_value(FUNCREF, 0x1000).unwrap(), "funcref:ref");
     assert_eq!(format_value(EXTERNREF, 0).unwrap(), "externref:null");
     assert_eq!(format_value(EXTERNREF, 8).unwrap(), "externref:7");
-    assert!(format_value(crate::abi::valtype::V128, 0).is_err());
+    let v128 = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100;
+    assert_eq!(
+        format_value(crate::abi::valtype::V128, v128).unwrap(),
+        "v128:0f0e0d0c0b0a09080706050403020100"
+    );
+    assert_eq!(
+        parse_value("v128:0f0e0d0c0b0a09080706050403020100", crate::abi::valtype::V128),
+        Ok(v128)
+    );
 }

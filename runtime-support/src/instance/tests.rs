@@ -534,7 +534,7 @@ fn malformed_descriptors_are_errors() {
         ConstExpr {
             kind: 9,
             index: 0,
-            bits: 0,
+            bits: [0; 16],
         },
     );
     // SAFETY: a descriptor with valid pointers; the bad expression is the point.
