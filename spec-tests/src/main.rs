@@ -1,7 +1,7 @@
 //! `kiln-spec`: runs the WebAssembly spec testsuite's top-level `.wast` files through
 //! Kiln in parallel, one line per file, ending with `N passed, M failed`.
 
-use kiln::{BoundsChecks, Options, Target};
+use kiln::{BoundsChecks, Cpu, Options, Target};
 use kiln_spec_tests::{run_file, Config, FileReport};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,12 +10,15 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
-usage: kiln-spec [--bounds-checks guard|explicit] [--target T] [--suite DIR] [--jobs N] [FILTER...]
+usage: kiln-spec [--bounds-checks guard|explicit] [--cpu baseline|native] [--target T]
+                 [--suite DIR] [--jobs N] [FILTER...]
 
 Runs every top-level .wast file of the WebAssembly 2.0 core testsuite through
 Kiln-compiled native code and prints `N passed, M failed` (assertions).
 
   --bounds-checks MODE  guard (default): guard pages; explicit: checked accesses
+  --cpu CPU             baseline (default): x86-64-v2 / ARMv8.0-A only; native: every
+                        extension of this machine's CPU (host target only)
   --target T            compile for target T (aarch64-linux, x86_64-windows) and run
                         the executables under qemu-aarch64 or wine [default: host]
   --suite DIR           the testsuite directory [default: ../shared/spec-testsuite
@@ -29,6 +32,7 @@ Besides the top-level files it runs proposals/relaxed-simd/*.wast (relaxed SIMD)
 
 struct Args {
     bounds_checks: BoundsChecks,
+    cpu: Cpu,
     target: Option<String>,
     suite: PathBuf,
     jobs: usize,
@@ -39,6 +43,7 @@ fn parse_args() -> Result<Args, String> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut args = Args {
         bounds_checks: BoundsChecks::Guard,
+        cpu: Cpu::Baseline,
         target: None,
         suite: std::env::var_os("KILN_SPEC_SUITE")
             .map(PathBuf::from)
@@ -55,6 +60,13 @@ fn parse_args() -> Result<Args, String> {
                     "guard" => BoundsChecks::Guard,
                     "explicit" => BoundsChecks::Explicit,
                     other => return Err(format!("unknown bounds-check mode `{other}`")),
+                }
+            }
+            "--cpu" => {
+                args.cpu = match value("--cpu")?.as_str() {
+                    "baseline" => Cpu::Baseline,
+                    "native" => Cpu::Native,
+                    other => return Err(format!("unknown CPU `{other}`")),
                 }
             }
             "--target" => args.target = Some(value("--target")?),
@@ -114,13 +126,21 @@ fn run(args: Args) -> Result<bool, String> {
         BoundsChecks::Guard => "guard",
         BoundsChecks::Explicit => "explicit",
     };
+    let cpu = match args.cpu {
+        Cpu::Baseline => "baseline",
+        Cpu::Native => "native",
+    };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let config = Config {
         runtime_lib: kiln_targets::runtime_library(&target).map_err(|e| e.0)?,
-        work_dir: root.join("target/spec-work").join(target.name()).join(mode),
+        work_dir: root
+            .join("target/spec-work")
+            .join(target.name())
+            .join(format!("{mode}-{cpu}")),
         options: Options {
             target,
             bounds_checks: args.bounds_checks,
+            cpu: args.cpu,
             ..Options::default()
         },
         runner,
@@ -154,7 +174,7 @@ fn run(args: Args) -> Result<bool, String> {
         .collect();
     println!();
     println!(
-        "{} files, {assertions} assertions, target: {}, bounds checks: {mode}, {:.1}s wall; slowest: {}",
+        "{} files, {assertions} assertions, target: {}, bounds checks: {mode}, cpu: {cpu}, {:.1}s wall; slowest: {}",
         reports.len(),
         config.options.target.name(),
         start.elapsed().as_secs_f64(),

@@ -91,8 +91,7 @@ impl Expected {
             Expected::F32(p) => kind == "f32" && bits().is_some_and(|b| f32_matches(p, b as u32)),
             Expected::F64(p) => kind == "f64" && bits().is_some_and(|b| f64_matches(p, b)),
             Expected::V128(lanes) => {
-                kind == "v128"
-                    && u128::from_str_radix(payload, 16).is_ok_and(|v| lanes.matches(v))
+                kind == "v128" && u128::from_str_radix(payload, 16).is_ok_and(|v| lanes.matches(v))
             }
             Expected::FuncNull => actual == "funcref:null",
             Expected::ExternNull => actual == "externref:null",
@@ -205,7 +204,10 @@ mod tests {
         ]);
         let value = |l: [u32; 4]| {
             let bytes: Vec<u8> = l.iter().flat_map(|x| x.to_le_bytes()).collect();
-            format!("v128:{:032x}", u128::from_le_bytes(bytes.try_into().unwrap()))
+            format!(
+                "v128:{:032x}",
+                u128::from_le_bytes(bytes.try_into().unwrap())
+            )
         };
         let expected = Expected::V128(lanes);
         assert!(expected.matches(&value([0x3f80_0000, 0xffc0_0000, 0x7fc0_0001, 0])));

@@ -4,10 +4,17 @@
 //! 1. check that the `wasm32-wasip1` Rust target is installed;
 //! 2. build `kiln`, the runtime library and the spec runner (dev profile);
 //! 3. build `testsuite/programs` for wasm32-wasip1 into `target/wasm-programs/`
-//!    and for the host into `target/native-programs/` (both release), and the
+//!    and for the host into `target/native-programs/` (both release), except that
+//!    the SIMD programs (`SIMD_PROGRAMS`) are built for wasm32-wasip1 by a second
+//!    cargo invocation with `RUSTFLAGS="-C target-feature=+simd128"` into
+//!    `target/wasm-simd-programs/` (RUSTFLAGS covers a whole build, and the other
+//!    programs stay free of SIMD); the C programs (`testsuite/programs/c/`) with
+//!    `zig cc` (Python's `ziglang`) for wasm32-wasi with `-msimd128` and for the
+//!    host into `target/c-programs/` (skipped, saying so, without zig); and the
 //!    real-world CLIs into `target/realworld/`;
 //! 4. run `cargo test --workspace [ARGS...]`;
-//! 5. run the spec testsuite in guard and in explicit bounds-check mode;
+//! 5. run the spec testsuite in guard and in explicit bounds-check mode, each for the
+//!    baseline CPU and for this machine's (`--cpu native`);
 //! 6. with qemu-aarch64 installed, the end-to-end tests and the spec testsuite (both modes)
 //!    for aarch64-linux; with wine and MinGW installed, the same for x86_64-windows;
 //! 7. print one `N passed, M failed` line over all of it.
@@ -74,16 +81,24 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     step("building the test programs for wasm32-wasip1");
     run(cargo()
         .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "--target",
-            WASM_TARGET,
-            "--manifest-path",
-        ])
+        .args(["build", "--release", "--target", WASM_TARGET, "--workspace"])
+        .args(SIMD_PROGRAMS.iter().flat_map(|p| ["--exclude", p]))
+        .arg("--manifest-path")
         .arg(&programs)
         .arg("--target-dir")
         .arg(target.join("wasm-programs")))?;
+    step("building the SIMD test programs for wasm32-wasip1 (+simd128)");
+    run(cargo()
+        .current_dir(&root)
+        .args(["build", "--release", "--target", WASM_TARGET])
+        .args(SIMD_PROGRAMS.iter().flat_map(|p| ["-p", p]))
+        .arg("--manifest-path")
+        .arg(&programs)
+        .arg("--target-dir")
+        .arg(target.join("wasm-simd-programs"))
+        // CARGO_ENCODED_RUSTFLAGS would win over RUSTFLAGS.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env("RUSTFLAGS", "-C target-feature=+simd128"))?;
     step("building the test programs natively");
     run(cargo()
         .current_dir(&root)
@@ -91,6 +106,8 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         .arg(&programs)
         .arg("--target-dir")
         .arg(target.join("native-programs")))?;
+
+    build_c_programs(&root, &target)?;
 
     build_runtimes(&root, &RUNTIME_TARGETS, false)?;
 
@@ -100,13 +117,18 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     step("running the tests");
     let (mut passed, mut failed) = cargo_test(&root, extra)?;
     println!("cargo test: {passed} passed, {failed} failed");
-    for mode in ["guard", "explicit"] {
-        step(&format!(
-            "running the spec testsuite ({mode} bounds checks)"
-        ));
-        let (p, f) = run_spec(&target, &["--bounds-checks".into(), mode.into()])?;
-        passed += p;
-        failed += f;
+    // SIMD code differs most between CPU levels (SSE4.2 only, or AVX2 and more where this
+    // machine has them), so the host runs the suite for both.
+    for cpu in ["baseline", "native"] {
+        for mode in ["guard", "explicit"] {
+            step(&format!(
+                "running the spec testsuite ({mode} bounds checks, {cpu} CPU)"
+            ));
+            let args = ["--bounds-checks", mode, "--cpu", cpu].map(String::from);
+            let (p, f) = run_spec(&target, &args)?;
+            passed += p;
+            failed += f;
+        }
     }
     if on_path("qemu-aarch64") {
         let (p, f) = run_cross(&root, "aarch64-linux", "qemu-aarch64")?;
@@ -137,6 +159,62 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The programs of `testsuite/programs` that are built for wasm32-wasip1 with SIMD
+/// (`+simd128`) only, into their own target directory: what kiln compiles of them
+/// must contain v128 instructions (`testsuite/tests/simd_programs.rs`).
+const SIMD_PROGRAMS: [&str; 2] = ["simd_autovec", "simd_intrinsics"];
+
+/// The C programs in `testsuite/programs/c/` (`NAME.c`).
+const C_PROGRAMS: [&str; 1] = ["simd_c"];
+
+/// Builds each of `C_PROGRAMS` twice with `zig cc` into `target/c-programs/`: `NAME.wasm`
+/// for wasm32-wasi with SIMD, and `NAME` natively, to compare outputs with. zig caches
+/// what it compiled (the first wasm build also builds its wasi-libc, about 30 s), so
+/// building every time costs a second. Without zig this says so and builds nothing;
+/// the tests of these programs then fail with the install command.
+fn build_c_programs(root: &Path, target: &Path) -> Result<(), String> {
+    let zig = |args: &[&str]| {
+        let mut command = Command::new("python3");
+        command.args(["-m", "ziglang"]).args(args);
+        command
+    };
+    let found = zig(&["version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        println!(
+            "not built: the C test programs (they need zig: python3 -m pip install \
+             ziglang==0.17.1); their tests will fail"
+        );
+        return Ok(());
+    }
+    let out = target.join("c-programs");
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    // No fused multiply-add in either build (clang contracts a*b+c by default where the
+    // CPU has FMA, and zig compiles for this machine's CPU), so float results agree.
+    let flags = ["-O2", "-ffp-contract=off"];
+    for name in C_PROGRAMS {
+        let source = root.join(format!("testsuite/programs/c/{name}.c"));
+        step(&format!(
+            "building {name}.c with zig cc for wasm32-wasi (+simd128) and natively"
+        ));
+        // `-s`: no DWARF sections (they are most of the module otherwise).
+        run(zig(&["cc", "--target=wasm32-wasi", "-msimd128", "-s"])
+            .args(flags)
+            .arg(&source)
+            .arg("-o")
+            .arg(out.join(format!("{name}.wasm"))))?;
+        run(zig(&["cc"])
+            .args(flags)
+            .arg(&source)
+            .arg("-o")
+            .arg(out.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))))?;
+    }
+    Ok(())
 }
 
 /// The Rust targets whose runtime library `cargo xtask runtime` builds by default: the
@@ -306,6 +384,7 @@ fn run_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, usize), 
 fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, usize), String> {
     let tests = [
         "programs",
+        "simd_programs",
         "traps",
         "instructions",
         "sandbox_attacks",

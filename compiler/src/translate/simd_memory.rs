@@ -15,7 +15,8 @@ type LoadExtend = fn(&mut FunctionBuilder<'_>, MemFlagsData, Value, i32) -> Valu
 
 /// The vector shape whose lanes have scalar type `lane`.
 fn vector_of(lane: Type) -> Type {
-    lane.by(128 / lane.bits()).expect("lane types divide 128 bits")
+    lane.by(128 / lane.bits())
+        .expect("lane types divide 128 bits")
 }
 
 impl Translator<'_, '_> {
@@ -34,12 +35,24 @@ impl Translator<'_, '_> {
             }
 
             // 64 bits loaded, each lane widened to twice its width.
-            V128Load8x8S { memarg } => self.load_extend(memarg, |b, f, a, o| b.ins().sload8x8(f, a, o)),
-            V128Load8x8U { memarg } => self.load_extend(memarg, |b, f, a, o| b.ins().uload8x8(f, a, o)),
-            V128Load16x4S { memarg } => self.load_extend(memarg, |b, f, a, o| b.ins().sload16x4(f, a, o)),
-            V128Load16x4U { memarg } => self.load_extend(memarg, |b, f, a, o| b.ins().uload16x4(f, a, o)),
-            V128Load32x2S { memarg } => self.load_extend(memarg, |b, f, a, o| b.ins().sload32x2(f, a, o)),
-            V128Load32x2U { memarg } => self.load_extend(memarg, |b, f, a, o| b.ins().uload32x2(f, a, o)),
+            V128Load8x8S { memarg } => {
+                self.load_extend(memarg, |b, f, a, o| b.ins().sload8x8(f, a, o))
+            }
+            V128Load8x8U { memarg } => {
+                self.load_extend(memarg, |b, f, a, o| b.ins().uload8x8(f, a, o))
+            }
+            V128Load16x4S { memarg } => {
+                self.load_extend(memarg, |b, f, a, o| b.ins().sload16x4(f, a, o))
+            }
+            V128Load16x4U { memarg } => {
+                self.load_extend(memarg, |b, f, a, o| b.ins().uload16x4(f, a, o))
+            }
+            V128Load32x2S { memarg } => {
+                self.load_extend(memarg, |b, f, a, o| b.ins().sload32x2(f, a, o))
+            }
+            V128Load32x2U { memarg } => {
+                self.load_extend(memarg, |b, f, a, o| b.ins().uload32x2(f, a, o))
+            }
 
             V128Load8Splat { memarg } => self.load_splat(memarg, I8),
             V128Load16Splat { memarg } => self.load_splat(memarg, I16),
@@ -63,11 +76,7 @@ impl Translator<'_, '_> {
         Ok(true)
     }
 
-    fn load_extend(
-        &mut self,
-        memarg: MemArg,
-        load: LoadExtend,
-    ) {
+    fn load_extend(&mut self, memarg: MemArg, load: LoadExtend) {
         let (addr, offset) = self.heap_address(memarg, 8);
         let v = load(&mut self.b, heap_flags(), addr, offset);
         self.push_vec(v);

@@ -452,7 +452,10 @@ fn names_and_values() {
         "v128:0f0e0d0c0b0a09080706050403020100"
     );
     assert_eq!(
-        parse_value("v128:0f0e0d0c0b0a09080706050403020100", crate::abi::valtype::V128),
+        parse_value(
+            "v128:0f0e0d0c0b0a09080706050403020100",
+            crate::abi::valtype::V128
+        ),
         Ok(v128)
     );
 }
