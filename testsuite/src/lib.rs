@@ -128,6 +128,37 @@ pub fn native_program(name: &str) -> PathBuf {
     path
 }
 
+/// A SIMD program from `testsuite/programs/` (`simd_*`), prebuilt for wasm32-wasip1
+/// with `-C target-feature=+simd128`; its native build is [`native_program`].
+pub fn wasm_simd_program(name: &str) -> PathBuf {
+    let path = target_dir()
+        .join("wasm-simd-programs/wasm32-wasip1/release")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} does not exist: {BUILD_HINT}",
+        path.display()
+    );
+    path
+}
+
+/// A C program from `testsuite/programs/c/`, prebuilt by `zig cc`: the wasm32-wasi
+/// module (with SIMD) and the native executable of the same source.
+pub fn c_program(name: &str) -> (PathBuf, PathBuf) {
+    let dir = target_dir().join("c-programs");
+    let wasm = dir.join(format!("{name}.wasm"));
+    let native = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    for path in [&wasm, &native] {
+        assert!(
+            path.is_file(),
+            "{} does not exist: run `cargo xtask test` (it builds the C programs with zig cc, \
+             from `python3 -m pip install ziglang==0.17.1`; CI installs it in .ci/run)",
+            path.display()
+        );
+    }
+    (wasm, native)
+}
+
 /// A fresh, empty directory under `target/testsuite-tmp/`. Removed on drop,
 /// except when the test is failing, so its contents can be inspected.
 pub struct Scratch {
