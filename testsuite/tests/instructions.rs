@@ -57,6 +57,7 @@ fixtures! {
     bulk_memory_and_data_segments: "bulk_memory", memory: true;
     tables_elements_and_reference_types: "tables", memory: false;
     start_function: "start", memory: true;
+    relaxed_simd_fixed_choices: "relaxed_simd", memory: false;
 }
 
 #[test]
