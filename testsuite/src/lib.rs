@@ -1000,8 +1000,18 @@ pub mod json {
 /// The prebuilt `.wasm` and native executable of a real-world tool that `cargo xtask
 /// test` installs from crates.io (see `xtask/src/realworld.rs`).
 pub fn realworld_binaries(bin: &str) -> (PathBuf, PathBuf) {
+    realworld_build(bin, "wasm")
+}
+
+/// Like [`realworld_binaries`], with the module built with wasm SIMD (`+simd128`;
+/// `SIMD_TOOLS` in `xtask/src/realworld.rs`).
+pub fn realworld_simd_binaries(bin: &str) -> (PathBuf, PathBuf) {
+    realworld_build(bin, "wasm-simd")
+}
+
+fn realworld_build(bin: &str, wasm_dir: &str) -> (PathBuf, PathBuf) {
     let root = target_dir().join("realworld");
-    let wasm = root.join("wasm/bin").join(format!("{bin}.wasm"));
+    let wasm = root.join(wasm_dir).join("bin").join(format!("{bin}.wasm"));
     let native = root
         .join("native/bin")
         .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));

@@ -5,6 +5,8 @@
 //! every case below runs both the Kiln executable and the native build with
 //! the same arguments and the same stdin; their exit status, stdout and stderr
 //! must be identical byte for byte, and neither may die from a signal.
+//! ripgrep and pulldown-cmark run once more built with wasm SIMD (`+simd128`),
+//! which sends their byte searches through memchr's `core::arch::wasm32` code.
 //!
 //! The tools only ever read stdin: Kiln grants no preopened directories and
 //! no environment variables, so both builds run with an empty environment in
@@ -25,7 +27,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use kiln_testsuite::{compile_ok, realworld_binaries, realworld_inputs_dir, Scratch};
+use kiln_testsuite::{
+    compile_ok, realworld_binaries, realworld_inputs_dir, realworld_simd_binaries, Scratch,
+};
 
 type Case = (&'static str, i32, &'static [&'static str]);
 
@@ -186,8 +190,22 @@ fn ripgrep_matches_its_native_build() {
 }
 
 #[test]
+fn ripgrep_built_with_simd_matches_its_native_build() {
+    check_build(realworld_simd_binaries("rg"), "rg-simd", RG_CASES);
+}
+
+#[test]
 fn pulldown_cmark_matches_its_native_build() {
     check_tool("pulldown-cmark", PULLDOWN_CMARK_CASES);
+}
+
+#[test]
+fn pulldown_cmark_built_with_simd_matches_its_native_build() {
+    check_build(
+        realworld_simd_binaries("pulldown-cmark"),
+        "pulldown-cmark-simd",
+        PULLDOWN_CMARK_CASES,
+    );
 }
 
 #[test]
@@ -364,7 +382,15 @@ fn first_difference(kiln: &[u8], native: &[u8]) -> String {
 /// Compiles the tool's `.wasm` with kiln, then runs every case under both
 /// builds and reports all the cases that differ at once.
 fn check_tool(bin: &str, cases: &[Case]) {
-    let (wasm, native) = realworld_binaries(bin);
+    check_build(realworld_binaries(bin), bin, cases);
+}
+
+/// Runs every case with the Kiln executable compiled from `wasm` and with `native`.
+fn check_build(
+    (wasm, native): (std::path::PathBuf, std::path::PathBuf),
+    bin: &str,
+    cases: &[Case],
+) {
     let scratch = Scratch::new(&format!("realworld-{bin}"));
     let exe = compile_ok(&wasm, &scratch, bin, &[]);
     // An empty working directory: nothing there for either build to find.

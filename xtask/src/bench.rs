@@ -347,6 +347,30 @@ fn native_simd_cflags() -> &'static [&'static str] {
     }
 }
 
+/// `wasmtime compile` options that hold it to the level of [`native_simd_cflags`]:
+/// on x86-64, every extension past x86-64-v2 that Cranelift knows is switched off.
+fn wasmtime_baseline_flags() -> &'static [&'static str] {
+    if std::env::consts::ARCH == "x86_64" {
+        &[
+            "-Ccranelift-has_avx=false",
+            "-Ccranelift-has_avx2=false",
+            "-Ccranelift-has_fma=false",
+            "-Ccranelift-has_avx_vnni=false",
+            "-Ccranelift-has_avx512bitalg=false",
+            "-Ccranelift-has_avx512dq=false",
+            "-Ccranelift-has_avx512vl=false",
+            "-Ccranelift-has_avx512vbmi=false",
+            "-Ccranelift-has_avx512f=false",
+            "-Ccranelift-has_avx512vnni=false",
+            "-Ccranelift-has_bmi1=false",
+            "-Ccranelift-has_bmi2=false",
+            "-Ccranelift-has_lzcnt=false",
+        ]
+    } else {
+        &[]
+    }
+}
+
 /// RUSTFLAGS for the native builds of the Rust SIMD programs (see
 /// [`native_simd_cflags`]).
 fn native_simd_rustflags() -> &'static str {
@@ -449,7 +473,12 @@ fn build_programs(
         step(&format!(
             "compiling {name}.wasm with kiln and with wasmtime"
         ));
-        let [kiln, wasmtime] = compile_both(tools, &wasm, &exe_dir, &name)?;
+        // The SIMD programs run at one CPU level everywhere: the native build's
+        // x86-64-v2, which is kiln's `--cpu baseline`; wasmtime is held to it too
+        // (it compiles for the host's AVX by default), so the ratios compare code
+        // generation, not instruction sets.
+        let peer_flags = if simd { wasmtime_baseline_flags() } else { &[] };
+        let [kiln, wasmtime] = compile_both(tools, &wasm, &exe_dir, &name, peer_flags)?;
         programs.push(Program {
             name,
             language,
@@ -502,12 +531,14 @@ fn compile_both(
     wasm: &Path,
     dir: &Path,
     name: &str,
+    wasmtime_flags: &[&str],
 ) -> Result<[Vec<PathBuf>; 2], String> {
     let kiln_exe = dir.join(format!("{name}.kiln"));
     let cwasm = dir.join(format!("{name}.cwasm"));
     kiln_compile(tools, wasm, &kiln_exe)?;
     run(Command::new(&tools.wasmtime)
         .arg("compile")
+        .args(wasmtime_flags)
         .arg(wasm)
         .arg("-o")
         .arg(&cwasm))?;
@@ -647,7 +678,7 @@ fn cold_start(root: &Path, work: &Path, tools: &Tools, runs: usize) -> Result<Co
     let wasm = exe_dir.join("hello.wasm");
     let native = exe_dir.join("hello.native-static");
     clang_wasm(&source, &wasm, false)?;
-    let [kiln_exe, wasmtime_run] = compile_both(tools, &wasm, &exe_dir, "hello")?;
+    let [kiln_exe, wasmtime_run] = compile_both(tools, &wasm, &exe_dir, "hello", &[])?;
     run(Command::new("clang")
         .args(["-O2", "-static"])
         .arg(&source)
@@ -871,7 +902,9 @@ impl Report {
              Spread = interquartile range / median over the rounds. Peak RSS in MiB. \
              Machine: {} cores, {}. Peer: `{}` ({}). The geomean covers the scalar \
              programs; the SIMD geomean the `{SIMD_GLOB}` programs, built for wasm with \
-             SIMD and natively with the host's SIMD{}.\n",
+             SIMD and natively with the host's SIMD{}, and run by all three at that one \
+             CPU level (kiln `--cpu baseline`; wasmtime with the extensions past it \
+             switched off).\n",
             self.rounds,
             std::thread::available_parallelism().map_or(0, |n| n.get()),
             std::env::consts::ARCH,

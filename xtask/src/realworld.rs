@@ -10,6 +10,12 @@
 //! target/realworld/build/          CARGO_TARGET_DIR of those builds
 //! ```
 //!
+//! The tools in [`SIMD_TOOLS`] are also built a third time for `wasm32-wasip1`
+//! with `-C target-feature=+simd128` (`target/realworld/wasm-simd/bin/`, built in
+//! `target/realworld/build-simd/`): their dependencies (memchr, through it the
+//! regex engines) then take their wasm SIMD code paths, which is SIMD as real
+//! crates write it.
+//!
 //! The builds use their own target directory, so they never wait for the
 //! workspace's build lock. A binary that is present and whose stamp file names
 //! the same crate, version and flags is not built again, so after the first run
@@ -79,6 +85,10 @@ pub const TOOLS: &[Tool] = &[
     },
 ];
 
+/// The tools also built with wasm SIMD (`+simd128`): their searches go through
+/// memchr's `core::arch::wasm32` implementation.
+pub const SIMD_TOOLS: &[&str] = &["rg", "pulldown-cmark"];
+
 const WASM_TARGET: &str = "wasm32-wasip1";
 
 /// Installs every tool in [`TOOLS`] for wasm32-wasip1 into
@@ -86,10 +96,13 @@ const WASM_TARGET: &str = "wasm32-wasip1";
 /// `<target>/realworld/native/bin/`, skipping those already there.
 pub fn build_realworld(workspace_root: &Path) -> Result<(), String> {
     let root = realworld_dir(workspace_root);
-    let build_dir = root.join("build");
     let host = host_triple()?;
-    for kind in [Kind::Wasm, Kind::Native] {
+    for kind in [Kind::Wasm, Kind::Native, Kind::WasmSimd] {
+        let build_dir = root.join(kind.build_dir());
         for tool in TOOLS {
+            if matches!(kind, Kind::WasmSimd) && !SIMD_TOOLS.contains(&tool.bin) {
+                continue;
+            }
             let install_root = root.join(kind.dir());
             let bin = install_root.join("bin").join(kind.file_name(tool.bin));
             let stamp = install_root.join("stamps").join(tool.bin);
@@ -98,7 +111,7 @@ pub fn build_realworld(workspace_root: &Path) -> Result<(), String> {
                 continue;
             }
             let target = match kind {
-                Kind::Wasm => {
+                Kind::Wasm | Kind::WasmSimd => {
                     check_wasm_target()?;
                     WASM_TARGET
                 }
@@ -120,6 +133,9 @@ pub fn build_realworld(workspace_root: &Path) -> Result<(), String> {
                 .current_dir(std::env::temp_dir());
             if tool.no_default_features {
                 command.arg("--no-default-features");
+            }
+            if let Kind::WasmSimd = kind {
+                command.env("RUSTFLAGS", SIMD_RUSTFLAGS);
             }
             command.arg(format!("{}@{}", tool.krate, tool.version));
             let shown = format!("{command:?}");
@@ -155,10 +171,15 @@ pub fn build_realworld(workspace_root: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// RUSTFLAGS of the `Kind::WasmSimd` builds.
+const SIMD_RUSTFLAGS: &str = "-C target-feature=+simd128";
+
 #[derive(Clone, Copy)]
 enum Kind {
     Wasm,
     Native,
+    /// wasm32-wasip1 with SIMD (`SIMD_RUSTFLAGS`).
+    WasmSimd,
 }
 
 impl Kind {
@@ -166,12 +187,21 @@ impl Kind {
         match self {
             Kind::Wasm => "wasm",
             Kind::Native => "native",
+            Kind::WasmSimd => "wasm-simd",
+        }
+    }
+
+    /// Its own cargo target directory: other RUSTFLAGS would rebuild the plain ones.
+    fn build_dir(self) -> &'static str {
+        match self {
+            Kind::WasmSimd => "build-simd",
+            Kind::Wasm | Kind::Native => "build",
         }
     }
 
     fn file_name(self, bin: &str) -> String {
         match self {
-            Kind::Wasm => format!("{bin}.wasm"),
+            Kind::Wasm | Kind::WasmSimd => format!("{bin}.wasm"),
             Kind::Native => format!("{bin}{}", std::env::consts::EXE_SUFFIX),
         }
     }
@@ -180,7 +210,7 @@ impl Kind {
 /// What a stamp file holds: everything that decides what was built.
 fn stamp_text(tool: &Tool, kind: Kind) -> String {
     format!(
-        "{}@{} {}{}\n",
+        "{}@{} {}{}{}\n",
         tool.krate,
         tool.version,
         kind.dir(),
@@ -188,6 +218,10 @@ fn stamp_text(tool: &Tool, kind: Kind) -> String {
             " --no-default-features"
         } else {
             ""
+        },
+        match kind {
+            Kind::WasmSimd => format!(" RUSTFLAGS={SIMD_RUSTFLAGS}"),
+            Kind::Wasm | Kind::Native => String::new(),
         }
     )
 }
@@ -274,5 +308,9 @@ mod tests {
         assert_ne!(stamp_text(tool, Kind::Wasm), stamp_text(&other, Kind::Wasm));
         assert_ne!(stamp_text(tool, Kind::Wasm), stamp_text(tool, Kind::Native));
         assert!(stamp_text(tool, Kind::Wasm).contains("--no-default-features"));
+        assert!(stamp_text(tool, Kind::WasmSimd).contains("+simd128"));
+        for bin in SIMD_TOOLS {
+            assert!(TOOLS.iter().any(|t| t.bin == *bin), "{bin} is not a tool");
+        }
     }
 }
