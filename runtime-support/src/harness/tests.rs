@@ -7,7 +7,7 @@ use crate::abi::extern_kind::{FUNC, GLOBAL, MEMORY, TABLE};
 use crate::abi::valtype::{EXTERNREF, F64, FUNCREF, I32, I64};
 use crate::abi::{hex, TrapSite, VMContext};
 use crate::entry::init_wasm_thread;
-use crate::instance::InstanceData;
+use crate::instance::{value_bits, value_from_bits, InstanceData};
 use crate::testutil::*;
 use crate::traps::tests::{executable, no_core_dumps, TRAPPING_CODE, TRAP_OFFSET};
 use std::io::Cursor;
