@@ -136,7 +136,7 @@ impl Inspection {
     }
 }
 
-fn describe_grant(grant: &Grant) -> String {
+pub(crate) fn describe_grant(grant: &Grant) -> String {
     match grant {
         Grant::Dir {
             host,
@@ -176,7 +176,7 @@ fn grant_json(grant: &Grant) -> String {
 }
 
 /// A JSON string literal.
-fn json_str(s: &str) -> String {
+pub(crate) fn json_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -18,6 +18,7 @@ mod descriptor;
 mod entry;
 mod environ;
 mod error;
+pub mod image;
 mod imports;
 mod inspect;
 mod manifest;

@@ -33,7 +33,17 @@ enum Command {
     /// The executable is cached by module, options and grants in $KILN_CACHE_DIR (default
     /// ~/.cache/kiln); it behaves exactly like one built with `kiln compile`.
     Run(RunArgs),
-    /// Show what a module or a kiln-built executable asks for and is granted.
+    /// Build a container image (OCI) that runs the module on Linux nodes.
+    ///
+    /// Each platform gets the module compiled as a fully static executable for the
+    /// baseline CPU of its architecture, alone in a FROM-scratch image: `/app` (the entry
+    /// point), an empty `/tmp`, run as the numeric non-root user 65532:65532. Both Linux
+    /// platforms sit behind one tag, so every node of a Kubernetes cluster pulls its own.
+    /// The same inputs give the same bytes and digest on every run (timestamps come from
+    /// SOURCE_DATE_EPOCH, else 0). Grants name paths inside the container, e.g.
+    /// `--dir /data::/data` for a volume mounted at /data.
+    Image(ImageArgs),
+    /// Show what a module, a kiln-built executable or an image asks for and is granted.
     Inspect(InspectArgs),
     /// List the targets with the linker and runtime library found for each.
     Targets,
@@ -70,8 +80,43 @@ struct RunArgs {
 }
 
 #[derive(clap::Args)]
+struct ImageArgs {
+    /// The module: a WebAssembly binary or WebAssembly text file.
+    input: PathBuf,
+    /// Where to write the image: a directory for oci-dir, a file for the tar formats
+    /// [default: the input's name with `-image` (oci-dir) or `.tar`].
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// The image's name and tag, NAME[:TAG] (e.g. hello:1, or registry.example/team/hello:1)
+    /// [default: the input's name, tag `latest`].
+    #[arg(long, value_name = "NAME:TAG")]
+    tag: Option<String>,
+    /// The platforms, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "linux/amd64,linux/arm64")]
+    platform: Vec<String>,
+    /// oci-dir: an OCI layout directory (skopeo, umoci, `skopeo copy` to a registry);
+    /// oci-tar: that layout as one tar (`ctr images import`, `kind load image-archive`,
+    /// `podman load`); docker-tar: the tar plus Docker's manifest.json, one platform only
+    /// (`docker load`).
+    #[arg(long, value_enum, default_value_t = FormatArg::OciDir)]
+    format: FormatArg,
+    #[command(flatten)]
+    codegen: CodegenArgs,
+    #[command(flatten)]
+    grants: GrantArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    OciDir,
+    OciTar,
+    DockerTar,
+}
+
+#[derive(clap::Args)]
 struct InspectArgs {
-    /// A WebAssembly module, or an executable built by kiln.
+    /// A WebAssembly module, an executable built by kiln, or an OCI image (layout
+    /// directory or tar).
     input: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -189,6 +234,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Compile(args) => compile(args),
         Command::Run(args) => run(args),
+        Command::Image(args) => image(args),
         Command::Inspect(args) => inspect(args),
         Command::Targets => {
             print!("{}", targets_table());
@@ -363,7 +409,107 @@ fn exec(mut command: std::process::Command, _arg0: &std::path::Path) -> Result<(
     std::process::exit(status.code().unwrap_or(1));
 }
 
+fn image(args: ImageArgs) -> Result<(), String> {
+    use kiln::image::{build_image, Arch, ImageFormat, ImageRequest, Reference};
+    if args.codegen.target.is_some() {
+        return Err("`kiln image` compiles for the platforms of --platform, not --target".into());
+    }
+    if matches!(args.codegen.cpu, Some(CpuArg::Native)) {
+        return Err(
+            "`kiln image` compiles for the baseline CPU: an image must run on every node of              its architecture (--cpu native is for `kiln compile` and `kiln run`)"
+                .into(),
+        );
+    }
+    let mut platforms = Vec::new();
+    for platform in &args.platform {
+        let arch = Arch::parse_platform(platform.trim())?;
+        if !platforms.contains(&arch) {
+            platforms.push(arch);
+        }
+    }
+    let stem = args
+        .input
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .to_string();
+    let reference = match &args.tag {
+        Some(tag) => Reference::parse(tag)?,
+        None => {
+            let name: String = stem
+                .to_ascii_lowercase()
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            Reference::parse(name.trim_matches('-')).map_err(|e| {
+                format!("{e}; the input's name does not make an image name: give --tag")
+            })?
+        }
+    };
+    let format = match args.format {
+        FormatArg::OciDir => ImageFormat::OciDir,
+        FormatArg::OciTar => ImageFormat::OciTar,
+        FormatArg::DockerTar => ImageFormat::DockerTar,
+    };
+    let epoch = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text.trim().parse().map_err(|_| {
+            format!("SOURCE_DATE_EPOCH `{text}`: expected seconds since 1970 (an integer)")
+        })?,
+        Err(_) => 0,
+    };
+    let output = args.output.clone().unwrap_or_else(|| match format {
+        ImageFormat::OciDir => PathBuf::from(format!("{stem}-image")),
+        _ => PathBuf::from(format!("{stem}.tar")),
+    });
+    if output == args.input {
+        return Err(format!(
+            "the output `{}` would overwrite the input",
+            output.display()
+        ));
+    }
+    let options = options(&args.codegen, &args.grants, Emit::Exe, Cpu::Baseline)?;
+    let wasm = kiln::read_input(&args.input).map_err(|e| e.to_string())?;
+    let request = ImageRequest {
+        platforms,
+        reference,
+        format,
+        epoch,
+    };
+    let image = build_image(&wasm, &options, &request, &output).map_err(|e| e.to_string())?;
+    let platforms: Vec<String> = image
+        .platforms
+        .iter()
+        .map(|p| format!("linux/{}", p.arch.oci_name()))
+        .collect();
+    println!(
+        "wrote {} ({}): {}:{} for {}",
+        output.display(),
+        match args.format {
+            FormatArg::OciDir => "oci-dir",
+            FormatArg::OciTar => "oci-tar",
+            FormatArg::DockerTar => "docker-tar",
+        },
+        image.reference.name,
+        image.reference.tag,
+        platforms.join(", ")
+    );
+    println!("digest: {}", image.digest());
+    Ok(())
+}
+
 fn inspect(args: InspectArgs) -> Result<(), String> {
+    if kiln::image::is_image(&args.input) {
+        let report =
+            kiln::image::inspect_image(&args.input, args.json).map_err(|e| e.to_string())?;
+        print!("{report}");
+        return Ok(());
+    }
     let bytes = kiln::read_input(&args.input).map_err(|e| e.to_string())?;
     let inspection = kiln::inspect(&bytes).map_err(|e| e.to_string())?;
     let text = if args.json {

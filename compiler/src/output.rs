@@ -28,32 +28,51 @@ pub fn build_bytes(bytes: &[u8], output: &Path, options: &Options) -> Result<(),
     match options.emit {
         Emit::Clif => staged.write(compiled.clif.as_bytes())?,
         Emit::Obj => staged.write(&compiled.object)?,
-        Emit::Exe => {
-            // Never committed: the object is removed once linked (or not).
-            let object = Staged::with_suffix(output, ".o")?;
-            object.write(&compiled.object)?;
-            link_executable(
-                &options.target,
-                &[&object.temp],
-                runtime.as_deref().unwrap(),
-                &staged.temp,
-                options.linker,
-            )
-            .map_err(|e| Error::new(e.0))?;
-        }
+        Emit::Exe => link(
+            &compiled.object,
+            runtime.as_deref().unwrap(),
+            &staged.temp,
+            options,
+        )?,
     }
     staged.commit()
 }
 
-/// A file written under a temporary name beside its destination and renamed into place
-/// by [`Staged::commit`]; dropped uncommitted, it is removed.
-struct Staged {
+/// Compiles and links module `bytes` into an executable and returns its bytes (for
+/// `kiln image`, which packs them); no file is left behind.
+pub(crate) fn executable_bytes(bytes: &[u8], options: &Options) -> Result<Vec<u8>, Error> {
+    let runtime = runtime_library(&options.target).map_err(|e| Error::new(e.0))?;
+    let compiled = compile(bytes, options)?;
+    let scratch = std::env::temp_dir().join(format!("kiln-{}", options.target.name()));
+    let exe = Staged::new(&scratch)?; // never committed: removed when dropped
+    link(&compiled.object, &runtime, exe.path(), options)?;
+    fs::read(exe.path()).map_err(|e| Error::new(format!("cannot read the linked executable: {e}")))
+}
+
+/// Links `object` with the runtime library into the executable `exe`.
+fn link(object: &[u8], runtime: &Path, exe: &Path, options: &Options) -> Result<(), Error> {
+    // Never committed: the object is removed once linked (or not).
+    let staged_object = Staged::with_suffix(exe, ".o")?;
+    staged_object.write(object)?;
+    link_executable(
+        &options.target,
+        &[&staged_object.temp],
+        runtime,
+        exe,
+        options.linker,
+    )
+    .map_err(|e| Error::new(e.0))
+}
+
+/// A file (or directory) written under a temporary name beside its destination and
+/// renamed into place by [`Staged::commit`]; dropped uncommitted, it is removed.
+pub(crate) struct Staged {
     temp: PathBuf,
     dest: PathBuf,
 }
 
 impl Staged {
-    fn new(dest: &Path) -> Result<Staged, Error> {
+    pub(crate) fn new(dest: &Path) -> Result<Staged, Error> {
         Self::with_suffix(dest, ".tmp")
     }
 
@@ -84,12 +103,17 @@ impl Staged {
         })
     }
 
-    fn write(&self, bytes: &[u8]) -> Result<(), Error> {
+    /// The temporary name, for a caller that creates a directory there.
+    pub(crate) fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    pub(crate) fn write(&self, bytes: &[u8]) -> Result<(), Error> {
         fs::write(&self.temp, bytes)
             .map_err(|e| Error::new(format!("cannot write `{}`: {}", self.dest.display(), e)))
     }
 
-    fn commit(self) -> Result<(), Error> {
+    pub(crate) fn commit(self) -> Result<(), Error> {
         fs::rename(&self.temp, &self.dest)
             .map_err(|e| Error::new(format!("cannot write `{}`: {}", self.dest.display(), e)))
     }
@@ -98,7 +122,7 @@ impl Staged {
 impl Drop for Staged {
     fn drop(&mut self) {
         // After a successful commit the temporary name no longer exists.
-        let _ = fs::remove_file(&self.temp);
+        remove_path(&self.temp);
         live_staged().retain(|p| *p != self.temp);
     }
 }
@@ -118,7 +142,15 @@ pub fn remove_staged_files() {
     // `try_lock`: the panic may have happened while the list was locked.
     if let Ok(files) = LIVE_STAGED.try_lock() {
         for file in files.iter() {
-            let _ = fs::remove_file(file);
+            remove_path(file);
         }
+    }
+}
+
+fn remove_path(path: &Path) {
+    if path.is_dir() {
+        let _ = fs::remove_dir_all(path);
+    } else {
+        let _ = fs::remove_file(path);
     }
 }

@@ -721,7 +721,7 @@ mod tests {
         assert_eq!(VMGLOBAL_SIZE, 16);
         assert_eq!(STR_SIZE, 16);
         assert_eq!(SLICE_SIZE, 16);
-        assert_eq!(core::mem::size_of::<ConstExpr>(), 16);
+        assert_eq!(core::mem::size_of::<ConstExpr>(), 24);
     }
 
     #[test]
