@@ -64,40 +64,50 @@ fn link(object: &[u8], runtime: &Path, exe: &Path, options: &Options) -> Result<
     .map_err(|e| Error::new(e.0))
 }
 
-/// A file (or directory) written under a temporary name beside its destination and
-/// renamed into place by [`Staged::commit`]; dropped uncommitted, it is removed.
+/// A file (or directory) written under its own name in a temporary directory beside
+/// its destination and renamed into place by [`Staged::commit`]; dropped uncommitted,
+/// it is removed. The file keeps its final name while it is written because linkers
+/// record it: a macOS executable's code signature names it.
 pub(crate) struct Staged {
+    /// `.NAME.kiln-PID.tmp/` beside the destination.
+    dir: PathBuf,
     temp: PathBuf,
     dest: PathBuf,
 }
 
 impl Staged {
     pub(crate) fn new(dest: &Path) -> Result<Staged, Error> {
-        Self::with_suffix(dest, ".tmp")
+        Self::with_suffix(dest, "")
     }
 
-    /// A temporary name ending in `suffix` (linkers recognise objects by `.o`).
+    /// A temporary file whose name is the destination's plus `suffix` (linkers
+    /// recognise objects by `.o`).
     fn with_suffix(dest: &Path, suffix: &str) -> Result<Staged, Error> {
         let name = dest
             .file_name()
             .ok_or_else(|| Error::new(format!("`{}` is not a file name", dest.display())))?;
-        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty());
-        let dir = dir.unwrap_or(Path::new("."));
-        if !dir.is_dir() {
+        let parent = dest.parent().filter(|d| !d.as_os_str().is_empty());
+        let parent = parent.unwrap_or(Path::new("."));
+        if !parent.is_dir() {
             return Err(Error::new(format!(
                 "cannot write `{}`: directory `{}` does not exist",
                 dest.display(),
-                dir.display()
+                parent.display()
             )));
         }
-        let temp_name = format!(
-            ".{}.kiln-{}{suffix}",
+        let dir = parent.join(format!(
+            ".{}.kiln-{}{suffix}.tmp",
             name.to_string_lossy(),
             std::process::id()
-        );
+        ));
+        let mut temp_name = name.to_os_string();
+        temp_name.push(suffix);
         let temp = dir.join(temp_name);
-        live_staged().push(temp.clone());
+        live_staged().push(dir.clone());
+        fs::create_dir(&dir)
+            .map_err(|e| Error::new(format!("cannot write `{}`: {e}", dest.display())))?;
         Ok(Staged {
+            dir,
             temp,
             dest: dest.to_path_buf(),
         })
@@ -121,9 +131,9 @@ impl Staged {
 
 impl Drop for Staged {
     fn drop(&mut self) {
-        // After a successful commit the temporary name no longer exists.
-        remove_path(&self.temp);
-        live_staged().retain(|p| *p != self.temp);
+        // After a successful commit only the empty directory is left.
+        remove_path(&self.dir);
+        live_staged().retain(|p| *p != self.dir);
     }
 }
 

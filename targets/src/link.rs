@@ -183,7 +183,15 @@ pub fn link_executable(
     }
     let mut attempts = Vec::new();
     for linker in linkers {
-        let result = command(linker, target, objects, runtime, output).and_then(|c| run(linker, c));
+        let result = command(linker, target, objects, runtime, output)
+            .and_then(|c| run(linker, c))
+            .and_then(|()| {
+                if target.triple.operating_system == OperatingSystem::Windows {
+                    clear_pe_timestamp(output)
+                } else {
+                    Ok(())
+                }
+            });
         match result {
             Ok(()) => return Ok(()),
             Err(e) => attempts.push(format!("{}: {e}", linker.name())),
@@ -194,6 +202,25 @@ pub fn link_executable(
         target.name(),
         attempts.join("\n  ")
     )))
+}
+
+/// Sets the link time in a PE executable's COFF header to 0, so the same inputs give the
+/// same bytes (zig's linker has no switch for it; MinGW's has, and this is then a no-op).
+/// Nothing checks the field: the loader ignores it, and the optional header's checksum,
+/// which would cover it, is 0 in these executables.
+fn clear_pe_timestamp(path: &Path) -> Result<(), String> {
+    let mut bytes = std::fs::read(path).map_err(|e| format!("cannot read the output: {e}"))?;
+    let header = bytes
+        .get(0x3c..0x40)
+        .map(|b| u32::from_le_bytes(b.try_into().unwrap()) as usize)
+        .filter(|&pe| bytes.get(pe..pe + 4) == Some(b"PE\0\0"))
+        .ok_or("the linker's output is not a PE executable")?;
+    let timestamp = header + 8; // after the signature, Machine and NumberOfSections
+    if bytes[timestamp..timestamp + 4] != [0; 4] {
+        bytes[timestamp..timestamp + 4].fill(0);
+        std::fs::write(path, bytes).map_err(|e| format!("cannot write the output: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Whether `linker` can be used for `target` on this machine (for `kiln targets`).
@@ -280,6 +307,8 @@ fn command(
                 .arg("-o")
                 .arg(output)
                 .args(["-static", "-Wl,--gc-sections"])
+                // No link time in the PE header: the same inputs give the same bytes.
+                .arg("-Wl,--no-insert-timestamp")
                 .args(["-lkernel32", "-ladvapi32", "-lshell32", "-lntdll"]);
             c
         }

@@ -56,7 +56,7 @@ fn build_image(input: &Path, out: &Path, args: &[&str]) -> String {
         "-o".as_ref(),
         out.as_os_str(),
     ];
-    all.extend(args.iter().map(|a| std::ffi::OsStr::new(a)));
+    all.extend(args.iter().map(std::ffi::OsStr::new));
     let output = ok(kiln(all));
     let text = output.stdout_text();
     let digest = text
@@ -733,7 +733,7 @@ fn bad_requests_are_refused_before_anything_is_written() {
             "-o".as_ref(),
             out.as_os_str(),
         ];
-        all.extend(args.iter().map(|a| std::ffi::OsStr::new(a)));
+        all.extend(args.iter().map(std::ffi::OsStr::new));
         let refused = kiln(all);
         refused.assert_cli_error();
         assert!(

@@ -258,3 +258,30 @@ fn unknown_target_is_an_error() {
         );
     }
 }
+
+/// The same module and options give the same executable bytes for every target, from
+/// another working directory and into another directory (the input path differs too):
+/// `kiln image` promises reproducible images, and deployers compare hashes. The output
+/// file name stays the same, since macOS code signatures name the file.
+#[test]
+fn executables_are_byte_identical_across_directories() {
+    let scratch = Scratch::new("reproducible");
+    let kiln = kiln_testsuite::kiln_exe();
+    for t in TARGETS {
+        let mut builds = Vec::new();
+        for (i, cwd) in ["one", "two/deeper"].iter().enumerate() {
+            let dir = scratch.join(cwd);
+            std::fs::create_dir_all(&dir).unwrap();
+            let input = dir.join(format!("input{i}.wat"));
+            std::fs::copy(example("hello.wat"), &input).unwrap();
+            let out = kiln_testsuite::Cmd::new(&kiln)
+                .args(["compile", &format!("input{i}.wat"), "-o", "app.bin"])
+                .args(["--target", t.name])
+                .current_dir(&dir)
+                .output();
+            assert_eq!(out.status, 0, "{}", out.describe());
+            builds.push(std::fs::read(dir.join("app.bin")).unwrap());
+        }
+        assert!(builds[0] == builds[1], "{}: two builds differ", t.name);
+    }
+}
