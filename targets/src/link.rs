@@ -183,9 +183,19 @@ pub fn link_executable(
     }
     let mut attempts = Vec::new();
     for linker in linkers {
-        let result = command(linker, target, objects, runtime, output)
+        // MinGW's gcc adds `.exe` to an output name without an extension: link to that
+        // name and move the result to `output`.
+        let linked = match linker {
+            Linker::MingwGcc if output.extension().is_none() => output.with_extension("exe"),
+            _ => output.to_path_buf(),
+        };
+        let result = command(linker, target, objects, runtime, &linked)
             .and_then(|c| run(linker, c))
             .and_then(|()| {
+                if linked != output {
+                    std::fs::rename(&linked, output)
+                        .map_err(|e| format!("cannot move the output into place: {e}"))?;
+                }
                 if target.triple.operating_system == OperatingSystem::Windows {
                     clear_pe_timestamp(output)
                 } else {
