@@ -257,6 +257,12 @@ fn start_wine(target: &Path) -> Result<(), String> {
     std::env::set_var("WINEPREFIX", &prefix);
     std::env::set_var("WINEDEBUG", "-all");
     step("starting wine (the first time this creates its prefix, about 10 s)");
+    // A server left running in this prefix (an interrupted run) makes `-p` fail: the
+    // prefix is the project's own, so end it first.
+    let _ = Command::new("wineserver")
+        .arg("-k")
+        .stderr(Stdio::null())
+        .status();
     run(Command::new("wineserver").arg("-p"))?;
     let mut wine = wine_runner().split(' ');
     run(Command::new(wine.next().unwrap_or("wine"))
