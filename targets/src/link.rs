@@ -215,7 +215,7 @@ pub fn link_executable(
 }
 
 /// Sets the link time in a PE executable's COFF header to 0, so the same inputs give the
-/// same bytes (zig's linker has no switch for it; MinGW's has, and this is then a no-op).
+/// same bytes (zig's linker has no switch for it, so one mechanism serves both linkers).
 /// Nothing checks the field: the loader ignores it, and the optional header's checksum,
 /// which would cover it, is 0 in these executables.
 fn clear_pe_timestamp(path: &Path) -> Result<(), String> {
@@ -317,8 +317,6 @@ fn command(
                 .arg("-o")
                 .arg(output)
                 .args(["-static", "-Wl,--gc-sections"])
-                // No link time in the PE header: the same inputs give the same bytes.
-                .arg("-Wl,--no-insert-timestamp")
                 .args(["-lkernel32", "-ladvapi32", "-lshell32", "-lntdll"]);
             c
         }

@@ -104,36 +104,28 @@ pub fn example(name: &str) -> PathBuf {
 
 /// A Rust program from `testsuite/programs/`, prebuilt for wasm32-wasip1.
 pub fn wasm_program(name: &str) -> PathBuf {
-    let path = target_dir()
-        .join("wasm-programs/wasm32-wasip1/release")
-        .join(format!("{name}.wasm"));
-    assert!(
-        path.is_file(),
-        "{} does not exist: {BUILD_HINT}",
-        path.display()
-    );
-    path
+    prebuilt(
+        target_dir().join("wasm-programs/wasm32-wasip1/release"),
+        &format!("{name}.wasm"),
+    )
 }
 
 /// The same Rust program built natively for the host, to compare outputs with.
 pub fn native_program(name: &str) -> PathBuf {
-    let path = target_dir()
-        .join("native-programs/release")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "{} does not exist: {BUILD_HINT}",
-        path.display()
-    );
-    path
+    let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
+    prebuilt(target_dir().join("native-programs/release"), &file)
 }
 
 /// A SIMD program from `testsuite/programs/` (`simd_*`), prebuilt for wasm32-wasip1
 /// with `-C target-feature=+simd128`; its native build is [`native_program`].
 pub fn wasm_simd_program(name: &str) -> PathBuf {
-    let path = target_dir()
-        .join("wasm-simd-programs/wasm32-wasip1/release")
-        .join(format!("{name}.wasm"));
+    let dir = target_dir().join("wasm-simd-programs/wasm32-wasip1/release");
+    prebuilt(dir, &format!("{name}.wasm"))
+}
+
+/// `dir/file`, which `cargo xtask test` builds before the tests run.
+fn prebuilt(dir: PathBuf, file: &str) -> PathBuf {
+    let path = dir.join(file);
     assert!(
         path.is_file(),
         "{} does not exist: {BUILD_HINT}",
@@ -157,6 +149,41 @@ pub fn c_program(name: &str) -> (PathBuf, PathBuf) {
         );
     }
     (wasm, native)
+}
+
+/// Runs the native build, then `wasm` compiled by kiln with each set of flags,
+/// and asserts identical stdout, empty stderr and status 0.
+pub fn assert_same_output_as_native(name: &str, wasm: &Path, native: &Path, flag_sets: &[&[&str]]) {
+    let native = run(native, &[], b"");
+    native.assert_success();
+    assert!(
+        !native.stdout.is_empty(),
+        "the native {name} printed nothing"
+    );
+    let scratch = Scratch::new(name);
+    for (i, flags) in flag_sets.iter().enumerate() {
+        let exe = compile_ok(wasm, &scratch, &format!("{name}-{i}"), flags);
+        let out = run(&exe, &[], b"");
+        out.assert_success().assert_stderr("");
+        if out.stdout != native.stdout {
+            let kiln = out.stdout_text();
+            let native = native.stdout_text();
+            let first_difference = kiln
+                .lines()
+                .zip(native.lines())
+                .enumerate()
+                .find(|(_, (k, n))| k != n)
+                .map(|(line, (k, n))| format!("line {}:\n  kiln:   {k}\n  native: {n}", line + 1))
+                .unwrap_or_else(|| {
+                    format!(
+                        "lengths differ: kiln {} lines, native {}",
+                        kiln.lines().count(),
+                        native.lines().count()
+                    )
+                });
+            panic!("{name} compiled with {flags:?} differs from the native build at {first_difference}");
+        }
+    }
 }
 
 /// A fresh, empty directory under `target/testsuite-tmp/`. Removed on drop,

@@ -112,36 +112,12 @@ fn stdin_reaches_std_io_stdin() {
 /// Runs a program natively and under kiln (with each set of compile flags)
 /// and asserts identical stdout, empty stderr and status 0.
 fn assert_same_output_as_native(name: &str, flag_sets: &[&[&str]]) {
-    let native = run(&native_program(name), &[], b"");
-    native.assert_success();
-    assert!(
-        !native.stdout.is_empty(),
-        "the native {name} printed nothing"
+    kiln_testsuite::assert_same_output_as_native(
+        name,
+        &wasm_program(name),
+        &native_program(name),
+        flag_sets,
     );
-    let scratch = Scratch::new(name);
-    for (i, flags) in flag_sets.iter().enumerate() {
-        let exe = compile_ok(&wasm_program(name), &scratch, &format!("{name}-{i}"), flags);
-        let out = run(&exe, &[], b"");
-        out.assert_success().assert_stderr("");
-        if out.stdout != native.stdout {
-            let kiln = out.stdout_text();
-            let native = native.stdout_text();
-            let first_difference = kiln
-                .lines()
-                .zip(native.lines())
-                .enumerate()
-                .find(|(_, (k, n))| k != n)
-                .map(|(line, (k, n))| format!("line {}:\n  kiln:   {k}\n  native: {n}", line + 1))
-                .unwrap_or_else(|| {
-                    format!(
-                        "lengths differ: kiln {} lines, native {}",
-                        kiln.lines().count(),
-                        native.lines().count()
-                    )
-                });
-            panic!("{name} compiled with {flags:?} differs from the native build at {first_difference}");
-        }
-    }
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use kiln_testsuite::{
-    c_program, compile_ok, native_program, run, wasm_simd_program, Scratch, TARGET_ENV,
+    assert_same_output_as_native, c_program, native_program, wasm_simd_program, TARGET_ENV,
 };
 
 /// The SIMD instructions in a module's code and how often each occurs, by
@@ -115,41 +115,6 @@ fn with_cpu_native<'a>(flag_sets: &[&'a [&'a str]]) -> Vec<&'a [&'a str]> {
         sets.push(&["--cpu", "native"]);
     }
     sets
-}
-
-/// Runs the native build, then `wasm` compiled by kiln with each set of flags,
-/// and asserts identical stdout, empty stderr and status 0.
-fn assert_same_output_as_native(name: &str, wasm: &Path, native: &Path, flag_sets: &[&[&str]]) {
-    let native = run(native, &[], b"");
-    native.assert_success();
-    assert!(
-        !native.stdout.is_empty(),
-        "the native {name} printed nothing"
-    );
-    let scratch = Scratch::new(name);
-    for (i, flags) in flag_sets.iter().enumerate() {
-        let exe = compile_ok(wasm, &scratch, &format!("{name}-{i}"), flags);
-        let out = run(&exe, &[], b"");
-        out.assert_success().assert_stderr("");
-        if out.stdout != native.stdout {
-            let kiln = out.stdout_text();
-            let native = native.stdout_text();
-            let first_difference = kiln
-                .lines()
-                .zip(native.lines())
-                .enumerate()
-                .find(|(_, (k, n))| k != n)
-                .map(|(line, (k, n))| format!("line {}:\n  kiln:   {k}\n  native: {n}", line + 1))
-                .unwrap_or_else(|| {
-                    format!(
-                        "lengths differ: kiln {} lines, native {}",
-                        kiln.lines().count(),
-                        native.lines().count()
-                    )
-                });
-            panic!("{name} compiled with {flags:?} differs from the native build at {first_difference}");
-        }
-    }
 }
 
 #[test]

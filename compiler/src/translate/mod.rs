@@ -185,10 +185,7 @@ fn zero_value(b: &mut FunctionBuilder<'_>, ty: Type) -> Value {
     match ty {
         types::F32 => b.ins().f32const(0.0),
         types::F64 => b.ins().f64const(0.0),
-        _ if ty.is_vector() => {
-            let zeros = b.func.dfg.constants.insert(vec![0; 16].into());
-            b.ins().vconst(ty, zeros)
-        }
+        _ if ty.is_vector() => simd::zeros(b, ty),
         _ => b.ins().iconst(ty, 0),
     }
 }

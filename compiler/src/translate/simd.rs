@@ -522,7 +522,8 @@ fn negated_multiply_add(b: &mut FunctionBuilder<'_>, x: Value, y: Value, z: Valu
     b.ins().fsub(z, product)
 }
 
-fn zeros(b: &mut FunctionBuilder<'_>, ty: Type) -> Value {
+/// The all-zeros vector of shape `ty`.
+pub(super) fn zeros(b: &mut FunctionBuilder<'_>, ty: Type) -> Value {
     let constant = b.func.dfg.constants.insert(ConstantData::from(vec![0; 16]));
     b.ins().vconst(ty, constant)
 }
