@@ -215,7 +215,8 @@ pub fn link_executable(
 }
 
 /// Sets the link time in a PE executable's COFF header to 0, so the same inputs give the
-/// same bytes (zig's linker has no switch for it, so one mechanism serves both linkers).
+/// same bytes (zig's linker has no switch for it and stamps only that field; for MinGW
+/// `--no-insert-timestamp` already did it, and this is a no-op).
 /// Nothing checks the field: the loader ignores it, and the optional header's checksum,
 /// which would cover it, is 0 in these executables.
 fn clear_pe_timestamp(path: &Path) -> Result<(), String> {
@@ -317,6 +318,9 @@ fn command(
                 .arg("-o")
                 .arg(output)
                 .args(["-static", "-Wl,--gc-sections"])
+                // No link time anywhere in the PE file (GNU ld also stamps more than the
+                // COFF header, which the post-link clear alone would miss).
+                .arg("-Wl,--no-insert-timestamp")
                 .args(["-lkernel32", "-ladvapi32", "-lshell32", "-lntdll"]);
             c
         }
