@@ -6,7 +6,9 @@
 //! `--gc-sections` (every normal Kiln executable) do not contain it.
 //!
 //! Requests, one a line: `instantiate MODULE INSTANCE`, `register NAME INSTANCE`,
-//! `invoke INSTANCE NAME ARGS...`, `get INSTANCE NAME`. Names are hex-encoded UTF-8 (`-`
+//! `invoke INSTANCE NAME ARGS...`, `get INSTANCE NAME`, `state INSTANCE` (a digest of each
+//! exported memory, table and global, for the differential fuzzer: `ok NAME:DIGEST...`,
+//! see [`export_digest`]). Names are hex-encoded UTF-8 (`-`
 //! for the empty name). Values are `i32:HEX`, `i64:HEX`, `f32:HEX`, `f64:HEX` (raw bits),
 //! `v128:HEX` (32 digits: the 16 bytes as one little-endian number), `funcref:null`, `funcref:ref` (any non-null funcref), `externref:null` and
 //! `externref:N` (host reference N, stored as the pointer-sized value N + 1).
@@ -16,7 +18,7 @@
 use crate::prelude::*;
 mod spectest;
 
-use crate::abi::{unhex, valtype, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
+use crate::abi::{unhex, valtype, Fnv1a, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
 use crate::entry::{init_wasm_thread, WASM_STACK_SIZE};
 use crate::instance::InstantiationError;
 use crate::instance::{valtype_name, Extern, Instance};
@@ -147,6 +149,7 @@ impl Harness {
             ["register", name, instance] => self.register(name, instance),
             ["invoke", instance, name, args @ ..] => self.invoke(instance, name, args),
             ["get", instance, name] => self.get(instance, name),
+            ["state", instance] => self.state(instance),
             _ => Err("unknown command".to_string()),
         };
         match response {
@@ -291,6 +294,62 @@ impl Harness {
             format_value(ty.val_type, u128::from_le_bytes(value.bytes))?
         ))
     }
+}
+
+impl Harness {
+    fn state(&self, instance: &str) -> Response {
+        let mut response = String::from("ok");
+        for (name, export) in self.instance(instance)?.exports() {
+            // SAFETY: exports of a live instance.
+            if let Some(digest) = unsafe { export_digest(&export) } {
+                response.push_str(&format!(" {}:{digest:016x}", crate::abi::hex(name)));
+            }
+        }
+        Ok(response)
+    }
+}
+
+/// FNV-1a (64-bit) of an export's contents, `None` for functions. The fuzzer computes the
+/// same digest from its reference interpreter, so the byte stream is part of the protocol:
+/// a memory is its bytes; a table its length (u32 LE) and a byte per element (0 null, 1
+/// not); a global its value's little-endian bytes (4, 8 or 16; 1 byte, null or not, for
+/// references).
+///
+/// # Safety
+/// `export` must belong to a live instance.
+unsafe fn export_digest(export: &Extern) -> Option<u64> {
+    let mut digest = Fnv1a::default();
+    match *export {
+        Extern::Func(_) | Extern::HostFunc(_) => return None,
+        Extern::Memory(memory) => {
+            // SAFETY: a live memory (caller's contract); its bytes up to `byte_len`
+            // are mapped and readable.
+            let bytes = unsafe {
+                let memory = &*memory;
+                core::slice::from_raw_parts(memory.base(), memory.byte_len() as usize)
+            };
+            digest.write(bytes);
+        }
+        Extern::Table(table) => {
+            // SAFETY: a live table (caller's contract).
+            let elements = unsafe { (*table).elements() };
+            digest.write(&(elements.len() as u32).to_le_bytes());
+            for &element in elements {
+                digest.write(&[u8::from(element != 0)]);
+            }
+        }
+        Extern::Global(storage, ty) => {
+            // SAFETY: a live global's storage (caller's contract).
+            let bytes = unsafe { storage.read() }.bytes;
+            match ty.val_type {
+                valtype::I32 | valtype::F32 => digest.write(&bytes[..4]),
+                valtype::I64 | valtype::F64 => digest.write(&bytes[..8]),
+                valtype::V128 => digest.write(&bytes),
+                _ => digest.write(&[u8::from(bytes[..8] != [0; 8])]),
+            }
+        }
+    }
+    Some(digest.0)
 }
 
 /// A name on the protocol (see [`crate::abi::hex`]).

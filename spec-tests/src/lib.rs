@@ -2,7 +2,7 @@
 //! compiler users run, linked with the same runtime (plus its spec harness entry) into
 //! one executable per file, and the file's commands drive that executable.
 
-mod harness;
+pub mod harness;
 mod values;
 
 use harness::{Harness, Response};
@@ -341,20 +341,32 @@ fn run_file_inner(path: &Path, config: &Config, report: &mut FileReport) -> Resu
 
 fn link(planner: &Planner<'_>, exe: &Path) -> Result<(), String> {
     let config = planner.config;
-    let options = planner.options(Emit::Exe, String::new());
-    let entry = kiln::harness_object(&options, &planner.symbols).map_err(|e| e.to_string())?;
-    let entry_path = planner.dir.join("harness-main.o");
-    std::fs::write(&entry_path, entry).map_err(|e| e.to_string())?;
-    let mut objects: Vec<&Path> = planner.objects.iter().map(PathBuf::as_path).collect();
-    objects.push(&entry_path);
-    kiln_targets::link_executable(
-        &config.options.target,
-        &objects,
+    link_harness(
+        &planner.options(Emit::Exe, String::new()),
+        &planner.objects,
+        &planner.symbols,
         &config.runtime_lib,
         exe,
-        config.options.linker,
     )
-    .map_err(|e| format!("cannot link the harness: {e}"))
+}
+
+/// Links compiled module objects (whose descriptors are `symbols`, in module-number
+/// order) with the runtime and its spec harness entry into the executable `exe`.
+pub fn link_harness(
+    options: &Options,
+    objects: &[PathBuf],
+    symbols: &[String],
+    runtime_lib: &Path,
+    exe: &Path,
+) -> Result<(), String> {
+    let entry = kiln::harness_object(options, symbols).map_err(|e| e.to_string())?;
+    let dir = exe.parent().unwrap_or(Path::new("."));
+    let entry_path = dir.join("harness-main.o");
+    std::fs::write(&entry_path, entry).map_err(|e| e.to_string())?;
+    let mut all: Vec<&Path> = objects.iter().map(PathBuf::as_path).collect();
+    all.push(&entry_path);
+    kiln_targets::link_executable(&options.target, &all, runtime_lib, exe, options.linker)
+        .map_err(|e| format!("cannot link the harness: {e}"))
 }
 
 /// What the driver knows about the harness process's instances.

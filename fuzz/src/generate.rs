@@ -1,0 +1,151 @@
+//! Test cases: modules from wasm-smith, limited to what Kiln compiles and the reference runs
+//! the same way, and the calls made on them.
+
+use crate::rng::{seed_of, Rng};
+use crate::trace::Call;
+use arbitrary::Unstructured;
+
+/// Fuel for `ensure_termination`: every loop iteration and function entry costs one, and the
+/// module traps (`unreachable`) once it is spent, so every generated call ends, in both
+/// engines at the same point. Small enough that recursion cannot exhaust either stack.
+pub const FUEL: u32 = 2_000;
+
+/// The wasm-smith configuration for differential runs: the WebAssembly 2.0 features plus
+/// SIMD, i.e. everything Kiln compiles with one deterministic meaning. Left out: relaxed
+/// SIMD (Kiln's implementation-defined choices need not be wasmi's), and every proposal Kiln
+/// rejects (threads, exceptions, tail calls, GC, memory64, multi-memory, extended constant
+/// expressions, custom page sizes, wide arithmetic). No imports: the harness provides none
+/// a generated module could ask for. Everything is exported so its state can be compared.
+pub fn differential_config() -> wasm_smith::Config {
+    wasm_smith::Config {
+        simd_enabled: true,
+        relaxed_simd_enabled: false,
+        bulk_memory_enabled: true,
+        reference_types_enabled: true,
+        multi_value_enabled: true,
+        saturating_float_to_int_enabled: true,
+        sign_extension_ops_enabled: true,
+        exceptions_enabled: false,
+        threads_enabled: false,
+        tail_call_enabled: false,
+        gc_enabled: false,
+        memory64_enabled: false,
+        extended_const_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        max_memories: 1,
+        max_tables: 3,
+        max_imports: 0,
+        min_funcs: 1,
+        max_funcs: 30,
+        max_instructions: 400,
+        export_everything: true,
+        canonicalize_nans: true,
+        // Bounded memories and tables: `memory.grow` by any operand stays cheap in both
+        // engines, and each process can hold a batch of instances.
+        memory_max_size_required: true,
+        max_memory32_bytes: 16 * 65536,
+        table_max_size_required: true,
+        max_table_elements: 1_000,
+        ..wasm_smith::Config::default()
+    }
+}
+
+/// The module for `seed`, with the termination fuel added. `Err` when wasm-smith could not
+/// build one from the bytes (rare; the caller moves on).
+pub fn module(config: &wasm_smith::Config, seed: u64) -> Result<Vec<u8>, String> {
+    let mut rng = Rng::new(seed);
+    let len = 256 + rng.below(16 * 1024) as usize;
+    let data = rng.bytes(len);
+    let mut u = Unstructured::new(&data);
+    let mut module =
+        wasm_smith::Module::new(config.clone(), &mut u).map_err(|e| e.to_string())?;
+    module
+        .ensure_termination(FUEL)
+        .map_err(|e| e.to_string())?;
+    Ok(module.to_bytes())
+}
+
+/// A parameter or result type, as the call plan needs it.
+#[derive(Clone, Copy, Debug)]
+pub enum ParamType {
+    I32,
+    I64,
+    F32,
+    F64,
+    V128,
+    FuncRef,
+    ExternRef,
+}
+
+/// The calls made on a module: each exported function once or twice, in export order, with
+/// arguments from `seed` and the export's name, so a call keeps its arguments while a
+/// shrinker removes other exports.
+pub fn plan(seed: u64, exports: &[(String, Vec<ParamType>)]) -> Vec<Call> {
+    let mut calls = Vec::new();
+    for (name, params) in exports {
+        let mut rng = Rng::new(seed ^ seed_of(name));
+        for _ in 0..1 + rng.below(2) {
+            let args = params.iter().map(|&t| argument(&mut rng, t)).collect();
+            calls.push(Call {
+                export: name.clone(),
+                args,
+            });
+        }
+    }
+    calls
+}
+
+/// An argument in protocol form: edge values often, random bits otherwise.
+fn argument(rng: &mut Rng, ty: ParamType) -> String {
+    let small = rng.below(100);
+    let random = rng.next_u64();
+    match ty {
+        ParamType::I32 => {
+            let v = *rng.pick(&[0, 1, u32::MAX, 0x8000_0000, 0x7fff_ffff, small as u32, random as u32]);
+            format!("i32:{v:x}")
+        }
+        ParamType::I64 => {
+            let v = *rng.pick(&[0, 1, u64::MAX, 1 << 63, u64::MAX >> 1, small, random]);
+            format!("i64:{v:x}")
+        }
+        ParamType::F32 => {
+            let v = *rng.pick(&[
+                0f32.to_bits(),
+                (-0f32).to_bits(),
+                1f32.to_bits(),
+                f32::NAN.to_bits(),
+                f32::INFINITY.to_bits(),
+                f32::NEG_INFINITY.to_bits(),
+                (small as f32).to_bits(),
+                2147483648f32.to_bits(),
+                random as u32,
+            ]);
+            format!("f32:{v:x}")
+        }
+        ParamType::F64 => {
+            let v = *rng.pick(&[
+                0f64.to_bits(),
+                (-0f64).to_bits(),
+                1f64.to_bits(),
+                f64::NAN.to_bits(),
+                f64::INFINITY.to_bits(),
+                f64::NEG_INFINITY.to_bits(),
+                (small as f64).to_bits(),
+                9223372036854775808f64.to_bits(),
+                random,
+            ]);
+            format!("f64:{v:x}")
+        }
+        ParamType::V128 => {
+            let v = match rng.below(3) {
+                0 => 0,
+                1 => u128::MAX,
+                _ => u128::from(random) << 64 | u128::from(rng.next_u64()),
+            };
+            format!("v128:{v:032x}")
+        }
+        ParamType::FuncRef => "funcref:null".into(),
+        ParamType::ExternRef => "externref:null".into(),
+    }
+}

@@ -1,0 +1,163 @@
+//! `kiln-fuzz`: see `lib.rs` and the README's "Fuzzing" section. Usually started through
+//! `cargo xtask fuzz`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kiln::BoundsChecks;
+use kiln_fuzz::{campaign, check_files, spec_corpus, Settings};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Differential fuzzing of Kiln against the wasmi interpreter, plus compiler fuzzing.
+///
+/// Generates valid modules with wasm-smith, runs their exports through Kiln-compiled code
+/// and through wasmi, and compares results, traps and exported state. Between batches it
+/// feeds the compiler random bytes, mutated spec modules and modules using proposals Kiln
+/// does not support: it must answer with an error, never crash. Exits 1 if anything
+/// diverged (each finding is shrunk and written as a regression test).
+#[derive(Parser)]
+#[command(name = "kiln-fuzz")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Stop after this many seconds.
+    #[arg(long, default_value_t = 120)]
+    seconds: u64,
+    /// Stop after this many differential modules (whichever limit comes first).
+    #[arg(long)]
+    modules: Option<usize>,
+    /// Seed of the whole campaign (default: from the clock, printed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Modules compiled and linked into one harness executable.
+    #[arg(long, default_value_t = 40)]
+    batch: usize,
+    /// Compiler-fuzzing inputs after each differential batch.
+    #[arg(long, default_value_t = 150)]
+    compiler_inputs: usize,
+    #[arg(long, value_enum, default_value_t = Bounds::Guard)]
+    bounds_checks: Bounds,
+    /// Make Kiln miscompile `i32.sub` (operands swapped): the campaign must then report
+    /// divergences. Shows that the fuzzer can fail.
+    #[arg(long)]
+    inject_fault: bool,
+    /// Scratch directory (default: target/fuzz).
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// Where shrunk findings are written (default: testsuite/fuzz-regressions).
+    #[arg(long)]
+    regressions: Option<PathBuf>,
+    /// Spec testsuite whose modules the compiler fuzzer mutates (default: ../shared/spec-testsuite).
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replays saved findings (`SEED.wasm`): exit 1 if any still diverges.
+    Check { files: Vec<PathBuf> },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Bounds {
+    Guard,
+    Explicit,
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let target = kiln::Target::host();
+    let runtime_lib = kiln_targets::runtime_library(&target).map_err(|e| e.0)?;
+    #[allow(unused_mut)]
+    let mut options = kiln::Options {
+        target,
+        bounds_checks: match cli.bounds_checks {
+            Bounds::Guard => BoundsChecks::Guard,
+            Bounds::Explicit => BoundsChecks::Explicit,
+        },
+        swap_i32_sub_operands: cli.inject_fault,
+        ..kiln::Options::default()
+    };
+    let work_dir = cli
+        .work_dir
+        .unwrap_or_else(|| repo_root().join("target/fuzz"));
+    if let Some(Command::Check { files }) = cli.command {
+        let mut failed = 0;
+        for (file, outcome) in check_files(&files, &options, &runtime_lib, &work_dir.join("check"))? {
+            match outcome {
+                Ok(()) => println!("ok {}", file.display()),
+                Err(why) => {
+                    failed += 1;
+                    println!("FAILED {}: {why}", file.display());
+                }
+            }
+        }
+        println!("{} passed, {failed} failed", files.len() - failed);
+        return Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let seed = cli.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let corpus_dir = cli
+        .corpus
+        .unwrap_or_else(|| repo_root().join("../shared/spec-testsuite"));
+    let corpus = spec_corpus(&corpus_dir);
+    eprintln!(
+        "kiln-fuzz: seed {seed}, {} s, reference wasmi 2.0.0, {} corpus modules from {}",
+        cli.seconds,
+        corpus.len(),
+        corpus_dir.display()
+    );
+    let settings = Settings {
+        seed,
+        duration: Duration::from_secs(cli.seconds),
+        modules: cli.modules,
+        compiler_inputs_per_batch: cli.compiler_inputs,
+        batch: cli.batch.max(1),
+        options,
+        runtime_lib,
+        work_dir: work_dir.clone(),
+        regressions: cli
+            .regressions
+            .unwrap_or_else(|| repo_root().join("testsuite/fuzz-regressions")),
+        corpus,
+    };
+    let s = campaign(&settings)?;
+    let minutes = s.elapsed.as_secs_f64() / 60.0;
+    println!(
+        "fuzz: seed {seed}: {} modules ({:.0}/min), {} calls; {} agreed, {} inconclusive (stack overflow), {} skipped; {} compiler inputs ({:.0}/min), 0 crashes",
+        s.modules,
+        s.modules as f64 / minutes,
+        s.calls,
+        s.agreed,
+        s.inconclusive,
+        s.skipped,
+        s.compiler_inputs,
+        s.compiler_inputs as f64 / minutes,
+    );
+    println!(
+        "fuzz: {} divergences in {:.0} s",
+        s.divergences.len(),
+        s.elapsed.as_secs_f64()
+    );
+    Ok(if s.divergences.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

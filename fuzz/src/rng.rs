@@ -1,0 +1,43 @@
+//! A small deterministic generator (SplitMix64): every module, call plan and mutation of a
+//! campaign follows from its `--seed`, so any finding can be replayed.
+
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next_u64() as u8).collect()
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+/// A seed derived from a name.
+pub fn seed_of(name: &str) -> u64 {
+    seed_of_bytes(name.as_bytes())
+}
+
+pub fn seed_of_bytes(bytes: &[u8]) -> u64 {
+    let mut digest = kiln::abi::Fnv1a::default();
+    digest.write(bytes);
+    digest.0
+}
