@@ -85,7 +85,8 @@ impl CompilerFuzz {
     }
 
     fn smith_unsupported(&self, rng: &mut Rng) -> Vec<u8> {
-        let data = rng.bytes(256 + rng.below(8192) as usize);
+        let len = 256 + rng.below(8192) as usize;
+        let data = rng.bytes(len);
         let mut u = Unstructured::new(&data);
         let mut config = self.unsupported.clone();
         config.allow_invalid_funcs = rng.below(4) == 0;
@@ -154,7 +155,9 @@ fn install_guards() {
                 save_current("hang");
                 std::process::exit(1);
             }
-            if resident_bytes().is_some_and(|r| r > MEMORY_LIMIT) && CURRENT.lock().is_ok_and(|c| c.is_some()) {
+            if resident_bytes().is_some_and(|r| r > MEMORY_LIMIT)
+                && CURRENT.lock().is_ok_and(|c| c.is_some())
+            {
                 save_current("out-of-memory");
                 std::process::exit(1);
             }
@@ -163,9 +166,17 @@ fn install_guards() {
 }
 
 fn save_current(what: &str) {
-    let Ok(current) = CURRENT.try_lock() else { return };
-    let Some(current) = current.as_ref() else { return };
-    let dir = CRASH_DIR.lock().ok().and_then(|d| d.clone()).unwrap_or_default();
+    let Ok(current) = CURRENT.try_lock() else {
+        return;
+    };
+    let Some(current) = current.as_ref() else {
+        return;
+    };
+    let dir = CRASH_DIR
+        .lock()
+        .ok()
+        .and_then(|d| d.clone())
+        .unwrap_or_default();
     let _ = std::fs::create_dir_all(&dir);
     let path = dir.join(format!(
         "{what}-{:016x}.wasm",

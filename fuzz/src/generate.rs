@@ -36,7 +36,8 @@ pub fn differential_config() -> wasm_smith::Config {
         max_memories: 1,
         max_tables: 3,
         max_imports: 0,
-        min_funcs: 1,
+        min_types: 1,
+        min_funcs: 2,
         max_funcs: 30,
         max_instructions: 400,
         export_everything: true,
@@ -58,11 +59,8 @@ pub fn module(config: &wasm_smith::Config, seed: u64) -> Result<Vec<u8>, String>
     let len = 256 + rng.below(16 * 1024) as usize;
     let data = rng.bytes(len);
     let mut u = Unstructured::new(&data);
-    let mut module =
-        wasm_smith::Module::new(config.clone(), &mut u).map_err(|e| e.to_string())?;
-    module
-        .ensure_termination(FUEL)
-        .map_err(|e| e.to_string())?;
+    let mut module = wasm_smith::Module::new(config.clone(), &mut u).map_err(|e| e.to_string())?;
+    module.ensure_termination(FUEL).map_err(|e| e.to_string())?;
     Ok(module.to_bytes())
 }
 
@@ -102,7 +100,15 @@ fn argument(rng: &mut Rng, ty: ParamType) -> String {
     let random = rng.next_u64();
     match ty {
         ParamType::I32 => {
-            let v = *rng.pick(&[0, 1, u32::MAX, 0x8000_0000, 0x7fff_ffff, small as u32, random as u32]);
+            let v = *rng.pick(&[
+                0,
+                1,
+                u32::MAX,
+                0x8000_0000,
+                0x7fff_ffff,
+                small as u32,
+                random as u32,
+            ]);
             format!("i32:{v:x}")
         }
         ParamType::I64 => {
@@ -147,5 +153,38 @@ fn argument(rng: &mut Rng, ty: ParamType) -> String {
         }
         ParamType::FuncRef => "funcref:null".into(),
         ParamType::ExternRef => "externref:null".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The configuration yields modules worth running: valid under Kiln's features, with
+    /// at least two functions, all exported.
+    #[test]
+    fn generated_modules_are_valid_and_have_functions() {
+        let config = super::differential_config();
+        let features = wasmparser::WasmFeatures::WASM2 | wasmparser::WasmFeatures::SIMD;
+        for seed in 0..20u64 {
+            let wasm = super::module(&config, seed).unwrap();
+            wasmparser::Validator::new_with_features(features)
+                .validate_all(&wasm)
+                .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            let mut funcs = 0;
+            let mut exported_funcs = 0;
+            for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+                match payload.unwrap() {
+                    wasmparser::Payload::FunctionSection(r) => funcs = r.count(),
+                    wasmparser::Payload::ExportSection(r) => {
+                        exported_funcs = r
+                            .into_iter()
+                            .filter(|e| e.as_ref().unwrap().kind == wasmparser::ExternalKind::Func)
+                            .count()
+                    }
+                    _ => {}
+                }
+            }
+            assert!(funcs >= 2, "seed {seed}: {funcs} functions");
+            assert_eq!(exported_funcs, funcs as usize, "seed {seed}");
+        }
     }
 }

@@ -35,6 +35,8 @@ pub struct Settings {
     pub work_dir: PathBuf,
     /// Where shrunk findings are written as regression tests.
     pub regressions: PathBuf,
+    /// Time spent shrinking each finding.
+    pub shrink_budget: Duration,
     /// Valid modules the compiler fuzzer mutates.
     pub corpus: Vec<Vec<u8>>,
 }
@@ -50,6 +52,9 @@ pub struct Summary {
     pub skipped: usize,
     pub divergences: Vec<String>,
     pub compiler_inputs: usize,
+    /// Size of the differential modules, in bytes, and their exported functions.
+    pub module_bytes: usize,
+    pub functions: usize,
     pub elapsed: Duration,
 }
 
@@ -58,6 +63,7 @@ struct Prepared {
     seed: u64,
     wasm: Vec<u8>,
     calls: Vec<Call>,
+    functions: usize,
     reference: Trace,
 }
 
@@ -100,6 +106,8 @@ pub fn campaign(settings: &Settings) -> Result<Summary, String> {
         for (p, kiln) in batch.iter().zip(traces) {
             summary.modules += 1;
             summary.calls += p.calls.len();
+            summary.module_bytes += p.wasm.len();
+            summary.functions += p.functions;
             match judge(p, kiln) {
                 Verdict::Agree => summary.agreed += 1,
                 Verdict::Inconclusive(_) => summary.inconclusive += 1,
@@ -141,6 +149,7 @@ fn prepare_module(reference: &Reference, seed: u64, wasm: Vec<u8>) -> Option<Pre
         seed,
         wasm,
         calls,
+        functions: loaded.exports.len(),
         reference,
     })
 }
@@ -154,7 +163,12 @@ fn judge(p: &Prepared, kiln: Result<Trace, String>) -> Verdict {
 
 /// Runs one module (as a batch of one) and compares; `None` when the reference cannot run
 /// it.
-fn check_one(native: &Native, reference: &Reference, seed: u64, wasm: Vec<u8>) -> Result<Option<Verdict>, String> {
+fn check_one(
+    native: &Native,
+    reference: &Reference,
+    seed: u64,
+    wasm: Vec<u8>,
+) -> Result<Option<Verdict>, String> {
     let Some(p) = prepare_module(reference, seed, wasm) else {
         return Ok(None);
     };
@@ -162,13 +176,21 @@ fn check_one(native: &Native, reference: &Reference, seed: u64, wasm: Vec<u8>) -
         wasm: &p.wasm,
         calls: &p.calls,
     };
-    let kiln = native.run_batch(&[case])?.pop().expect("one case, one result");
+    let kiln = native
+        .run_batch(&[case])?
+        .pop()
+        .expect("one case, one result");
     Ok(Some(judge(&p, kiln)))
 }
 
 /// Saves the module, shrinks it while it still diverges, and writes the result as a
 /// regression test named after its seed (the seed fixes the call arguments).
-fn report_finding(settings: &Settings, reference: &Reference, p: &Prepared, why: &str) -> Result<String, String> {
+fn report_finding(
+    settings: &Settings,
+    reference: &Reference,
+    p: &Prepared,
+    why: &str,
+) -> Result<String, String> {
     let findings = settings.work_dir.join("findings");
     std::fs::create_dir_all(&findings).map_err(|e| e.to_string())?;
     let original = findings.join(format!("{:016x}.wasm", p.seed));
@@ -179,11 +201,16 @@ fn report_finding(settings: &Settings, reference: &Reference, p: &Prepared, why:
         work_dir: settings.work_dir.join("shrink"),
     };
     let seed = p.seed;
+    let start = Instant::now();
     let shrunk = wasm_shrink::WasmShrink::default()
-        .attempts(150)
+        .attempts(1000)
         .seed(seed)
         .run(p.wasm.clone(), |candidate: &[u8]| {
-            let verdict = check_one(&native, reference, seed, candidate.to_vec()).map_err(anyhow_error)?;
+            if start.elapsed() > settings.shrink_budget {
+                return Ok(false);
+            }
+            let verdict =
+                check_one(&native, reference, seed, candidate.to_vec()).map_err(anyhow_error)?;
             Ok(matches!(verdict, Some(Verdict::Diverge(_))))
         })
         .map(|info| info.output)
@@ -206,7 +233,12 @@ fn anyhow_error(e: String) -> anyhow::Error {
 }
 
 /// Replays saved findings (files named `SEED.wasm`): `Ok` lists each file with its verdict.
-pub fn check_files(files: &[PathBuf], options: &kiln::Options, runtime_lib: &Path, work_dir: &Path) -> Result<Vec<(PathBuf, Result<(), String>)>, String> {
+pub fn check_files(
+    files: &[PathBuf],
+    options: &kiln::Options,
+    runtime_lib: &Path,
+    work_dir: &Path,
+) -> Result<Vec<(PathBuf, Result<(), String>)>, String> {
     let reference = Reference::default();
     let native = Native {
         options: options.clone(),
@@ -240,10 +272,19 @@ pub fn spec_corpus(dir: &Path) -> Vec<Vec<u8>> {
     };
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
-    for path in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "wast")) {
-        let Ok(text) = std::fs::read_to_string(path) else { continue };
-        let Ok(buf) = wast::parser::ParseBuffer::new(&text) else { continue };
-        let Ok(script) = wast::parser::parse::<wast::Wast<'_>>(&buf) else { continue };
+    for path in paths
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "wast"))
+    {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let Ok(buf) = wast::parser::ParseBuffer::new(&text) else {
+            continue;
+        };
+        let Ok(script) = wast::parser::parse::<wast::Wast<'_>>(&buf) else {
+            continue;
+        };
         for directive in script.directives {
             if let wast::WastDirective::Module(mut quote) = directive {
                 if let Ok(bytes) = quote.encode() {

@@ -47,6 +47,9 @@ struct Cli {
     /// Where shrunk findings are written (default: testsuite/fuzz-regressions).
     #[arg(long)]
     regressions: Option<PathBuf>,
+    /// Time spent shrinking each finding.
+    #[arg(long, default_value_t = 120)]
+    shrink_seconds: u64,
     /// Spec testsuite whose modules the compiler fuzzer mutates (default: ../shared/spec-testsuite).
     #[arg(long)]
     corpus: Option<PathBuf>,
@@ -96,7 +99,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         .unwrap_or_else(|| repo_root().join("target/fuzz"));
     if let Some(Command::Check { files }) = cli.command {
         let mut failed = 0;
-        for (file, outcome) in check_files(&files, &options, &runtime_lib, &work_dir.join("check"))? {
+        for (file, outcome) in check_files(&files, &options, &runtime_lib, &work_dir.join("check"))?
+        {
             match outcome {
                 Ok(()) => println!("ok {}", file.display()),
                 Err(why) => {
@@ -106,7 +110,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         }
         println!("{} passed, {failed} failed", files.len() - failed);
-        return Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        return Ok(if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
     }
     let seed = cli.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -135,6 +143,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         regressions: cli
             .regressions
             .unwrap_or_else(|| repo_root().join("testsuite/fuzz-regressions")),
+        shrink_budget: Duration::from_secs(cli.shrink_seconds),
         corpus,
     };
     let s = campaign(&settings)?;
@@ -151,9 +160,20 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         s.compiler_inputs as f64 / minutes,
     );
     println!(
+        "fuzz: modules average {} bytes and {:.1} exported functions",
+        s.module_bytes / s.modules.max(1),
+        s.functions as f64 / s.modules.max(1) as f64
+    );
+    println!(
         "fuzz: {} divergences in {:.0} s",
         s.divergences.len(),
         s.elapsed.as_secs_f64()
+    );
+    // Modules compared (agreed, or up to a stack overflow) against divergent ones.
+    println!(
+        "{} passed, {} failed",
+        s.agreed + s.inconclusive,
+        s.divergences.len()
     );
     Ok(if s.divergences.is_empty() {
         ExitCode::SUCCESS

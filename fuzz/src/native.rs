@@ -9,9 +9,9 @@ use kiln_spec_tests::harness::{Harness, Response};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How long one harness process may run; generated calls end within milliseconds (their
-/// fuel is bounded), so only a miscompiled loop can reach this.
-const HARNESS_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one request may take: generated calls end within milliseconds (their fuel is
+/// bounded, memories are at most 1 MiB), so only a miscompiled loop reaches this.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Native {
     pub options: Options,
@@ -79,7 +79,7 @@ impl Native {
             let h = match &mut harness {
                 Some(h) => h,
                 None => harness.insert(
-                    Harness::start(&exe, &[], HARNESS_TIMEOUT)
+                    Harness::start(&exe, &[], REQUEST_TIMEOUT)
                         .map_err(|e| format!("cannot start {}: {e}", exe.display()))?,
                 ),
             };
@@ -108,11 +108,15 @@ fn drive(h: &mut Harness, module: usize, calls: &[Call]) -> Result<Trace, String
         other => return Err(format!("instantiation: {other:?}")),
     }
     for call in calls {
-        let request = format!("invoke {module} {} {}", hex(&call.export), call.args.join(" "));
+        let request = format!(
+            "invoke {module} {} {}",
+            hex(&call.export),
+            call.args.join(" ")
+        );
         let outcome = match h.request(&request) {
             Response::Ok(values) => Outcome::Returned(values),
             Response::Trap(Some(kind)) => Outcome::Trapped(kind),
-            other => return Err(format!("call of {}: {other:?}", call.export)),
+            other => return Err(format!("call of {:?}: {other:?}", call.export)),
         };
         let stop = outcome == Outcome::Trapped(kiln::abi::TrapKind::StackOverflow);
         trace.calls.push((outcome, state(h, module)?));

@@ -4,7 +4,7 @@
 use crate::generate::ParamType;
 use crate::trace::{Call, Outcome, State, Trace};
 use kiln::abi::{hex, Fnv1a, TrapKind};
-use wasmi::core::TrapCode;
+use wasmi::TrapCode;
 use wasmi::{Config, Engine, Extern, Instance, Linker, Module, Store, Val, ValType};
 
 pub struct Reference {
@@ -70,8 +70,16 @@ impl Reference {
                 .get_func(&store, &call.export)
                 .ok_or_else(|| format!("no function export {}", call.export))?;
             let ty = func.ty(&store);
-            let args: Vec<Val> = call.args.iter().map(|a| value(a)).collect::<Result<_, _>>()?;
-            let mut results: Vec<Val> = ty.results().iter().map(|t| Val::default(*t)).collect();
+            let args: Vec<Val> = call
+                .args
+                .iter()
+                .map(|a| value(a))
+                .collect::<Result<_, _>>()?;
+            let mut results: Vec<Val> = ty
+                .results()
+                .iter()
+                .map(|t| Val::default_for_ty(*t))
+                .collect();
             let outcome = match func.call(&mut store, &args, &mut results) {
                 Ok(()) => Outcome::Returned(results.iter().map(protocol).collect()),
                 Err(e) => Outcome::Trapped(trap_kind(&e)?),
@@ -100,7 +108,9 @@ fn param_type(t: ValType) -> ParamType {
 
 /// Kiln's trap kind for a reference error; `Err` for errors that are not traps.
 fn trap_kind(e: &wasmi::Error) -> Result<TrapKind, String> {
-    let code = e.as_trap_code().ok_or_else(|| format!("reference error: {e}"))?;
+    let code = e
+        .as_trap_code()
+        .ok_or_else(|| format!("reference error: {e}"))?;
     Ok(match code {
         TrapCode::UnreachableCodeReached => TrapKind::Unreachable,
         TrapCode::MemoryOutOfBounds => TrapKind::MemoryOutOfBounds,
@@ -111,7 +121,11 @@ fn trap_kind(e: &wasmi::Error) -> Result<TrapKind, String> {
         TrapCode::BadConversionToInteger => TrapKind::InvalidConversionToInteger,
         TrapCode::StackOverflow => TrapKind::StackOverflow,
         TrapCode::BadSignature => TrapKind::IndirectCallTypeMismatch,
-        other => return Err(format!("reference trap with no Kiln counterpart: {other:?}")),
+        other => {
+            return Err(format!(
+                "reference trap with no Kiln counterpart: {other:?}"
+            ))
+        }
     })
 }
 
@@ -122,15 +136,15 @@ fn value(text: &str) -> Result<Val, String> {
     Ok(match kind {
         "i32" => Val::I32(u32::from_str_radix(bits, 16).map_err(|_| bad())? as i32),
         "i64" => Val::I64(u64::from_str_radix(bits, 16).map_err(|_| bad())? as i64),
-        "f32" => Val::F32(wasmi::core::F32::from_bits(
+        "f32" => Val::F32(wasmi::F32::from_bits(
             u32::from_str_radix(bits, 16).map_err(|_| bad())?,
         )),
-        "f64" => Val::F64(wasmi::core::F64::from_bits(
+        "f64" => Val::F64(wasmi::F64::from_bits(
             u64::from_str_radix(bits, 16).map_err(|_| bad())?,
         )),
         "v128" => Val::V128(u128::from_str_radix(bits, 16).map_err(|_| bad())?.into()),
-        "funcref" => Val::default(ValType::FuncRef),
-        "externref" => Val::default(ValType::ExternRef),
+        "funcref" => Val::default_for_ty(ValType::FuncRef),
+        "externref" => Val::default_for_ty(ValType::ExternRef),
         _ => return Err(bad()),
     })
 }

@@ -56,7 +56,10 @@ pub fn compare(calls: &[Call], reference: &Trace, kiln: &Trace) -> Verdict {
             return Verdict::Diverge(format!("call {i} ({}) missing from a trace", call.export));
         };
         if *want == overflow || *got == overflow {
-            return Verdict::Inconclusive(format!("call {i} ({}) overflowed the stack", call.export));
+            return Verdict::Inconclusive(format!(
+                "call {i} ({}) overflowed the stack",
+                call.export
+            ));
         }
         if !same_outcome(want, got) {
             return Verdict::Diverge(format!(
@@ -98,8 +101,12 @@ fn same_outcome(a: &Outcome, b: &Outcome) -> bool {
 
 fn both_nan(a: &str, b: &str) -> bool {
     let nan = |v: &str| match v.split_once(':') {
-        Some(("f32", bits)) => u32::from_str_radix(bits, 16).is_ok_and(|b| f32::from_bits(b).is_nan()),
-        Some(("f64", bits)) => u64::from_str_radix(bits, 16).is_ok_and(|b| f64::from_bits(b).is_nan()),
+        Some(("f32", bits)) => {
+            u32::from_str_radix(bits, 16).is_ok_and(|b| f32::from_bits(b).is_nan())
+        }
+        Some(("f64", bits)) => {
+            u64::from_str_radix(bits, 16).is_ok_and(|b| f64::from_bits(b).is_nan())
+        }
         _ => false,
     };
     nan(a) && nan(b)
@@ -115,6 +122,9 @@ mod tests {
         assert!(same_outcome(&r("f32:7fc00000"), &r("f32:ffc00001")));
         assert!(!same_outcome(&r("f32:7fc00000"), &r("f32:0")));
         assert!(!same_outcome(&r("i32:7fc00000"), &r("i32:ffc00001")));
-        assert!(!same_outcome(&r("i32:1"), &Outcome::Trapped(TrapKind::Unreachable)));
+        assert!(!same_outcome(
+            &r("i32:1"),
+            &Outcome::Trapped(TrapKind::Unreachable)
+        ));
     }
 }

@@ -28,12 +28,14 @@ pub struct Harness {
     stderr: Option<std::thread::JoinHandle<String>>,
     /// Set once the process is gone; every later request fails with it.
     dead: Option<String>,
-    _watchdog: mpsc::Sender<()>,
+    /// Each request restarts the watchdog's clock.
+    watchdog: mpsc::Sender<()>,
 }
 
 impl Harness {
     /// Starts `exe` (through `runner`, e.g. an emulator, when given). The process is
-    /// killed after `timeout`, so a miscompiled infinite loop cannot hang the run.
+    /// killed when starting or answering one request takes longer than `timeout`, so a
+    /// miscompiled infinite loop cannot hang the run.
     pub fn start(exe: &Path, runner: &[String], timeout: Duration) -> std::io::Result<Harness> {
         let mut command = match runner.split_first() {
             Some((program, args)) => {
@@ -59,9 +61,14 @@ impl Harness {
         let child = Arc::new(Mutex::new(child));
         let (done, watchdog) = mpsc::channel::<()>();
         let victim = Arc::clone(&child);
-        std::thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = watchdog.recv_timeout(timeout) {
-                let _ = victim.lock().unwrap().kill();
+        std::thread::spawn(move || loop {
+            match watchdog.recv_timeout(timeout) {
+                Ok(()) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = victim.lock().unwrap().kill();
+                    return;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
             }
         });
         Ok(Harness {
@@ -70,7 +77,7 @@ impl Harness {
             stdout,
             stderr: Some(stderr),
             dead: None,
-            _watchdog: done,
+            watchdog: done,
         })
     }
 
@@ -78,6 +85,7 @@ impl Harness {
         if let Some(why) = &self.dead {
             return Response::Error(why.clone());
         }
+        let _ = self.watchdog.send(());
         let mut response = String::new();
         let sent = writeln!(self.stdin, "{line}").and_then(|_| self.stdin.flush());
         let received = sent.and_then(|_| self.stdout.read_line(&mut response));

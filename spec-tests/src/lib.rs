@@ -27,7 +27,7 @@ pub struct Config {
     pub runtime_lib: PathBuf,
     /// Command prefix to run the executable with (an emulator), empty for native.
     pub runner: Vec<String>,
-    /// A harness process is killed after this long.
+    /// A harness process is killed when one request takes longer than this.
     pub timeout: Duration,
 }
 

@@ -14,7 +14,8 @@
 //!    real-world CLIs into `target/realworld/`;
 //! 4. run `cargo test --workspace [ARGS...]`;
 //! 5. run the spec testsuite in guard and in explicit bounds-check mode, each for the
-//!    baseline CPU and for this machine's (`--cpu native`);
+//!    baseline CPU and for this machine's (`--cpu native`), and a short fixed-seed fuzz
+//!    round (`fuzz.rs`);
 //! 6. with qemu-aarch64 installed, the end-to-end tests and the spec testsuite (both modes)
 //!    for aarch64-linux; with wine and MinGW installed, the same for x86_64-windows;
 //! 7. print one `N passed, M failed` line over all of it.
@@ -24,8 +25,12 @@
 //!
 //! `cargo xtask spec [kiln-spec ARGS...]` — only the spec testsuite (see
 //! `kiln-spec --help`: `--bounds-checks guard|explicit`, `--suite DIR`, filters).
+//!
+//! `cargo xtask fuzz [kiln-fuzz ARGS...]` — a fuzz campaign (see `kiln-fuzz --help`:
+//! `--seconds N`, `--seed S`, `--bounds-checks`, `check FILE...`).
 
 mod bench;
+mod fuzz;
 mod realworld;
 
 use std::io::{BufRead, BufReader};
@@ -41,12 +46,14 @@ fn main() -> ExitCode {
         Some("spec") => spec_only(&args[1..]),
         Some("runtime") => runtime(&args[1..]),
         Some("bench") => bench::bench(&args[1..]).map(|()| ExitCode::SUCCESS),
+        Some("fuzz") => fuzz::fuzz(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask test [ARGS for cargo test...]\n       \
                  cargo xtask spec [--bounds-checks guard|explicit] [--target T] [--suite DIR] [FILTER...]\n       \
                  cargo xtask runtime [--release] [--target RUST_TRIPLE]...\n       \
-                 cargo xtask bench [--rounds N] [--cold-runs N] [PROGRAM...]"
+                 cargo xtask bench [--rounds N] [--cold-runs N] [PROGRAM...]\n       \
+                 cargo xtask fuzz [--seconds N] [--seed S] [kiln-fuzz ARGS...]"
             );
             return ExitCode::from(2);
         }
@@ -75,6 +82,8 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         "kiln-runtime",
         "-p",
         "kiln-spec-tests",
+        "-p",
+        "kiln-fuzz",
     ]))?;
 
     let programs = root.join("testsuite/programs/Cargo.toml");
@@ -130,6 +139,9 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
             failed += f;
         }
     }
+    let (p, f) = fuzz::ci_round(&target)?;
+    passed += p;
+    failed += f;
     if on_path("qemu-aarch64") {
         let (p, f) = run_cross(&root, "aarch64-linux", "qemu-aarch64")?;
         passed += p;
@@ -337,7 +349,11 @@ fn spec_only(args: &[String]) -> Result<ExitCode, String> {
 
 /// Runs `kiln-spec`, echoing its output; its last line is `N passed, M failed`.
 fn run_spec(target: &Path, args: &[String]) -> Result<(usize, usize), String> {
-    let exe = target.join("debug/kiln-spec");
+    run_summarised(&target.join("debug/kiln-spec"), args)
+}
+
+/// Runs a tool that ends with a `N passed, M failed` line, echoing its output.
+fn run_summarised(exe: &Path, args: &[String]) -> Result<(usize, usize), String> {
     let mut child = Command::new(&exe)
         .args(args)
         .stdout(Stdio::piped())
@@ -345,14 +361,17 @@ fn run_spec(target: &Path, args: &[String]) -> Result<(usize, usize), String> {
         .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
     let mut summary = None;
     for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-        let line = line.map_err(|e| format!("reading kiln-spec output: {e}"))?;
+        let line = line.map_err(|e| format!("reading {} output: {e}", exe.display()))?;
         println!("{line}");
         summary = parse_summary(&line).or(summary);
     }
     let status = child.wait().map_err(|e| e.to_string())?;
     match summary {
         Some(counts) => Ok(counts),
-        None => Err(format!("kiln-spec ended ({status}) without a summary")),
+        None => Err(format!(
+            "{} ended ({status}) without a summary",
+            exe.display()
+        )),
     }
 }
 
