@@ -41,18 +41,21 @@ pub fn cached_executable(wasm: &[u8], options: &Options) -> Result<PathBuf, Erro
     Ok(exe)
 }
 
-/// Digest of the module, every option that changes the executable, and the identity of
-/// this kiln build and its runtime library (so upgrading either invalidates the cache).
+/// Digest of the module, the complete compile configuration, and the identity of this kiln
+/// build and its runtime library (so upgrading either invalidates the cache).
+///
+/// The configuration enters as the `Debug` text of the whole [`Options`] (output kind fixed
+/// to an executable), so an option added later is part of the key without anyone listing
+/// it here: a cached build is reused only when every option matches.
 fn cache_key(wasm: &[u8], options: &Options) -> String {
+    let configuration = Options {
+        emit: Emit::Exe,
+        ..options.clone()
+    };
     let mut hash = Sha256::new();
     hash.update(wasm);
     hash.update(format!(
-        "\n{}\n{:?}\n{:?}\n{:?}\n{:?}\n{}\n",
-        options.target.triple,
-        options.opt_level,
-        options.cpu,
-        options.bounds_checks,
-        options.grants,
+        "\n{configuration:?}\n{}\n",
         env!("CARGO_PKG_VERSION")
     ));
     let runtime = kiln_targets::runtime_library(&options.target).ok();

@@ -39,7 +39,7 @@ fn same_output_and_status_as_a_compiled_executable() {
     let cache = scratch.join("cache");
     let wasm = wasm_program("args_exit");
     let exe = compile_ok(&wasm, &scratch, "args_exit", &[]);
-    for status in [0, 3, 42, 255] {
+    for status in [0, 3, 42, 125] {
         let arg = format!("exit={status}");
         let compiled = run(&exe, &["one", &arg], b"");
         let via_run = kiln_run(
@@ -322,4 +322,38 @@ fn run_errors_are_kiln_errors() {
         b"",
     )
     .assert_cli_error();
+}
+
+/// The cache key covers every compile option: a build made with one `--reserve` is not
+/// reused for another (it once was: the key listed options by hand and missed this one).
+#[test]
+fn cached_builds_differ_by_every_option() {
+    let scratch = Scratch::new("run-cache-reserve");
+    let cache = scratch.join("cache");
+    // Exits 0 when growing the memory to 33 pages (2.06 MiB) fails, 2 when it succeeds.
+    let wat = scratch.write(
+        "grow.wat",
+        br#"(module
+          (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+          (memory (export "memory") 1)
+          (func (export "_start")
+            (call $exit (i32.add (i32.const 1) (memory.grow (i32.const 32))))))"#,
+    );
+    let with_reserve = |reserve: &str| {
+        kiln_run(
+            &cache,
+            &[
+                "--bounds-checks".as_ref(),
+                "explicit".as_ref(),
+                "--reserve".as_ref(),
+                OsStr::new(reserve),
+                wat.as_os_str(),
+            ],
+            b"",
+        )
+    };
+    with_reserve("1MiB").assert_status(0).assert_stderr("");
+    with_reserve("1GiB").assert_status(2).assert_stderr("");
+    with_reserve("1MiB").assert_status(0).assert_stderr("");
+    assert_eq!(cache_files(&cache).len(), 2, "{:?}", cache_files(&cache));
 }

@@ -442,6 +442,24 @@ fd_close then path_open: new fd usable true
     );
 }
 
+/// Descriptor numbers are reused in wasmtime's order (the highest freed number first), not
+/// lowest-first: a program that closed 4 then 6 gets 6 next under both engines. (A
+/// synthesis tool that frees fd 1 around a sub-step otherwise wrote its log into the
+/// next file it opened.)
+#[test]
+fn descriptor_numbers_follow_wasmtimes_order() {
+    check_raw(
+        "fdorder",
+        r#"
+== fdorder
+open three: 4 5 6
+close 4, close 6, open three: 6 4 7
+fd_renumber 7 -> 5: ok
+open: 7
+"#,
+    );
+}
+
 /// A regular file is always ready for reading and writing, so both events
 /// come back (wasmtime reported only the write event). A bad fd may fail the
 /// whole call or only its event.

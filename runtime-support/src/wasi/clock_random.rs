@@ -96,7 +96,7 @@ pub unsafe extern "C" fn kiln_wasi_sched_yield(_vmctx: *mut VMContext) -> i32 {
 /// As for [`kiln_wasi_clock_res_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_proc_exit(_vmctx: *mut VMContext, code: u32) -> ! {
-    sys::exit_now(code as i32)
+    super::proc_exit(code)
 }
 
 /// Preview1 allows `proc_raise` to be unsupported (it was removed from later snapshots,

@@ -48,8 +48,30 @@ pub use state::{install, set_args, set_env};
 use crate::abi::valtype;
 use crate::abi::{self, extern_kind, ImportDesc, ModuleDescriptor, VMContext};
 use crate::instance::{signature_name, Extern};
+use crate::sys;
 use guest::GuestMemory;
 use types::Errno;
+
+/// Statuses from this one up are not passed through from `proc_exit`: shells and Kiln use
+/// them for other things (126/127: cannot run, 128 + N: killed by signal N, 134: a trap).
+pub const FIRST_RESERVED_EXIT_STATUS: u32 = 126;
+
+/// `proc_exit(code)`: exits with `code` when it is below [`FIRST_RESERVED_EXIT_STATUS`];
+/// any other code is refused with a message and status 1, as wasmtime does, so that 134
+/// always means a trap. (AssemblyScript's `abort()` calls `proc_exit(255)`.)
+fn proc_exit(code: u32) -> ! {
+    if code >= FIRST_RESERVED_EXIT_STATUS {
+        sys::write_stderr(
+            format!(
+                "error: proc_exit({code}): exit status outside [0, {FIRST_RESERVED_EXIT_STATUS}) \
+                 (126 and above are reserved, 134 means a trap); exiting with status 1\n"
+            )
+            .as_bytes(),
+        );
+        sys::exit_now(1);
+    }
+    sys::exit_now(code as i32)
+}
 
 /// What a WASI function returns: 0 or an errno.
 fn ret(result: Result<(), Errno>) -> i32 {

@@ -15,6 +15,7 @@ use super::types::{errno, rights, Errno};
 use crate::abi::VMContext;
 use crate::prelude::*;
 use crate::sys::{self, Fd, RawHost, ThreadLocal};
+use alloc::collections::BTreeSet;
 use core::cell::RefCell;
 
 /// What a descriptor is.
@@ -52,9 +53,14 @@ struct Slot {
     listing: Option<Vec<DirEntry>>,
 }
 
+/// The guest's descriptors. Numbers are handed out as wasmtime does (WASI preview1 leaves
+/// the order open, and programs were tested against wasmtime): the highest number freed
+/// by `fd_close` or `fd_renumber` and not reused yet, else one above the highest open
+/// descriptor. So after closing 4 then 6 the next two opens get 6, then 4 (not 4 first).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct FdTable {
     slots: Vec<Option<Slot>>,
+    freed: BTreeSet<u32>,
 }
 
 impl FdTable {
@@ -75,6 +81,7 @@ impl FdTable {
         };
         FdTable {
             slots: vec![stdio(0), stdio(1), stdio(2)],
+            freed: BTreeSet::new(),
         }
     }
 
@@ -107,34 +114,38 @@ impl FdTable {
         }
     }
 
-    /// Adds a descriptor at the lowest free number.
+    /// Adds a descriptor at the next number (see [`FdTable`] for the order).
     pub fn insert(&mut self, entry: FdEntry, preopen: Option<Vec<u8>>) -> u32 {
         let slot = Some(Slot {
             entry,
             preopen,
             listing: None,
         });
-        match self.slots.iter().position(Option::is_none) {
-            Some(i) => {
-                self.slots[i] = slot;
-                i as u32
-            }
-            None => {
-                self.slots.push(slot);
-                (self.slots.len() - 1) as u32
-            }
+        let fd = match self.freed.pop_last() {
+            Some(fd) => fd as usize,
+            None => self
+                .slots
+                .iter()
+                .rposition(Option::is_some)
+                .map_or(0, |i| i + 1),
+        };
+        if fd >= self.slots.len() {
+            self.slots.resize_with(fd + 1, || None);
         }
+        self.slots[fd] = slot;
+        fd as u32
     }
 
     /// Removes `fd`, returning its entry (the caller closes the host fd if owned).
     pub fn remove(&mut self, fd: u32) -> Result<FdEntry, Errno> {
         let e = self.get(fd)?;
         self.slots[fd as usize] = None;
+        self.freed.insert(fd);
         Ok(e)
     }
 
     /// `fd_renumber`: moves `from` to `to` (both must be open), returning the entry that
-    /// was at `to` (to be closed by the caller if owned).
+    /// was at `to` (to be closed by the caller if owned). `from` becomes free.
     pub fn renumber(&mut self, from: u32, to: u32) -> Result<Option<FdEntry>, Errno> {
         self.get(from)?;
         let displaced = self.get(to)?;
@@ -142,6 +153,7 @@ impl FdTable {
             return Ok(None);
         }
         self.slots[to as usize] = self.slots[from as usize].take();
+        self.freed.insert(from);
         Ok(Some(displaced))
     }
 
@@ -382,19 +394,39 @@ mod tests {
     }
 
     #[test]
-    fn lowest_free_number_and_renumber() {
+    fn numbers_are_reused_highest_first_like_wasmtime() {
         let mut t = FdTable::with_stdio();
         assert_eq!(t.insert(file(-1), Some(b"/a".to_vec())), 3);
         assert_eq!(t.insert(file(-2), None), 4);
+        assert_eq!(t.insert(file(-3), None), 5);
+        assert_eq!(t.insert(file(-4), None), 6);
         assert_eq!(t.preopen(3), Ok(Some(&b"/a"[..])));
+        t.remove(4).unwrap();
+        t.remove(6).unwrap();
+        assert_eq!(
+            t.insert(file(-5), None),
+            6,
+            "the highest freed number first"
+        );
+        assert_eq!(t.insert(file(-6), None), 4);
+        assert_eq!(
+            t.insert(file(-7), None),
+            7,
+            "then above the highest open one"
+        );
+        // A renumbered descriptor's old number is free; the preopen name moves with it.
         t.remove(3).unwrap();
-        assert_eq!(t.insert(file(-3), None), 3);
-        // The preopen name moves with its descriptor.
-        t.remove(3).unwrap();
-        let fd = t.insert(file(-4), Some(b"/p".to_vec()));
-        assert_eq!(t.renumber(fd, 4).unwrap().unwrap().host, -2);
-        assert_eq!(t.preopen(4), Ok(Some(&b"/p"[..])));
-        assert_eq!(t.get(fd), Err(errno::BADF));
+        let fd = t.insert(file(-8), Some(b"/p".to_vec()));
+        assert_eq!(fd, 3);
+        assert_eq!(t.renumber(fd, 5).unwrap().unwrap().host, -3);
+        assert_eq!(t.preopen(5), Ok(Some(&b"/p"[..])));
+        assert_eq!(t.get(3), Err(errno::BADF));
+        assert_eq!(t.insert(file(-9), None), 3);
+        // Closing stdout frees 1, which is reused only when nothing higher is free.
+        t.remove(1).unwrap();
+        t.remove(7).unwrap();
+        assert_eq!(t.insert(file(-10), None), 7);
+        assert_eq!(t.insert(file(-11), None), 1);
     }
 
     #[test]

@@ -142,7 +142,7 @@ pub unsafe extern "C" fn kiln_wasi_random_get(vmctx: *mut VMContext, buf: u32, l
 /// As for [`kiln_wasi_clock_time_get`].
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_proc_exit(_vmctx: *mut VMContext, code: u32) -> ! {
-    sys::exit_now(code as i32)
+    super::proc_exit(code)
 }
 
 /// # Safety

@@ -213,6 +213,7 @@ mod sections {
             "links" => links(),
             "times" => times(),
             "renumber" => renumber(),
+            "fdorder" => fdorder(),
             "poll" => poll(),
             "clocks" => clocks(),
             "random" => random(),
@@ -991,6 +992,33 @@ mod sections {
         let _ = wasi::fd_close(b);
         let _ = wasi::path_unlink_file(pre, "ra");
         let _ = wasi::path_unlink_file(pre, "rb");
+    }
+
+    /// Which numbers new descriptors get after closes and renumbers (wasmtime's order:
+    /// the highest freed number first, else one above the highest open descriptor).
+    unsafe fn fdorder() {
+        let pre = work();
+        let names = ["o1", "o2", "o3", "o4", "o5", "o6", "o7"];
+        let open_one = |name: &str| open(pre, name, wasi::OFLAGS_CREAT, 0).unwrap();
+        let a = open_one(names[0]);
+        let b = open_one(names[1]);
+        let c = open_one(names[2]);
+        println!("open three: {a} {b} {c}");
+        let _ = wasi::fd_close(a);
+        let _ = wasi::fd_close(c);
+        let d = open_one(names[3]);
+        let e = open_one(names[4]);
+        let f = open_one(names[5]);
+        println!("close {a}, close {c}, open three: {d} {e} {f}");
+        println!("fd_renumber {f} -> {b}: {}", r(wasi::fd_renumber(f, b)));
+        let g = open_one(names[6]);
+        println!("open: {g}");
+        for fd in [b, d, e, g] {
+            let _ = wasi::fd_close(fd);
+        }
+        for name in names {
+            let _ = wasi::path_unlink_file(pre, name);
+        }
     }
 
     fn clock_sub(userdata: u64, id: wasi::Clockid, timeout: u64, flags: u16) -> wasi::Subscription {
