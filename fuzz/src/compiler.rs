@@ -4,8 +4,10 @@
 //! return `Ok` or `Err`, within a time and memory bound.
 //!
 //! A panic aborts the process (the workspace builds with `panic = "abort"`, as the `kiln`
-//! binary does), so the input under test is kept in [`CURRENT`]: the panic hook and the
-//! watchdog thread save it before the process ends.
+//! binary does), so every compile runs under [`guarded`]: the input is kept in [`CURRENT`]
+//! for the panic hook and the watchdog thread, and written to `in-progress.wasm` first,
+//! which is what is left to replay after a crash nothing can intercept (a stack
+//! overflow or a signal).
 
 use crate::rng::Rng;
 use arbitrary::Unstructured;
@@ -74,22 +76,19 @@ impl CompilerFuzz {
             entry: rng.below(2) == 0,
             ..self.options.clone()
         };
-        *CURRENT.lock().unwrap() = Some(Current {
-            input: input.clone(),
-            since: Instant::now(),
+        guarded(&input, || {
+            let _ = kiln::compile(&input, &options);
+            let _ = kiln::inspect(&input);
         });
-        let _ = kiln::compile(&input, &options);
-        let _ = kiln::inspect(&input);
-        *CURRENT.lock().unwrap() = None;
         source
     }
 
     fn smith_unsupported(&self, rng: &mut Rng) -> Vec<u8> {
         let len = 256 + rng.below(8192) as usize;
         let data = rng.bytes(len);
-        let mut u = Unstructured::new(&data);
         let mut config = self.unsupported.clone();
         config.allow_invalid_funcs = rng.below(4) == 0;
+        let mut u = Unstructured::new(&data);
         wasm_smith::Module::new(config, &mut u)
             .map(|m| m.to_bytes())
             .unwrap_or(data)
@@ -134,6 +133,22 @@ pub fn mutate(mut bytes: Vec<u8>, rng: &mut Rng) -> Vec<u8> {
         }
     }
     bytes
+}
+
+/// Runs `f`, which compiles `input`, so that a crash or hang in it leaves `input` behind
+/// (see the module comment).
+pub fn guarded<T>(input: &[u8], f: impl FnOnce() -> T) -> T {
+    if let Some(dir) = CRASH_DIR.lock().unwrap().as_ref() {
+        let _ = std::fs::create_dir_all(dir);
+        let _ = std::fs::write(dir.join("in-progress.wasm"), input);
+    }
+    *CURRENT.lock().unwrap() = Some(Current {
+        input: input.to_vec(),
+        since: Instant::now(),
+    });
+    let result = f();
+    *CURRENT.lock().unwrap() = None;
+    result
 }
 
 /// The panic hook and the watchdog both save the input under test before the process ends.

@@ -44,7 +44,7 @@ impl Native {
                 descriptor_symbol: symbol.clone(),
                 ..self.options.clone()
             };
-            match kiln::compile(case.wasm, &options) {
+            match crate::compiler::guarded(case.wasm, || kiln::compile(case.wasm, &options)) {
                 Ok(compiled) => {
                     let path = self.work_dir.join(format!("module{i}.o"));
                     std::fs::write(&path, compiled.object)
