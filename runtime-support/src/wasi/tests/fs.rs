@@ -968,7 +968,9 @@ fn closed_directory_descriptors_are_ebadf() {
         assert_eq!(kiln_wasi_fd_prestat_get(vm, RW, OUT), BADF);
         assert_eq!(kiln_wasi_fd_fdstat_get(vm, RW, OUT), BADF);
     }
-    // The number is reused by the next descriptor, which is what it is now.
+    // The numbers are reused, highest first (wasmtime's order): `sub`, then the preopen's.
+    let reused = f.open(RO, "file.txt", 0, rights::FD_READ).unwrap();
+    assert_eq!(reused, sub);
     let file = f.open(RO, "file.txt", 0, rights::FD_READ).unwrap();
     assert_eq!(file, RW);
     assert_eq!(f.open(file, "x", 0, 0), Err(NOTDIR));
