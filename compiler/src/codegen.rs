@@ -141,6 +141,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         call_conv,
         frontend_config: isa.frontend_config(),
         bounds_checks: options.bounds_checks,
+        interruptible: options.limits.max_time_ms.is_some(),
         func_ids,
         builtin_ids,
         #[cfg(feature = "fault-injection")]

@@ -2,7 +2,7 @@
 //! them), what it exports, its memory limits, and — for an executable Kiln built — the
 //! grants baked into it.
 
-use crate::abi::manifest::{self, Grant, END, HEADER};
+use crate::abi::manifest::{self, Grant, Limits, END, HEADER};
 use crate::abi::wasi;
 use crate::environ::ModuleEnv;
 use crate::manifest::kind_name;
@@ -23,6 +23,8 @@ pub struct Inspection {
     pub memories: Vec<(u64, Option<u64>)>,
     /// Only for executables.
     pub grants: Vec<Grant>,
+    /// Resource limits (executables only).
+    pub limits: Limits,
 }
 
 /// The capability a WASI function belongs to.
@@ -90,6 +92,15 @@ impl Inspection {
             for grant in &self.grants {
                 let _ = writeln!(out, "  {}", describe_grant(grant));
             }
+            let memory = self
+                .limits
+                .max_memory
+                .map_or("none".to_string(), |b| format!("{b} bytes"));
+            let time = self
+                .limits
+                .max_time_ms
+                .map_or("none".to_string(), |ms| format!("{ms} ms"));
+            let _ = writeln!(out, "limits: max memory {memory}, max time {time}");
         }
         out
     }
@@ -123,8 +134,14 @@ impl Inspection {
             .collect();
         let capabilities = self.capabilities().into_iter().map(json_str).collect();
         let grants = self.grants.iter().map(grant_json).collect();
+        let number = |n: Option<u64>| n.map_or("null".to_string(), |n| n.to_string());
+        let limits = format!(
+            "{{\"max_memory_bytes\":{},\"max_time_ms\":{}}}",
+            number(self.limits.max_memory),
+            number(self.limits.max_time_ms)
+        );
         format!(
-            "{{\"kind\":{},\"name\":{},\"capabilities\":{},\"imports\":{},\"exports\":{},\"memories\":{},\"grants\":{}}}\n",
+            "{{\"kind\":{},\"name\":{},\"capabilities\":{},\"imports\":{},\"exports\":{},\"memories\":{},\"grants\":{},\"limits\":{limits}}}\n",
             json_str(self.kind),
             json_str(&self.name),
             list(capabilities),
@@ -230,6 +247,7 @@ fn from_module(bytes: &[u8]) -> Result<Inspection, Error> {
             .map(|m| (m.min_pages, m.max_pages))
             .collect(),
         grants: Vec::new(),
+        limits: Limits::default(),
     })
 }
 
@@ -260,6 +278,7 @@ fn from_manifest(text: &str) -> Result<Inspection, Error> {
     let mut inspection = Inspection {
         kind: "executable",
         grants: manifest::parse_grants(text).map_err(bad)?,
+        limits: manifest::parse_limits(text).map_err(bad)?,
         ..Inspection::default()
     };
     for line in text.lines().skip(1) {

@@ -26,7 +26,7 @@ mod output;
 mod translate;
 mod traps;
 
-pub use crate::abi::manifest::Grant;
+pub use crate::abi::manifest::{Grant, Limits};
 pub use crate::abi::BoundsChecks;
 pub use cache::{cache_dir, cached_executable, CACHE_DIR_ENV};
 pub use entry::{harness_object, HARNESS_SYMBOL};
@@ -80,6 +80,8 @@ pub struct Options {
     pub module_name: Option<String>,
     /// Capabilities granted to the module, baked into the executable's manifest.
     pub grants: Vec<Grant>,
+    /// Resource limits, baked into the manifest; a time limit also adds interrupt checks.
+    pub limits: Limits,
     /// Link with this recipe instead of trying the target's recipes in order.
     pub linker: Option<Linker>,
     /// Explicit bounds checks only: address space reserved for the module's memory
@@ -103,6 +105,7 @@ impl Default for Options {
             entry: true,
             module_name: None,
             grants: Vec::new(),
+            limits: Limits::default(),
             linker: None,
             memory_reservation: None,
             #[cfg(feature = "fault-injection")]

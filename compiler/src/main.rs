@@ -1,7 +1,7 @@
 //! The `kiln` command line.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use kiln::{BoundsChecks, Cpu, Emit, Grant, Linker, OptLevel, Options, Target};
+use kiln::{BoundsChecks, Cpu, Emit, Grant, Limits, Linker, OptLevel, Options, Target};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -155,7 +155,8 @@ struct CodegenArgs {
     linker: Option<String>,
 }
 
-/// Capabilities granted to the module; nothing else is (deny by default).
+/// What the module is granted: capabilities (nothing else: deny by default) and resource
+/// limits (none by default). Both are baked into the executable (`kiln inspect` shows them).
 #[derive(clap::Args)]
 struct GrantArgs {
     /// Grant a host directory: HOST[::GUEST][:ro]. The module sees HOST as GUEST (default:
@@ -169,6 +170,16 @@ struct GrantArgs {
     /// Grant the whole environment of the process that runs the executable.
     #[arg(long)]
     inherit_env: bool,
+    /// Most memory the module may hold: its linear memory plus table storage (8 bytes an
+    /// element), e.g. `256MiB`. `memory.grow` and `table.grow` beyond it fail (return -1);
+    /// a module whose initial memory exceeds it is refused at start [default: no limit].
+    #[arg(long, value_name = "SIZE")]
+    max_memory: Option<String>,
+    /// Stop the program after this wall-clock time, e.g. `500ms`, `30s`, `5m`, `1h`, with
+    /// `error: wasm trap: deadline exceeded` and exit status 134. Adds a check to every
+    /// loop iteration [default: no limit, no checks].
+    #[arg(long, value_name = "DURATION")]
+    max_time: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -279,6 +290,16 @@ fn options(
             BoundsArg::Explicit => BoundsChecks::Explicit,
         },
         grants: grants.parse()?,
+        limits: Limits {
+            max_memory: match &grants.max_memory {
+                Some(size) => Some(parse_size("--max-memory", size, 1 << 48)?),
+                None => None,
+            },
+            max_time_ms: match &grants.max_time {
+                Some(time) => Some(parse_duration(time)?),
+                None => None,
+            },
+        },
         memory_reservation: match &codegen.reserve {
             None => None,
             Some(_) if matches!(codegen.bounds_checks, BoundsArg::Guard) => {
@@ -288,7 +309,7 @@ fn options(
                         .into(),
                 )
             }
-            Some(size) => Some(parse_size(size)?),
+            Some(size) => Some(parse_size("--reserve", size, 1 << 32)?),
         },
         linker: match &codegen.linker {
             Some(name) => Some(Linker::parse(name).map_err(|e| e.0)?),
@@ -298,9 +319,10 @@ fn options(
     })
 }
 
-/// `65536`, `512KiB`, `64MiB`, `1GiB` (also `K`/`M`/`G`, `KB`/`MB`/`GB` as binary units).
-fn parse_size(text: &str) -> Result<u64, String> {
-    let bad = || format!("--reserve `{text}`: expected a size such as 64MiB or 1GiB");
+/// `65536`, `512KiB`, `64MiB`, `1GiB` (also `K`/`M`/`G`, `KB`/`MB`/`GB` as binary units),
+/// from 1 byte to `max`.
+fn parse_size(flag: &str, text: &str, max: u64) -> Result<u64, String> {
+    let bad = || format!("{flag} `{text}`: expected a size such as 64MiB or 1GiB");
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
@@ -315,8 +337,34 @@ fn parse_size(text: &str) -> Result<u64, String> {
     };
     number
         .checked_mul(1 << shift)
-        .filter(|&n| n > 0 && n <= 1 << 32)
-        .ok_or_else(|| format!("--reserve `{text}`: must be between 1 byte and 4GiB"))
+        .filter(|&n| n > 0 && n <= max)
+        .ok_or_else(|| {
+            format!(
+                "{flag} `{text}`: must be between 1 byte and {}GiB",
+                max >> 30
+            )
+        })
+}
+
+/// `500ms`, `30s`, `5m`, `1h` (a bare number is seconds), in milliseconds.
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let bad = || format!("--max-time `{text}`: expected a duration such as 500ms, 30s, 5m or 1h");
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| bad())?;
+    let scale = match unit {
+        "ms" => 1,
+        "" | "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(scale)
+        .filter(|&ms| ms > 0)
+        .ok_or_else(|| format!("--max-time `{text}`: must be at least 1ms"))
 }
 
 impl GrantArgs {

@@ -44,6 +44,9 @@ pub fn render(env: &ModuleEnv<'_>, options: &Options) -> String {
     for grant in &options.grants {
         let _ = writeln!(text, "{}", grant.to_line());
     }
+    for line in options.limits.to_lines() {
+        let _ = writeln!(text, "{line}");
+    }
     let _ = writeln!(text, "{END}");
     text
 }

@@ -11,6 +11,7 @@ pub const UNREACHABLE: TrapCode = user(TrapKind::Unreachable);
 pub const TABLE_OUT_OF_BOUNDS: TrapCode = user(TrapKind::TableOutOfBounds);
 pub const INDIRECT_CALL_TO_NULL: TrapCode = user(TrapKind::IndirectCallToNull);
 pub const INDIRECT_CALL_TYPE_MISMATCH: TrapCode = user(TrapKind::IndirectCallTypeMismatch);
+pub const DEADLINE_EXCEEDED: TrapCode = user(TrapKind::DeadlineExceeded);
 
 /// The runtime's kind for a trap site Cranelift recorded.
 pub fn trap_kind(code: TrapCode) -> Option<TrapKind> {
@@ -35,7 +36,7 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips() {
-        for code in [UNREACHABLE, TABLE_OUT_OF_BOUNDS, INDIRECT_CALL_TO_NULL] {
+        for code in [UNREACHABLE, TABLE_OUT_OF_BOUNDS, INDIRECT_CALL_TO_NULL, DEADLINE_EXCEEDED] {
             assert!(trap_kind(code).is_some());
         }
         assert_eq!(

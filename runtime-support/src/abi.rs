@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 use core::mem::offset_of;
 
 /// Bumped whenever anything in this file changes shape.
-pub const ABI_VERSION: u32 = 4;
+pub const ABI_VERSION: u32 = 5;
 
 /// The native `main` the compiler emits into an executable's object; it calls
 /// [`RUN_MAIN_SYMBOL`] with the module's descriptor.
@@ -79,10 +79,12 @@ pub enum TrapKind {
     IntegerDivisionByZero = 7,
     InvalidConversionToInteger = 8,
     Unreachable = 9,
+    /// The `--max-time` deadline passed (or, later, another thread interrupted the instance).
+    DeadlineExceeded = 10,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 9] = [
+    pub const ALL: [TrapKind; 10] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -92,6 +94,7 @@ impl TrapKind {
         TrapKind::IntegerDivisionByZero,
         TrapKind::InvalidConversionToInteger,
         TrapKind::Unreachable,
+        TrapKind::DeadlineExceeded,
     ];
 
     pub fn from_u32(code: u32) -> Option<TrapKind> {
@@ -110,6 +113,7 @@ impl TrapKind {
             TrapKind::IntegerDivisionByZero => "integer divide by zero",
             TrapKind::InvalidConversionToInteger => "invalid conversion to integer",
             TrapKind::Unreachable => "unreachable instruction executed",
+            TrapKind::DeadlineExceeded => "deadline exceeded",
         }
     }
 }
@@ -174,6 +178,9 @@ pub struct VMContext {
 pub const VMCTX_MEMORY_BASE: u32 = offset_of!(VMContext, memory_base) as u32;
 pub const VMCTX_MEMORY: u32 = offset_of!(VMContext, memory) as u32;
 pub const VMCTX_STACK_LIMIT: u32 = offset_of!(VMContext, stack_limit) as u32;
+/// `stack_limit` of an interrupted instance: no stack pointer is above it, so the next
+/// function entry traps, and loop headers compiled with interrupt checks compare with it.
+pub const INTERRUPTED_STACK_LIMIT: usize = usize::MAX;
 pub const VMMEMORY_BASE: u32 = offset_of!(VMMemory, base) as u32;
 pub const VMMEMORY_LENGTH: u32 = offset_of!(VMMemory, length) as u32;
 pub const VMTABLE_ELEMENTS: u32 = offset_of!(VMTable, elements) as u32;
@@ -627,6 +634,8 @@ pub fn unhex(s: &str) -> Option<String> {
 /// grant-dir rw|ro <host path> <guest path>
 /// grant-env <key> <value>
 /// grant-inherit-env
+/// limit-memory <bytes>
+/// limit-time <milliseconds>
 /// end
 /// ```
 /// Every string field is written with [`hex`], so any character may appear in names and
@@ -681,6 +690,51 @@ pub mod manifest {
                 Grant::InheritEnv => "grant-inherit-env".to_string(),
             }
         }
+    }
+
+    /// Resource limits baked in by the deployer (`--max-memory`, `--max-time`); `None` is
+    /// no limit.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Limits {
+        /// Bytes of linear memory plus table storage (8 bytes an element) the instance
+        /// may hold at once.
+        pub max_memory: Option<u64>,
+        /// Wall-clock milliseconds the program may run.
+        pub max_time_ms: Option<u64>,
+    }
+
+    impl Limits {
+        /// The manifest lines for these limits.
+        pub fn to_lines(&self) -> Vec<String> {
+            let mut lines = Vec::new();
+            if let Some(bytes) = self.max_memory {
+                lines.push(format!("limit-memory {bytes}"));
+            }
+            if let Some(ms) = self.max_time_ms {
+                lines.push(format!("limit-time {ms}"));
+            }
+            lines
+        }
+    }
+
+    /// The limits of a manifest.
+    pub fn parse_limits(text: &str) -> Result<Limits, String> {
+        let mut limits = Limits::default();
+        for line in text.lines().skip(1) {
+            let number = |n: &str| {
+                n.parse::<u64>()
+                    .map_err(|_| format!("malformed manifest line `{line}`"))
+            };
+            match line.split(' ').collect::<Vec<_>>().as_slice() {
+                ["limit-memory", n] => limits.max_memory = Some(number(n)?),
+                ["limit-time", n] => limits.max_time_ms = Some(number(n)?),
+                [kind, ..] if kind.starts_with("limit-") => {
+                    return Err(format!("malformed manifest line `{line}`"))
+                }
+                _ => {}
+            }
+        }
+        Ok(limits)
     }
 
     /// The grants of a manifest, in order.
@@ -749,6 +803,19 @@ mod tests {
         assert_eq!(unhex("612062").as_deref(), Some("a b"));
         assert_eq!(unhex("-").as_deref(), Some(""));
         assert_eq!(unhex("6"), None);
+    }
+
+    #[test]
+    fn manifest_limits_round_trip() {
+        use manifest::*;
+        let limits = Limits {
+            max_memory: Some(64 << 20),
+            max_time_ms: Some(1500),
+        };
+        let text = format!("{HEADER}\n{}\n{END}\n", limits.to_lines().join("\n"));
+        assert_eq!(parse_limits(&text), Ok(limits));
+        assert_eq!(parse_limits(&format!("{HEADER}\n{END}\n")), Ok(Limits::default()));
+        assert!(parse_limits(&format!("{HEADER}\nlimit-time soon\n")).is_err());
     }
 
     #[test]

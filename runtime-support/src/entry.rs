@@ -3,12 +3,12 @@
 //! Rust's `lang_start` never runs (the C `main` is the compiler's), so nothing here relies
 //! on std's runtime set-up: arguments come from `argc`/`argv`.
 
-use crate::abi::manifest::{self, Grant};
+use crate::abi::manifest;
 use crate::abi::{ModuleDescriptor, TRAP_EXIT_STATUS};
 use crate::instance::{self, invoke, Extern, Instance, InstantiationError};
 use crate::prelude::*;
 use crate::traps::{self, TrapLocation};
-use crate::{sig_registry, sys, wasi};
+use crate::{limits, sig_registry, sys, wasi};
 use core::ffi::{c_char, CStr};
 
 /// Stack size of the thread that runs wasm.
@@ -60,7 +60,16 @@ pub unsafe extern "C" fn kiln_run_main(
         return 1;
     };
     // SAFETY: caller's contract.
-    let grants = match unsafe { read_grants(manifest, manifest_len) }
+    let text = match unsafe { read_manifest(manifest, manifest_len) } {
+        Ok(text) => text,
+        Err(msg) => {
+            fail(&msg);
+            return 1;
+        }
+    };
+    let bad = |e: String| format!("cannot read the executable's manifest: {e}");
+    let grants = match text
+        .map_or(Ok(Vec::new()), |t| manifest::parse_grants(t).map_err(bad))
         .and_then(|grants| wasi::Grants::open(&grants))
     {
         Ok(grants) => grants,
@@ -69,6 +78,24 @@ pub unsafe extern "C" fn kiln_run_main(
             return 1;
         }
     };
+    let limits = match text.map_or(Ok(Default::default()), |t| {
+        manifest::parse_limits(t).map_err(bad)
+    }) {
+        Ok(limits) => limits,
+        Err(msg) => {
+            fail(&msg);
+            return 1;
+        }
+    };
+    if let Some(bytes) = limits.max_memory {
+        limits::set_memory_budget(bytes);
+    }
+    if let Some(ms) = limits.max_time_ms {
+        if let Err(e) = limits::arm_deadline(ms) {
+            fail(&format!("cannot start the --max-time watchdog: {e}"));
+            return 1;
+        }
+    }
     // Descriptors hold raw pointers (not `Send`); the address crosses the thread boundary.
     let desc_addr = desc as *const ModuleDescriptor as usize;
     let thread = sys::run_on_thread(
@@ -86,19 +113,19 @@ pub unsafe extern "C" fn kiln_run_main(
     })
 }
 
-/// The grants in the executable's manifest (none without a manifest).
+/// The executable's manifest text (`None` without a manifest).
 ///
 /// # Safety
-/// `manifest` must be null or point to `len` readable bytes.
-unsafe fn read_grants(manifest: *const u8, len: usize) -> Result<Vec<Grant>, String> {
+/// `manifest` must be null or point to `len` readable bytes that live for the process.
+unsafe fn read_manifest(manifest: *const u8, len: usize) -> Result<Option<&'static str>, String> {
     if manifest.is_null() {
-        return Ok(Vec::new());
+        return Ok(None);
     }
     // SAFETY: caller's contract.
     let bytes = unsafe { core::slice::from_raw_parts(manifest, len) };
-    let text = core::str::from_utf8(bytes)
-        .map_err(|_| "cannot read the executable's manifest: not UTF-8".to_string())?;
-    manifest::parse_grants(text).map_err(|e| format!("cannot read the executable's manifest: {e}"))
+    core::str::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| "cannot read the executable's manifest: not UTF-8".to_string())
 }
 
 fn run(desc: &'static ModuleDescriptor) -> i32 {

@@ -14,7 +14,7 @@ use crate::prelude::*;
 use crate::sys::ThreadLocal;
 use crate::table::{self, Table};
 use crate::vmctx::{Counts, Vmctx};
-use crate::{sig_registry, traps};
+use crate::{limits, sig_registry, traps};
 use core::cell::Cell;
 use core::fmt;
 use core::ptr::NonNull;
@@ -170,6 +170,11 @@ impl Instance {
         let inst = instance.data();
         inst.vmctx.set_instance(data.as_ptr().cast());
         inst.vmctx.set_stack_limit(STACK_LIMIT.with(Cell::get));
+        if limits::deadline_armed() {
+            // SAFETY: a deadline is armed only by the standalone entry, whose one instance
+            // lives until the process ends.
+            unsafe { limits::watch(inst.vmctx.stack_limit_ptr()) };
+        }
         traps::register_module(desc);
 
         let linked = match instance.link(&d, &mut resolve) {

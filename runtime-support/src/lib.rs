@@ -26,6 +26,7 @@ mod bytes;
 pub mod entry;
 mod harness;
 pub mod instance;
+pub mod limits;
 pub mod memory;
 #[cfg(not(test))]
 mod no_std_support;

@@ -4,6 +4,7 @@
 
 use crate::abi::{self, VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
 use crate::prelude::*;
+use crate::limits;
 use crate::sys;
 
 /// A linear memory owned by the runtime.
@@ -53,6 +54,10 @@ impl Memory {
             reservation,
         });
         if memory.grow(min_pages).is_none() {
+            let bytes = min_pages * WASM_PAGE_SIZE;
+            if !limits::fits(bytes) {
+                return Err(limits::over_budget("its linear memory", bytes));
+            }
             return Err(format!(
                 "cannot commit {min_pages} pages for a linear memory"
             ));
@@ -98,15 +103,15 @@ impl Memory {
         self.reservation as u64 >= abi::MEMORY_RESERVATION
     }
 
-    /// `memory.grow`: the old size in pages, or `None` past the maximum or when the OS
-    /// refuses to commit more.
+    /// `memory.grow`: the old size in pages, or `None` past the maximum, beyond the
+    /// `--max-memory` budget, or when the OS refuses to commit more.
     pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
         let old = self.pages();
         let limit = self.max_pages.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
         let new = old.checked_add(delta_pages).filter(|&n| n <= limit)?;
         let old_len = self.vm.length;
         let new_len = new * WASM_PAGE_SIZE;
-        if new_len > self.reservation as u64 {
+        if new_len > self.reservation as u64 || !limits::charge(new_len - old_len) {
             return None;
         }
         // SAFETY: `[old_len, new_len)` lies inside our reservation (checked above), and
@@ -117,7 +122,10 @@ impl Memory {
                 (new_len - old_len) as usize,
             )
         };
-        committed.ok()?;
+        if committed.is_err() {
+            limits::release(new_len - old_len);
+            return None;
+        }
         self.vm.length = new_len;
         Some(old)
     }
@@ -128,6 +136,7 @@ impl Drop for Memory {
         // SAFETY: the reservation is ours; whoever drops the memory guarantees no instance
         // uses it any more.
         unsafe { sys::release(self.vm.base, self.reservation) };
+        limits::release(self.vm.length);
     }
 }
 

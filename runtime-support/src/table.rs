@@ -2,6 +2,7 @@
 //! an opaque host value for externref tables; 0 is the null reference.
 
 use crate::abi::VMTable;
+use crate::limits;
 use crate::prelude::*;
 
 /// Most elements a table may have in this runtime. The spec lets `table.grow` fail for any
@@ -38,6 +39,10 @@ impl Table {
         elements
             .try_reserve_exact(min as usize)
             .map_err(|e| format!("cannot allocate a table of {min} elements: {e}"))?;
+        let bytes = u64::from(min) * limits::TABLE_ELEMENT_BYTES;
+        if !limits::charge(bytes) {
+            return Err(limits::over_budget(&format!("a table of {min} elements"), bytes));
+        }
         elements.resize(min as usize, init);
         let mut table = Box::new(Table {
             vm: VMTable {
@@ -95,13 +100,20 @@ impl Table {
         &mut self.elements
     }
 
-    /// `table.grow`: the old size, or `None` past the maximum or the runtime's limit, or
-    /// when memory runs out.
+    /// `table.grow`: the old size, or `None` past the maximum, the runtime's limit or the
+    /// `--max-memory` budget, or when memory runs out.
     pub fn grow(&mut self, delta: u32, init: usize) -> Option<u32> {
         let old = self.size();
         let limit = self.max.unwrap_or(u32::MAX).min(MAX_TABLE_ELEMENTS);
         let new = old.checked_add(delta).filter(|&n| n <= limit)?;
-        self.elements.try_reserve_exact(delta as usize).ok()?;
+        let bytes = u64::from(delta) * limits::TABLE_ELEMENT_BYTES;
+        if !limits::charge(bytes) {
+            return None;
+        }
+        if self.elements.try_reserve_exact(delta as usize).is_err() {
+            limits::release(bytes);
+            return None;
+        }
         self.elements.resize(new as usize, init);
         self.sync();
         Some(old)
@@ -123,6 +135,12 @@ impl Table {
 pub(crate) fn range(start: u32, len: u32, size: u32) -> Option<core::ops::Range<usize>> {
     let end = u64::from(start) + u64::from(len);
     (end <= u64::from(size)).then_some(start as usize..end as usize)
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        limits::release(self.elements.len() as u64 * limits::TABLE_ELEMENT_BYTES);
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use crate::abi::{ModuleDescriptor, TrapKind, TRAP_EXIT_STATUS};
 use crate::prelude::*;
-use crate::sys;
+use crate::{limits, sys};
 use core::ptr;
 pub(crate) use recover::Resume;
 pub use recover::{call_protected, in_protected_call};
@@ -25,6 +25,9 @@ pub enum TrapLocation<'a> {
     Function { index: u32, name: &'a str },
     /// While instantiating (an active segment that does not fit).
     Instantiation(&'a str),
+    /// Outside compiled code: the deadline passed while the program was blocked in a
+    /// host (WASI) call, where no interrupt check runs.
+    BlockedInHostCall,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,8 +94,15 @@ pub fn lookup(pc: usize) -> Option<TrapInfo> {
             let (sites, name) = unsafe { (f.traps.as_slice(), f.name.as_str()) };
             // Functions do not overlap: a PC inside one but not at a trap site is a crash.
             let site = sites.iter().find(|s| s.offset == offset)?;
+            let kind = match TrapKind::from_u32(site.kind)? {
+                // An interrupt makes stack checks fail on purpose (see `limits`).
+                TrapKind::StackOverflow if limits::deadline_passed() => {
+                    TrapKind::DeadlineExceeded
+                }
+                kind => kind,
+            };
             return Some(TrapInfo {
-                kind: TrapKind::from_u32(site.kind)?,
+                kind,
                 func_index: index as u32,
                 func_name: name,
             });
@@ -154,6 +164,7 @@ pub fn write_report(kind: TrapKind, location: TrapLocation<'_>, out: &mut dyn Fn
             out(b"\n  during instantiation: ");
             out(what.as_bytes());
         }
+        TrapLocation::BlockedInHostCall => out(b"\n  while blocked in a host call"),
     }
     out(b"\n");
 }

@@ -81,6 +81,13 @@ impl Vmctx {
         unsafe { (*self.raw()).instance = instance };
     }
 
+    /// The address of the `stack_limit` field, which another thread may write to
+    /// interrupt the instance (see `limits`).
+    pub fn stack_limit_ptr(&self) -> *mut usize {
+        // SAFETY: as in `set_instance`.
+        unsafe { &raw mut (*self.raw()).stack_limit }
+    }
+
     pub fn set_stack_limit(&self, limit: usize) {
         // SAFETY: as in `set_instance`.
         unsafe { (*self.raw()).stack_limit = limit };

@@ -53,6 +53,7 @@ fn assert_wasi_command_exports(path: &Path) {
 fn instruction_and_trap_fixtures_are_valid_wasi_commands() {
     let mut files = wat_files("instructions");
     files.extend(wat_files("traps"));
+    files.extend(wat_files("limits"));
     files.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello.wat"));
     for path in files {
         if let Err(e) = validate(&path) {

@@ -414,6 +414,7 @@ fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, u
         "instructions",
         "sandbox_attacks",
         "wasi_fs",
+        "limits",
     ];
     let mut args = vec!["-p".to_string(), "kiln-testsuite".to_string()];
     for test in tests {

@@ -80,6 +80,9 @@ impl Translator<'_, '_> {
                 self.stack.truncate(height);
                 self.b.switch_to_block(header);
                 let header_params = self.b.block_params(header).to_vec();
+                if self.m.interruptible {
+                    self.interrupt_check();
+                }
                 self.stack.extend(header_params);
                 self.push_frame(FrameKind::Loop, header, end, params.len(), results.len());
             }

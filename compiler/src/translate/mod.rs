@@ -38,6 +38,9 @@ pub struct ModuleContext<'a> {
     pub call_conv: CallConv,
     pub frontend_config: TargetFrontendConfig,
     pub bounds_checks: BoundsChecks,
+    /// Check for an interrupt at every loop header (`--max-time`; function entries are
+    /// covered by the stack-limit check, see `interrupt_check`).
+    pub interruptible: bool,
     /// Object-module ids of the defined functions, by defined index.
     pub func_ids: Vec<FuncId>,
     pub builtin_ids: Vec<FuncId>,
@@ -253,6 +256,25 @@ impl Translator<'_, '_> {
     pub fn vmctx_addr(&mut self, offset: u32) -> Value {
         let offset = self.b.ins().iconst(types::I64, offset as i64);
         self.b.ins().iadd(self.vmctx, offset)
+    }
+
+    /// Traps with "deadline exceeded" once the instance is interrupted. An interrupt sets
+    /// `vmctx.stack_limit` to the all-ones sentinel (`abi::INTERRUPTED_STACK_LIMIT`), so
+    /// every function prologue's stack check fails by itself; loops need this explicit
+    /// load, which must not be marked read-only (another thread writes the field).
+    pub fn interrupt_check(&mut self) {
+        let limit = self.b.ins().load(
+            types::I64,
+            MemFlagsData::trusted(),
+            self.vmctx,
+            abi::VMCTX_STACK_LIMIT as i32,
+        );
+        let interrupted = self.b.ins().icmp_imm_s(
+            ir::condcodes::IntCC::Equal,
+            limit,
+            abi::INTERRUPTED_STACK_LIMIT as i64,
+        );
+        self.trap_if(interrupted, crate::traps::DEADLINE_EXCEEDED);
     }
 
     /// Traps with `code` unless `cond` is zero.

@@ -352,6 +352,45 @@ pub(crate) fn run_on_thread(
     }
 }
 
+/// Starts `body` on a detached thread of its own (a small stack: watchdogs only).
+pub(crate) fn spawn_detached(body: Box<dyn FnOnce() + Send>) -> Result<(), OsError> {
+    extern "C" fn start(arg: *mut c_void) -> *mut c_void {
+        // SAFETY: `arg` is the box leaked below, handed to exactly this thread.
+        let body = unsafe { Box::from_raw(arg.cast::<Box<dyn FnOnce() + Send>>()) };
+        body();
+        ptr::null_mut()
+    }
+    let arg = Box::into_raw(Box::new(body));
+    // SAFETY: the thread gets sole ownership of `arg`, reclaimed here if it could not
+    // start; a detached thread's resources are freed when it ends.
+    unsafe {
+        let mut thread: libc::pthread_t = core::mem::zeroed();
+        let r = libc::pthread_create(&mut thread, ptr::null(), start, arg.cast());
+        if r != 0 {
+            drop(Box::from_raw(arg));
+            return Err(OsError(r));
+        }
+        libc::pthread_detach(thread);
+    }
+    Ok(())
+}
+
+/// Sleeps for `ms` milliseconds (resuming after signals).
+pub(crate) fn sleep_ms(ms: u64) {
+    let mut left = libc::timespec {
+        tv_sec: (ms / 1000) as libc::time_t,
+        tv_nsec: ((ms % 1000) * 1_000_000) as libc::c_long,
+    };
+    loop {
+        let mut rest = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: both pointers are to live timespecs.
+        if unsafe { libc::nanosleep(&left, &mut rest) } == 0 {
+            return;
+        }
+        left = rest;
+    }
+}
+
 /// A per-thread value of type `T`, created by `init` on a thread's first use and dropped
 /// when the thread ends (a POSIX thread-specific key, created on first use).
 pub(crate) struct ThreadLocal<T: 'static> {

@@ -84,6 +84,7 @@ extern "system" {
     fn FreeEnvironmentStringsW(block: *mut u16) -> Bool;
     fn GetCommandLineW() -> *const u16;
     fn LocalFree(memory: *mut c_void) -> *mut c_void;
+    fn Sleep(milliseconds: u32);
 }
 
 #[link(name = "shell32")]
@@ -395,6 +396,38 @@ pub(crate) fn run_on_thread(
             return Err(OsError::last());
         }
         Ok(code as i32)
+    }
+}
+
+/// Starts `body` on a thread of its own that nobody waits for (watchdogs only).
+pub(crate) fn spawn_detached(body: Box<dyn FnOnce() + Send>) -> Result<(), OsError> {
+    unsafe extern "system" fn start(arg: *mut c_void) -> u32 {
+        // SAFETY: `arg` is the box leaked below, handed to exactly this thread.
+        let body = unsafe { Box::from_raw(arg.cast::<Box<dyn FnOnce() + Send>>()) };
+        body();
+        0
+    }
+    let arg = Box::into_raw(Box::new(body));
+    // SAFETY: the thread gets sole ownership of `arg`, reclaimed here if it cannot start;
+    // closing the handle does not stop the thread.
+    unsafe {
+        let thread = CreateThread(ptr::null_mut(), 0, start, arg.cast(), 0, ptr::null_mut());
+        if thread.is_null() {
+            drop(Box::from_raw(arg));
+            return Err(OsError::last());
+        }
+        CloseHandle(thread);
+    }
+    Ok(())
+}
+
+/// Sleeps for `ms` milliseconds.
+pub(crate) fn sleep_ms(mut ms: u64) {
+    while ms > 0 {
+        let step = ms.min(u64::from(u32::MAX - 1));
+        // SAFETY: no preconditions.
+        unsafe { Sleep(step as u32) };
+        ms -= step;
     }
 }
 
