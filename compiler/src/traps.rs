@@ -36,7 +36,12 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips() {
-        for code in [UNREACHABLE, TABLE_OUT_OF_BOUNDS, INDIRECT_CALL_TO_NULL, DEADLINE_EXCEEDED] {
+        for code in [
+            UNREACHABLE,
+            TABLE_OUT_OF_BOUNDS,
+            INDIRECT_CALL_TO_NULL,
+            DEADLINE_EXCEEDED,
+        ] {
             assert!(trap_kind(code).is_some());
         }
         assert_eq!(

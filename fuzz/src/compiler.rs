@@ -3,11 +3,11 @@
 //! not support (or with invalid function bodies). `kiln::compile` and `kiln::inspect` must
 //! return `Ok` or `Err`, within a time and memory bound.
 //!
-//! A panic aborts the process (the workspace builds with `panic = "abort"`, as the `kiln`
-//! binary does), so every compile runs under [`guarded`]: the input is kept in [`CURRENT`]
-//! for the panic hook and the watchdog thread, and written to `in-progress.wasm` first,
-//! which is what is left to replay after a crash nothing can intercept (a stack
-//! overflow or a signal).
+//! Every compile runs under [`guarded`]: a panic (the fuzzer is built with the `fuzz`
+//! profile, which unwinds) is caught and its input saved as a finding; the input is also
+//! kept in [`CURRENT`] for the watchdog thread (hangs, memory) and written to
+//! `in-progress.wasm` first, which is what is left to replay after a crash nothing can
+//! intercept (a stack overflow or a signal).
 
 use crate::rng::Rng;
 use arbitrary::Unstructured;
@@ -56,8 +56,9 @@ impl CompilerFuzz {
         }
     }
 
-    /// Generates one input from `rng` and checks that Kiln handles it.
-    pub fn run_one(&self, rng: &mut Rng) -> Source {
+    /// Generates one input from `rng` and checks that Kiln handles it: `Err` describes a
+    /// panic (its input is saved).
+    pub fn run_one(&self, rng: &mut Rng) -> Result<Source, String> {
         let source = *rng.pick(&[
             Source::RandomBytes,
             Source::MutatedModule,
@@ -79,8 +80,8 @@ impl CompilerFuzz {
         guarded(&input, || {
             let _ = kiln::compile(&input, &options);
             let _ = kiln::inspect(&input);
-        });
-        source
+        })?;
+        Ok(source)
     }
 
     fn smith_unsupported(&self, rng: &mut Rng) -> Vec<u8> {
@@ -135,9 +136,9 @@ pub fn mutate(mut bytes: Vec<u8>, rng: &mut Rng) -> Vec<u8> {
     bytes
 }
 
-/// Runs `f`, which compiles `input`, so that a crash or hang in it leaves `input` behind
-/// (see the module comment).
-pub fn guarded<T>(input: &[u8], f: impl FnOnce() -> T) -> T {
+/// Runs `f`, which compiles `input`, so that a panic, crash or hang in it leaves `input`
+/// behind (see the module comment); `Err` when it panicked.
+pub fn guarded<T>(input: &[u8], f: impl FnOnce() -> T) -> Result<T, String> {
     if let Some(dir) = CRASH_DIR.lock().unwrap().as_ref() {
         let _ = std::fs::create_dir_all(dir);
         let _ = std::fs::write(dir.join("in-progress.wasm"), input);
@@ -146,20 +147,29 @@ pub fn guarded<T>(input: &[u8], f: impl FnOnce() -> T) -> T {
         input: input.to_vec(),
         since: Instant::now(),
     });
-    let result = f();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let saved = match &result {
+        Err(_) => save_current("panic"),
+        Ok(_) => None,
+    };
     *CURRENT.lock().unwrap() = None;
-    result
+    result.map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!(
+            "kiln panicked: {message} (input saved as {})",
+            saved.map_or("?".into(), |p| p.display().to_string())
+        )
+    })
 }
 
-/// The panic hook and the watchdog both save the input under test before the process ends.
+/// The watchdog saves the input under test before it ends a hung or bloated process.
 fn install_guards() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let default_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            save_current("panic");
-            default_hook(info);
-        }));
         std::thread::spawn(|| loop {
             std::thread::sleep(Duration::from_millis(500));
             let hung = CURRENT
@@ -180,13 +190,9 @@ fn install_guards() {
     });
 }
 
-fn save_current(what: &str) {
-    let Ok(current) = CURRENT.try_lock() else {
-        return;
-    };
-    let Some(current) = current.as_ref() else {
-        return;
-    };
+fn save_current(what: &str) -> Option<PathBuf> {
+    let current = CURRENT.try_lock().ok()?;
+    let current = current.as_ref()?;
     let dir = CRASH_DIR
         .lock()
         .ok()
@@ -202,6 +208,7 @@ fn save_current(what: &str) {
         "kiln-fuzz: compiler {what} on an input saved as {} (replay: kiln compile {0})",
         path.display()
     );
+    Some(path)
 }
 
 /// Resident set size, from /proc on Linux (`None` elsewhere).

@@ -52,6 +52,9 @@ pub struct Summary {
     pub skipped: usize,
     pub divergences: Vec<String>,
     pub compiler_inputs: usize,
+    pub compiler_crashes: Vec<String>,
+    /// The reference interpreter itself failed (panicked) on a module, which is skipped.
+    pub reference_panics: usize,
     /// Size of the differential modules, in bytes, and their exported functions.
     pub module_bytes: usize,
     pub functions: usize,
@@ -91,8 +94,14 @@ pub fn campaign(settings: &Settings) -> Result<Summary, String> {
         while batch.len() < settings.batch {
             let seed = rng.next_u64();
             match prepare(&config, &reference, seed) {
-                Some(p) => batch.push(p),
-                None => summary.skipped += 1,
+                Ok(Some(p)) => batch.push(p),
+                Ok(None) => summary.skipped += 1,
+                Err(panic) => {
+                    eprintln!(
+                        "kiln-fuzz: the reference panicked (seed {seed:016x}, skipped): {panic}"
+                    );
+                    summary.reference_panics += 1;
+                }
             }
         }
         let cases: Vec<Case<'_>> = batch
@@ -119,7 +128,10 @@ pub fn campaign(settings: &Settings) -> Result<Summary, String> {
             }
         }
         for _ in 0..settings.compiler_inputs_per_batch {
-            compiler_fuzz.run_one(&mut rng);
+            if let Err(crash) = compiler_fuzz.run_one(&mut rng) {
+                eprintln!("kiln-fuzz: COMPILER CRASH: {crash}");
+                summary.compiler_crashes.push(crash);
+            }
             summary.compiler_inputs += 1;
         }
         summary.elapsed = start.elapsed();
@@ -136,9 +148,25 @@ pub fn campaign(settings: &Settings) -> Result<Summary, String> {
     Ok(summary)
 }
 
-fn prepare(config: &wasm_smith::Config, reference: &Reference, seed: u64) -> Option<Prepared> {
-    let wasm = generate::module(config, seed).ok()?;
-    prepare_module(reference, seed, wasm)
+/// `Err` when the reference panicked (wasmi 2.0.0 has been seen to).
+fn prepare(
+    config: &wasm_smith::Config,
+    reference: &Reference,
+    seed: u64,
+) -> Result<Option<Prepared>, String> {
+    let Ok(wasm) = generate::module(config, seed) else {
+        return Ok(None);
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prepare_module(reference, seed, wasm)
+    }))
+    .map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default()
+    })
 }
 
 fn prepare_module(reference: &Reference, seed: u64, wasm: Vec<u8>) -> Option<Prepared> {
@@ -169,7 +197,10 @@ fn check_one(
     seed: u64,
     wasm: Vec<u8>,
 ) -> Result<Option<Verdict>, String> {
-    let Some(p) = prepare_module(reference, seed, wasm) else {
+    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prepare_module(reference, seed, wasm)
+    }));
+    let Ok(Some(p)) = prepared else {
         return Ok(None);
     };
     let case = Case {
@@ -180,7 +211,18 @@ fn check_one(
         .run_batch(&[case])?
         .pop()
         .expect("one case, one result");
-    Ok(Some(judge(&p, kiln)))
+    Ok(Some(match judge(&p, kiln) {
+        // Say what ran before, to reproduce it by hand.
+        Verdict::Diverge(why) => {
+            let calls: Vec<String> = p
+                .calls
+                .iter()
+                .map(|c| format!("{:?}({})", c.export, c.args.join(", ")))
+                .collect();
+            Verdict::Diverge(format!("{why}\n  calls made: {}", calls.join("; ")))
+        }
+        other => other,
+    }))
 }
 
 /// Saves the module, shrinks it while it still diverges, and writes the result as a
@@ -211,7 +253,9 @@ fn report_finding(
             }
             let verdict =
                 check_one(&native, reference, seed, candidate.to_vec()).map_err(anyhow_error)?;
-            Ok(matches!(verdict, Some(Verdict::Diverge(_))))
+            // The same kind of divergence: a shrink step must not trade a wrong result
+            // for, say, a harness that timed out.
+            Ok(matches!(verdict, Some(Verdict::Diverge(w)) if divergence_class(&w) == divergence_class(why)))
         })
         .map(|info| info.output)
         .unwrap_or_else(|_| p.wasm.clone());
@@ -228,6 +272,21 @@ fn report_finding(
     ))
 }
 
+/// What kind of disagreement a divergence report describes.
+fn divergence_class(why: &str) -> &'static str {
+    if why.starts_with("instantiation") {
+        "instantiation"
+    } else if why.starts_with("kiln rejected") {
+        "rejected"
+    } else if why.contains("exported state differs") {
+        "state"
+    } else if why.contains(" in the reference, ") {
+        "result"
+    } else {
+        "harness"
+    }
+}
+
 fn anyhow_error(e: String) -> anyhow::Error {
     anyhow::anyhow!(e)
 }
@@ -235,6 +294,7 @@ fn anyhow_error(e: String) -> anyhow::Error {
 /// Replays saved findings (files named `SEED.wasm`): `Ok` lists each file with its verdict.
 pub fn check_files(
     files: &[PathBuf],
+    seed: Option<u64>,
     options: &kiln::Options,
     runtime_lib: &Path,
     work_dir: &Path,
@@ -247,10 +307,13 @@ pub fn check_files(
     };
     let mut out = Vec::new();
     for file in files {
-        let seed = file
-            .file_stem()
-            .and_then(|s| u64::from_str_radix(&s.to_string_lossy(), 16).ok())
-            .ok_or_else(|| format!("{}: the name must be the seed in hex", file.display()))?;
+        let seed = match seed {
+            Some(seed) => seed,
+            None => file
+                .file_stem()
+                .and_then(|s| u64::from_str_radix(&s.to_string_lossy(), 16).ok())
+                .ok_or_else(|| format!("{}: the name must be the seed in hex", file.display()))?,
+        };
         let wasm = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
         let outcome = match check_one(&native, &reference, seed, wasm)? {
             Some(Verdict::Diverge(why)) => Err(why),

@@ -41,7 +41,7 @@ struct Cli {
     /// divergences. Shows that the fuzzer can fail.
     #[arg(long)]
     inject_fault: bool,
-    /// Scratch directory (default: target/fuzz).
+    /// Scratch directory (default: target/fuzz-work).
     #[arg(long)]
     work_dir: Option<PathBuf>,
     /// Where shrunk findings are written (default: testsuite/fuzz-regressions).
@@ -58,7 +58,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Replays saved findings (`SEED.wasm`): exit 1 if any still diverges.
-    Check { files: Vec<PathBuf> },
+    Check {
+        files: Vec<PathBuf>,
+        /// The seed that fixes the call arguments (default: each file's name, `SEED.wasm`).
+        #[arg(long, value_parser = parse_hex)]
+        with_seed: Option<u64>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -77,13 +82,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// The host's runtime library: where `kiln` looks for it, else the dev build's beside
+/// this profile's directory (`target/fuzz/kiln-fuzz` uses `target/debug/libkiln_runtime.a`,
+/// which `cargo xtask fuzz` builds).
+fn runtime_library(target: &kiln::Target) -> Result<PathBuf, String> {
+    kiln_targets::runtime_library(target).or_else(|e| {
+        std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.join("debug/libkiln_runtime.a")))
+            .filter(|lib| lib.is_file())
+            .ok_or(e.0)
+    })
+}
+
+fn parse_hex(text: &str) -> Result<u64, String> {
+    u64::from_str_radix(text, 16).map_err(|e| format!("`{text}`: {e}"))
+}
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn run(cli: Cli) -> Result<ExitCode, String> {
     let target = kiln::Target::host();
-    let runtime_lib = kiln_targets::runtime_library(&target).map_err(|e| e.0)?;
+    let runtime_lib = runtime_library(&target)?;
     #[allow(unused_mut)]
     let mut options = kiln::Options {
         target,
@@ -96,11 +118,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     };
     let work_dir = cli
         .work_dir
-        .unwrap_or_else(|| repo_root().join("target/fuzz"));
-    if let Some(Command::Check { files }) = cli.command {
+        .unwrap_or_else(|| repo_root().join("target/fuzz-work"));
+    if let Some(Command::Check { files, with_seed }) = cli.command {
         let mut failed = 0;
-        for (file, outcome) in check_files(&files, &options, &runtime_lib, &work_dir.join("check"))?
-        {
+        let check_dir = work_dir.join(format!("check-{}", std::process::id()));
+        for (file, outcome) in check_files(&files, with_seed, &options, &runtime_lib, &check_dir)? {
             match outcome {
                 Ok(()) => println!("ok {}", file.display()),
                 Err(why) => {
@@ -149,15 +171,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let s = campaign(&settings)?;
     let minutes = s.elapsed.as_secs_f64() / 60.0;
     println!(
-        "fuzz: seed {seed}: {} modules ({:.0}/min), {} calls; {} agreed, {} inconclusive (stack overflow), {} skipped; {} compiler inputs ({:.0}/min), 0 crashes",
+        "fuzz: seed {seed}: {} modules ({:.0}/min), {} calls; {} agreed, {} inconclusive \
+         (stack overflow), {} skipped, {} skipped because the reference panicked",
         s.modules,
         s.modules as f64 / minutes,
         s.calls,
         s.agreed,
         s.inconclusive,
         s.skipped,
+        s.reference_panics,
+    );
+    println!(
+        "fuzz: {} compiler inputs ({:.0}/min), {} crashes",
         s.compiler_inputs,
         s.compiler_inputs as f64 / minutes,
+        s.compiler_crashes.len()
     );
     println!(
         "fuzz: modules average {} bytes and {:.1} exported functions",
@@ -169,13 +197,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         s.divergences.len(),
         s.elapsed.as_secs_f64()
     );
-    // Modules compared (agreed, or up to a stack overflow) against divergent ones.
+    // Modules compared (agreed, or up to a stack overflow) and compiler inputs handled,
+    // against divergent modules and compiler crashes.
+    let failed = s.divergences.len() + s.compiler_crashes.len();
     println!(
-        "{} passed, {} failed",
-        s.agreed + s.inconclusive,
-        s.divergences.len()
+        "{} passed, {failed} failed",
+        s.agreed + s.inconclusive + s.compiler_inputs - s.compiler_crashes.len()
     );
-    Ok(if s.divergences.is_empty() {
+    Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -44,7 +44,9 @@ impl Native {
                 descriptor_symbol: symbol.clone(),
                 ..self.options.clone()
             };
-            match crate::compiler::guarded(case.wasm, || kiln::compile(case.wasm, &options)) {
+            match crate::compiler::guarded(case.wasm, || kiln::compile(case.wasm, &options))
+                .unwrap_or_else(|panic| Err(kiln::Error::new(panic)))
+            {
                 Ok(compiled) => {
                     let path = self.work_dir.join(format!("module{i}.o"));
                     std::fs::write(&path, compiled.object)

@@ -814,7 +814,10 @@ mod tests {
         };
         let text = format!("{HEADER}\n{}\n{END}\n", limits.to_lines().join("\n"));
         assert_eq!(parse_limits(&text), Ok(limits));
-        assert_eq!(parse_limits(&format!("{HEADER}\n{END}\n")), Ok(Limits::default()));
+        assert_eq!(
+            parse_limits(&format!("{HEADER}\n{END}\n")),
+            Ok(Limits::default())
+        );
         assert!(parse_limits(&format!("{HEADER}\nlimit-time soon\n")).is_err());
     }
 

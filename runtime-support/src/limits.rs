@@ -124,9 +124,6 @@ pub fn arm_deadline(ms: u64) -> Result<(), sys::OsError> {
             unsafe { interrupt(watched) };
         }
         sys::sleep_ms(GRACE_MS);
-        traps::report_and_exit(
-            TrapKind::DeadlineExceeded,
-            TrapLocation::BlockedInHostCall,
-        );
+        traps::report_and_exit(TrapKind::DeadlineExceeded, TrapLocation::BlockedInHostCall);
     }))
 }

@@ -3,8 +3,8 @@
 //! out-of-bounds access compiled code can form faults. The base never moves.
 
 use crate::abi::{self, VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
-use crate::prelude::*;
 use crate::limits;
+use crate::prelude::*;
 use crate::sys;
 
 /// A linear memory owned by the runtime.

@@ -41,7 +41,10 @@ impl Table {
             .map_err(|e| format!("cannot allocate a table of {min} elements: {e}"))?;
         let bytes = u64::from(min) * limits::TABLE_ELEMENT_BYTES;
         if !limits::charge(bytes) {
-            return Err(limits::over_budget(&format!("a table of {min} elements"), bytes));
+            return Err(limits::over_budget(
+                &format!("a table of {min} elements"),
+                bytes,
+            ));
         }
         elements.resize(min as usize, init);
         let mut table = Box::new(Table {

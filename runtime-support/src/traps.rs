@@ -96,9 +96,7 @@ pub fn lookup(pc: usize) -> Option<TrapInfo> {
             let site = sites.iter().find(|s| s.offset == offset)?;
             let kind = match TrapKind::from_u32(site.kind)? {
                 // An interrupt makes stack checks fail on purpose (see `limits`).
-                TrapKind::StackOverflow if limits::deadline_passed() => {
-                    TrapKind::DeadlineExceeded
-                }
+                TrapKind::StackOverflow if limits::deadline_passed() => TrapKind::DeadlineExceeded,
                 kind => kind,
             };
             return Some(TrapInfo {

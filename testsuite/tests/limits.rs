@@ -8,24 +8,42 @@ use std::time::{Duration, Instant};
 #[test]
 fn deadline_stops_an_endless_loop() {
     let scratch = Scratch::new("limits-spin");
-    let exe = compile_ok(&wat_fixture("limits/spin.wat"), &scratch, "spin", &["--max-time", "300ms"]);
+    let exe = compile_ok(
+        &wat_fixture("limits/spin.wat"),
+        &scratch,
+        "spin",
+        &["--max-time", "300ms"],
+    );
     let started = Instant::now();
     let out = Cmd::new(&exe).timeout(Duration::from_secs(60)).output();
     out.assert_status(TRAP_STATUS)
         .assert_stderr("error: wasm trap: deadline exceeded\n  in wasm function 0 `spin`\n");
-    assert!(started.elapsed() >= Duration::from_millis(300), "{}", out.describe());
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{}",
+        out.describe()
+    );
 }
 
 #[test]
 fn deadline_stops_a_program_blocked_in_a_wasi_call() {
     let scratch = Scratch::new("limits-sleep");
-    let exe = compile_ok(&wat_fixture("limits/sleep.wat"), &scratch, "sleep", &["--max-time", "200ms"]);
+    let exe = compile_ok(
+        &wat_fixture("limits/sleep.wat"),
+        &scratch,
+        "sleep",
+        &["--max-time", "200ms"],
+    );
     let started = Instant::now();
     let out = Cmd::new(&exe).timeout(Duration::from_secs(60)).output();
     out.assert_status(TRAP_STATUS)
         .assert_stderr("error: wasm trap: deadline exceeded\n  while blocked in a host call\n");
     // The deadline, then one second of grace for the call to return, not the 60 s sleep.
-    assert!(started.elapsed() < Duration::from_secs(30), "{}", out.describe());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{}",
+        out.describe()
+    );
 }
 
 /// Without `--max-time` the code has no interrupt checks at all; with it, each loop
@@ -52,7 +70,12 @@ fn max_memory_fails_grows_beyond_it() {
     let grow = wat_fixture("limits/grow.wat");
     // 1 page + 16 pages = 1.06 MiB; the table adds 800000 bytes.
     for (limit, status) in [("512KiB", 1), ("1200KiB", 3), ("2MiB", 7)] {
-        let exe = compile_ok(&grow, &scratch, &format!("grow-{limit}"), &["--max-memory", limit]);
+        let exe = compile_ok(
+            &grow,
+            &scratch,
+            &format!("grow-{limit}"),
+            &["--max-memory", limit],
+        );
         run(&exe, &[], b"").assert_status(status).assert_stderr("");
     }
     let unlimited = compile_ok(&grow, &scratch, "grow-unlimited", &[]);

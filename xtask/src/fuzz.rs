@@ -7,11 +7,8 @@ use std::process::ExitCode;
 
 pub fn fuzz(args: &[String]) -> Result<ExitCode, String> {
     let root = repo_root();
-    step("building kiln-fuzz and the runtime library");
-    run(cargo()
-        .current_dir(&root)
-        .args(["build", "-p", "kiln-runtime", "-p", "kiln-fuzz"]))?;
-    let (_, failed) = run_summarised(&target_dir(&root).join("debug/kiln-fuzz"), args)?;
+    build(&root)?;
+    let (_, failed) = run_summarised(&exe(&target_dir(&root)), args)?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
@@ -19,11 +16,28 @@ pub fn fuzz(args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
+/// Builds the runtime library (dev profile) and kiln-fuzz (profile `fuzz`, which unwinds:
+/// see the workspace Cargo.toml).
+fn build(root: &Path) -> Result<(), String> {
+    step("building kiln-fuzz (profile fuzz) and the runtime library");
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "-p", "kiln-runtime"]))?;
+    run(cargo()
+        .current_dir(root)
+        .args(["build", "--profile", "fuzz", "-p", "kiln-fuzz"]))
+}
+
+fn exe(target: &Path) -> std::path::PathBuf {
+    target.join("fuzz/kiln-fuzz")
+}
+
 /// The CI round: fixed seeds and module counts (so every run tries the same cases), both
 /// bounds-check modes, compiler fuzzing between batches; then a round with a deliberately
 /// broken `i32.sub`, which must report a divergence. About two minutes here.
-pub fn ci_round(target: &Path) -> Result<(usize, usize), String> {
-    let exe = target.join("debug/kiln-fuzz");
+pub fn ci_round(root: &Path, target: &Path) -> Result<(usize, usize), String> {
+    build(root)?;
+    let exe = exe(target);
     let scratch = target.join("fuzz-ci");
     let common = |seed: &str, work: &str| {
         [

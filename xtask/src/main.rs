@@ -82,8 +82,6 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
         "kiln-runtime",
         "-p",
         "kiln-spec-tests",
-        "-p",
-        "kiln-fuzz",
     ]))?;
 
     let programs = root.join("testsuite/programs/Cargo.toml");
@@ -139,7 +137,7 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
             failed += f;
         }
     }
-    let (p, f) = fuzz::ci_round(&target)?;
+    let (p, f) = fuzz::ci_round(&root, &target)?;
     passed += p;
     failed += f;
     if on_path("qemu-aarch64") {

@@ -382,7 +382,10 @@ pub(crate) fn sleep_ms(ms: u64) {
         tv_nsec: ((ms % 1000) * 1_000_000) as libc::c_long,
     };
     loop {
-        let mut rest = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        let mut rest = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
         // SAFETY: both pointers are to live timespecs.
         if unsafe { libc::nanosleep(&left, &mut rest) } == 0 {
             return;
