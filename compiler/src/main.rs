@@ -610,16 +610,30 @@ fn targets_table() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use super::{parse_duration, parse_size};
 
     #[test]
     fn sizes() {
-        assert_eq!(parse_size("65536"), Ok(65536));
-        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_size("1G"), Ok(1 << 30));
-        assert_eq!(parse_size("4GiB"), Ok(1 << 32));
-        assert!(parse_size("5GiB").is_err());
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("12 parsecs").is_err());
+        let reserve = |t| parse_size("--reserve", t, 1 << 32);
+        assert_eq!(reserve("65536"), Ok(65536));
+        assert_eq!(reserve("64MiB"), Ok(64 << 20));
+        assert_eq!(reserve("1G"), Ok(1 << 30));
+        assert_eq!(reserve("4GiB"), Ok(1 << 32));
+        assert!(reserve("5GiB").is_err());
+        assert!(reserve("0").is_err());
+        assert!(reserve("12 parsecs").is_err());
+        assert_eq!(parse_size("--max-memory", "5GiB", 1 << 48), Ok(5 << 30));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(500));
+        assert_eq!(parse_duration("30s"), Ok(30_000));
+        assert_eq!(parse_duration("30"), Ok(30_000));
+        assert_eq!(parse_duration("5m"), Ok(300_000));
+        assert_eq!(parse_duration("1h"), Ok(3_600_000));
+        assert!(parse_duration("0ms").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("1 h").is_err());
     }
 }

@@ -291,6 +291,9 @@ fn anyhow_error(e: String) -> anyhow::Error {
     anyhow::anyhow!(e)
 }
 
+/// A replayed file and its verdict (`Err`: why it still diverges).
+pub type CheckedFile = (PathBuf, Result<(), String>);
+
 /// Replays saved findings (files named `SEED.wasm`): `Ok` lists each file with its verdict.
 pub fn check_files(
     files: &[PathBuf],
@@ -298,7 +301,7 @@ pub fn check_files(
     options: &kiln::Options,
     runtime_lib: &Path,
     work_dir: &Path,
-) -> Result<Vec<(PathBuf, Result<(), String>)>, String> {
+) -> Result<Vec<CheckedFile>, String> {
     let reference = Reference::default();
     let native = Native {
         options: options.clone(),

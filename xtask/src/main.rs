@@ -352,7 +352,7 @@ fn run_spec(target: &Path, args: &[String]) -> Result<(usize, usize), String> {
 
 /// Runs a tool that ends with a `N passed, M failed` line, echoing its output.
 fn run_summarised(exe: &Path, args: &[String]) -> Result<(usize, usize), String> {
-    let mut child = Command::new(&exe)
+    let mut child = Command::new(exe)
         .args(args)
         .stdout(Stdio::piped())
         .spawn()
