@@ -13,6 +13,7 @@ pub mod native;
 pub mod reference;
 pub mod rng;
 pub mod trace;
+pub mod triage;
 
 use native::{Case, Native};
 use reference::Reference;
@@ -37,6 +38,8 @@ pub struct Settings {
     pub regressions: PathBuf,
     /// Time spent shrinking each finding.
     pub shrink_budget: Duration,
+    /// The wasmtime CLI that settles disagreements with the reference (see `triage`).
+    pub wasmtime: Option<PathBuf>,
     /// Valid modules the compiler fuzzer mutates.
     pub corpus: Vec<Vec<u8>>,
 }
@@ -55,6 +58,8 @@ pub struct Summary {
     pub compiler_crashes: Vec<String>,
     /// The reference interpreter itself failed (panicked) on a module, which is skipped.
     pub reference_panics: usize,
+    /// Disagreements where wasmtime computed what Kiln did (see `triage`).
+    pub reference_bugs: usize,
     /// Size of the differential modules, in bytes, and their exported functions.
     pub module_bytes: usize,
     pub functions: usize,
@@ -67,6 +72,7 @@ struct Prepared {
     wasm: Vec<u8>,
     calls: Vec<Call>,
     functions: usize,
+    globals: Vec<String>,
     reference: Trace,
 }
 
@@ -109,6 +115,7 @@ pub fn campaign(settings: &Settings) -> Result<Summary, String> {
             .map(|p| Case {
                 wasm: &p.wasm,
                 calls: &p.calls,
+                globals: &[],
             })
             .collect();
         let traces = native.run_batch(&cases)?;
@@ -121,6 +128,16 @@ pub fn campaign(settings: &Settings) -> Result<Summary, String> {
                 Verdict::Agree => summary.agreed += 1,
                 Verdict::Inconclusive(_) => summary.inconclusive += 1,
                 Verdict::Diverge(why) => {
+                    if reference_bug(settings, &native, p)? {
+                        let saved = save(&settings.work_dir.join("reference-bugs"), p)?;
+                        eprintln!(
+                            "kiln-fuzz: wasmi disagrees with both Kiln and wasmtime (a reference \
+                             bug, not counted): {why}\n  module: {}",
+                            saved.display()
+                        );
+                        summary.reference_bugs += 1;
+                        continue;
+                    }
                     let report = report_finding(settings, &reference, p, &why)?;
                     eprintln!("{report}");
                     summary.divergences.push(report);
@@ -178,8 +195,35 @@ fn prepare_module(reference: &Reference, seed: u64, wasm: Vec<u8>) -> Option<Pre
         wasm,
         calls,
         functions: loaded.exports.len(),
+        globals: loaded.globals.clone(),
         reference,
     })
+}
+
+/// Whether wasmtime sides with Kiln against the reference on `p` (never without wasmtime).
+fn reference_bug(settings: &Settings, native: &Native, p: &Prepared) -> Result<bool, String> {
+    let Some(wasmtime) = &settings.wasmtime else {
+        return Ok(false);
+    };
+    let triage = Native {
+        work_dir: native.work_dir.with_file_name("triage"),
+        ..native.clone()
+    };
+    triage::wasmtime_agrees_with_kiln(
+        wasmtime,
+        &triage,
+        &p.wasm,
+        &p.calls,
+        &p.globals,
+        &p.reference,
+    )
+}
+
+fn save(dir: &Path, p: &Prepared) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let path = dir.join(format!("{:016x}.wasm", p.seed));
+    std::fs::write(&path, &p.wasm).map_err(|e| e.to_string())?;
+    Ok(path)
 }
 
 fn judge(p: &Prepared, kiln: Result<Trace, String>) -> Verdict {
@@ -206,6 +250,7 @@ fn check_one(
     let case = Case {
         wasm: &p.wasm,
         calls: &p.calls,
+        globals: &[],
     };
     let kiln = native
         .run_batch(&[case])?
@@ -298,6 +343,7 @@ pub type CheckedFile = (PathBuf, Result<(), String>);
 pub fn check_files(
     files: &[PathBuf],
     seed: Option<u64>,
+    wasmtime: Option<&Path>,
     options: &kiln::Options,
     runtime_lib: &Path,
     work_dir: &Path,
@@ -318,8 +364,33 @@ pub fn check_files(
                 .ok_or_else(|| format!("{}: the name must be the seed in hex", file.display()))?,
         };
         let wasm = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
-        let outcome = match check_one(&native, &reference, seed, wasm)? {
-            Some(Verdict::Diverge(why)) => Err(why),
+        let outcome = match check_one(&native, &reference, seed, wasm.clone())? {
+            Some(Verdict::Diverge(why)) => {
+                let sided = match (wasmtime, prepare_module(&reference, seed, wasm)) {
+                    (Some(wasmtime), Some(p)) => {
+                        let triage = Native {
+                            work_dir: work_dir.join("triage"),
+                            ..native.clone()
+                        };
+                        triage::wasmtime_agrees_with_kiln(
+                            wasmtime,
+                            &triage,
+                            &p.wasm,
+                            &p.calls,
+                            &p.globals,
+                            &p.reference,
+                        )?
+                    }
+                    _ => false,
+                };
+                if sided {
+                    Err(format!(
+                        "{why}\n  wasmtime computes what Kiln does: a reference bug"
+                    ))
+                } else {
+                    Err(why)
+                }
+            }
             Some(Verdict::Agree) => Ok(()),
             Some(Verdict::Inconclusive(why)) => Err(format!("inconclusive: {why}")),
             None => Err("the reference cannot run it".to_string()),

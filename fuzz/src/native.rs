@@ -13,6 +13,7 @@ use std::time::Duration;
 /// bounded, memories are at most 1 MiB), so only a miscompiled loop reaches this.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
+#[derive(Clone)]
 pub struct Native {
     pub options: Options,
     pub runtime_lib: PathBuf,
@@ -23,6 +24,8 @@ pub struct Native {
 pub struct Case<'a> {
     pub wasm: &'a [u8],
     pub calls: &'a [Call],
+    /// Exported globals whose values to read after each call (for triage; usually none).
+    pub globals: &'a [String],
 }
 
 impl Native {
@@ -85,7 +88,7 @@ impl Native {
                         .map_err(|e| format!("cannot start {}: {e}", exe.display()))?,
                 ),
             };
-            results[i] = drive(h, module, case.calls);
+            results[i] = drive(h, module, case);
             if results[i].is_err() {
                 // The process is gone (a crash or the timeout): later cases get a new one.
                 harness = None;
@@ -99,7 +102,8 @@ impl Native {
 }
 
 /// Instantiates module `module` as instance `module` and makes the calls.
-fn drive(h: &mut Harness, module: usize, calls: &[Call]) -> Result<Trace, String> {
+fn drive(h: &mut Harness, module: usize, case: &Case<'_>) -> Result<Trace, String> {
+    let calls = case.calls;
     let mut trace = Trace::default();
     match h.request(&format!("instantiate {module} {module}")) {
         Response::Ok(_) => trace.instantiation = Some(Ok(state(h, module)?)),
@@ -122,6 +126,14 @@ fn drive(h: &mut Harness, module: usize, calls: &[Call]) -> Result<Trace, String
         };
         let stop = outcome == Outcome::Trapped(kiln::abi::TrapKind::StackOverflow);
         trace.calls.push((outcome, state(h, module)?));
+        let mut values = Vec::new();
+        for global in case.globals {
+            match h.request(&format!("get {module} {}", hex(global))) {
+                Response::Ok(mut v) if v.len() == 1 => values.push(v.remove(0)),
+                other => return Err(format!("get {global:?}: {other:?}")),
+            }
+        }
+        trace.global_values.push(values);
         if stop {
             break;
         }

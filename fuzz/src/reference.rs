@@ -15,6 +15,8 @@ pub struct Reference {
 pub struct Loaded {
     module: Module,
     pub exports: Vec<(String, Vec<ParamType>)>,
+    /// Names of the exported globals.
+    pub globals: Vec<String>,
 }
 
 impl Default for Reference {
@@ -42,13 +44,22 @@ impl Reference {
     pub fn load(&self, wasm: &[u8]) -> Result<Loaded, String> {
         let module = Module::new(&self.engine, wasm).map_err(|e| e.to_string())?;
         let mut exports = Vec::new();
+        let mut globals = Vec::new();
         for export in module.exports() {
-            if let wasmi::ExternType::Func(ty) = export.ty() {
-                let params = ty.params().iter().map(|t| param_type(*t)).collect();
-                exports.push((export.name().to_string(), params));
+            match export.ty() {
+                wasmi::ExternType::Func(ty) => {
+                    let params = ty.params().iter().map(|t| param_type(*t)).collect();
+                    exports.push((export.name().to_string(), params));
+                }
+                wasmi::ExternType::Global(_) => globals.push(export.name().to_string()),
+                _ => {}
             }
         }
-        Ok(Loaded { module, exports })
+        Ok(Loaded {
+            module,
+            exports,
+            globals,
+        })
     }
 
     /// Instantiates the module and makes the calls; `Err` when the reference failed in a

@@ -25,6 +25,8 @@ pub struct Trace {
     /// `Err` when instantiation trapped (the calls then did not run).
     pub instantiation: Option<Result<State, TrapKind>>,
     pub calls: Vec<(Outcome, State)>,
+    /// After each call, the values of the globals a triage asked for.
+    pub global_values: Vec<Vec<String>>,
 }
 
 pub enum Verdict {
