@@ -51,6 +51,9 @@ struct Options {
     rounds: usize,
     cold_runs: usize,
     filters: Vec<String>,
+    /// Extra `kiln compile` flags (`--kiln-flags "--max-time 1h"`), to measure what an
+    /// option costs.
+    kiln_flags: Vec<String>,
 }
 
 impl Options {
@@ -59,6 +62,7 @@ impl Options {
             rounds: 10,
             cold_runs: 300,
             filters: Vec::new(),
+            kiln_flags: Vec::new(),
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -71,10 +75,14 @@ impl Options {
             match arg.as_str() {
                 "--rounds" => options.rounds = number("--rounds")?,
                 "--cold-runs" => options.cold_runs = number("--cold-runs")?,
+                "--kiln-flags" => {
+                    let flags = args.next().ok_or("--kiln-flags needs a value")?;
+                    options.kiln_flags = flags.split_whitespace().map(String::from).collect();
+                }
                 flag if flag.starts_with('-') => {
                     return Err(format!(
                         "unknown option `{flag}`; usage: cargo xtask bench \
-                         [--rounds N] [--cold-runs N] [PROGRAM...]"
+                         [--rounds N] [--cold-runs N] [--kiln-flags FLAGS] [PROGRAM...]"
                     ))
                 }
                 name => options.filters.push(name.to_string()),
@@ -137,6 +145,8 @@ struct Tools {
     /// `x86_64-linux` or `aarch64-linux`: static executables, Kiln's choice for
     /// deployment.
     kiln_target: String,
+    /// `--kiln-flags`.
+    kiln_flags: Vec<String>,
 }
 
 pub fn bench(args: &[String]) -> Result<(), String> {
@@ -146,7 +156,8 @@ pub fn bench(args: &[String]) -> Result<(), String> {
     let work = target.join("bench");
     fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
 
-    let tools = prepare_tools(&root, &target)?;
+    let mut tools = prepare_tools(&root, &target)?;
+    tools.kiln_flags = options.kiln_flags.clone();
     let programs = build_programs(&root, &work, &tools, &options.filters)?;
     let mut measured = Vec::new();
     for program in programs {
@@ -227,6 +238,7 @@ fn prepare_tools(root: &Path, target: &Path) -> Result<Tools, String> {
         wasmtime_version,
         wasmtime_source,
         kiln_target: format!("{arch}-linux"),
+        kiln_flags: Vec::new(),
     })
 }
 
@@ -555,7 +567,9 @@ fn kiln_compile(tools: &Tools, wasm: &Path, exe: &Path) -> Result<(), String> {
     run(Command::new(&tools.kiln)
         .arg("compile")
         .arg(wasm)
-        .args(["--target", &tools.kiln_target, "-o"])
+        .args(["--target", &tools.kiln_target])
+        .args(&tools.kiln_flags)
+        .arg("-o")
         .arg(exe))
 }
 

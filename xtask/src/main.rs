@@ -20,7 +20,7 @@
 //!    for aarch64-linux; with wine and MinGW installed, the same for x86_64-windows;
 //! 7. print one `N passed, M failed` line over all of it.
 //!
-//! `cargo xtask bench [--rounds N] [--cold-runs N] [PROGRAM...]` — Kiln against
+//! `cargo xtask bench [--rounds N] [--cold-runs N] [--kiln-flags FLAGS] [PROGRAM...]` — Kiln against
 //! wasmtime and native builds (see `bench.rs`).
 //!
 //! `cargo xtask spec [kiln-spec ARGS...]` — only the spec testsuite (see
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
                 "usage: cargo xtask test [ARGS for cargo test...]\n       \
                  cargo xtask spec [--bounds-checks guard|explicit] [--target T] [--suite DIR] [FILTER...]\n       \
                  cargo xtask runtime [--release] [--target RUST_TRIPLE]...\n       \
-                 cargo xtask bench [--rounds N] [--cold-runs N] [PROGRAM...]\n       \
+                 cargo xtask bench [--rounds N] [--cold-runs N] [--kiln-flags FLAGS] [PROGRAM...]\n       \
                  cargo xtask fuzz [--seconds N] [--seed S] [kiln-fuzz ARGS...]"
             );
             return ExitCode::from(2);
