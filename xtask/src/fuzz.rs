@@ -52,7 +52,7 @@ pub fn ci_round(root: &Path, target: &Path) -> Result<(usize, usize), String> {
         .to_vec()
     };
     let (mut passed, mut failed) = (0, 0);
-    for (mode, seed, modules) in [("guard", "1", "2400"), ("explicit", "2", "1200")] {
+    for (mode, seed, modules) in [("guard", "1", "4800"), ("explicit", "2", "2400")] {
         step(&format!("fuzzing: {modules} modules, {mode} bounds checks"));
         let mut args = common(seed, mode);
         args.extend(
