@@ -130,6 +130,10 @@ pub fn campaign(settings: &Settings) -> Result<Summary, String> {
                 Verdict::Diverge(why) => {
                     if reference_bug(settings, &native, p)? {
                         let saved = save(&settings.work_dir.join("reference-bugs"), p)?;
+                        // The script wasmtime passed pins the values: a regression test
+                        // for `testsuite/fuzz-regressions/` as it is.
+                        let script = native.work_dir.with_file_name("triage").join("triage.wast");
+                        let _ = std::fs::copy(script, saved.with_extension("wast"));
                         eprintln!(
                             "kiln-fuzz: wasmi disagrees with both Kiln and wasmtime (a reference \
                              bug, not counted): {why}\n  module: {}",
