@@ -158,6 +158,12 @@ pub fn bench(args: &[String]) -> Result<(), String> {
 
     let mut tools = prepare_tools(&root, &target)?;
     tools.kiln_flags = options.kiln_flags.clone();
+    if !tools.kiln_flags.is_empty() {
+        crate::step(&format!(
+            "kiln compiles with the extra flags: {}",
+            tools.kiln_flags.join(" ")
+        ));
+    }
     let programs = build_programs(&root, &work, &tools, &options.filters)?;
     let mut measured = Vec::new();
     for program in programs {
