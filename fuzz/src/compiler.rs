@@ -154,11 +154,7 @@ pub fn guarded<T>(input: &[u8], f: impl FnOnce() -> T) -> Result<T, String> {
     };
     *CURRENT.lock().unwrap() = None;
     result.map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let message = crate::panic_message(payload.as_ref());
         format!(
             "kiln panicked: {message} (input saved as {})",
             saved.map_or("?".into(), |p| p.display().to_string())

@@ -181,13 +181,7 @@ fn prepare(
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         prepare_module(reference, seed, wasm)
     }))
-    .map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default()
-    })
+    .map_err(|payload| panic_message(payload.as_ref()))
 }
 
 fn prepare_module(reference: &Reference, seed: u64, wasm: Vec<u8>) -> Option<Prepared> {
@@ -209,8 +203,23 @@ fn reference_bug(settings: &Settings, native: &Native, p: &Prepared) -> Result<b
     let Some(wasmtime) = &settings.wasmtime else {
         return Ok(false);
     };
+    ask_wasmtime(
+        wasmtime,
+        native,
+        &native.work_dir.with_file_name("triage"),
+        p,
+    )
+}
+
+/// [`triage::wasmtime_agrees_with_kiln`] for `p`, in the scratch directory `work_dir`.
+fn ask_wasmtime(
+    wasmtime: &Path,
+    native: &Native,
+    work_dir: &Path,
+    p: &Prepared,
+) -> Result<bool, String> {
     let triage = Native {
-        work_dir: native.work_dir.with_file_name("triage"),
+        work_dir: work_dir.to_path_buf(),
         ..native.clone()
     };
     triage::wasmtime_agrees_with_kiln(
@@ -221,6 +230,15 @@ fn reference_bug(settings: &Settings, native: &Native, p: &Prepared) -> Result<b
         &p.globals,
         &p.reference,
     )
+}
+
+/// The text of a caught panic.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
 }
 
 fn save(dir: &Path, p: &Prepared) -> Result<PathBuf, String> {
@@ -372,18 +390,7 @@ pub fn check_files(
             Some(Verdict::Diverge(why)) => {
                 let sided = match (wasmtime, prepare_module(&reference, seed, wasm)) {
                     (Some(wasmtime), Some(p)) => {
-                        let triage = Native {
-                            work_dir: work_dir.join("triage"),
-                            ..native.clone()
-                        };
-                        triage::wasmtime_agrees_with_kiln(
-                            wasmtime,
-                            &triage,
-                            &p.wasm,
-                            &p.calls,
-                            &p.globals,
-                            &p.reference,
-                        )?
+                        ask_wasmtime(wasmtime, &native, &work_dir.join("triage"), &p)?
                     }
                     _ => false,
                 };
