@@ -19,6 +19,7 @@ extern "system" {
     fn GetCurrentThread() -> *mut c_void;
     fn GetProcessTimes(p: *mut c_void, c: *mut u64, e: *mut u64, k: *mut u64, u: *mut u64) -> i32;
     fn GetThreadTimes(t: *mut c_void, c: *mut u64, e: *mut u64, k: *mut u64, u: *mut u64) -> i32;
+    fn Sleep(milliseconds: u32);
     fn SwitchToThread() -> i32;
 }
 
@@ -229,7 +230,9 @@ pub unsafe extern "C" fn kiln_wasi_poll_oneoff(
         if ready.is_empty() {
             // Sleep for the shortest wait; every clock due by then fires.
             let shortest = deadlines.iter().map(|d| d.1).min().unwrap_or(0);
-            sys::sleep_ms(shortest.div_ceil(1_000_000));
+            let ms = shortest.div_ceil(1_000_000).min(u64::from(u32::MAX - 1)) as u32;
+            // SAFETY: no preconditions.
+            unsafe { Sleep(ms) };
             for &(userdata, wait) in &deadlines {
                 if wait <= shortest {
                     ready.push((userdata, EVENTTYPE_CLOCK, errno::SUCCESS));
