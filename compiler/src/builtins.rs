@@ -1,8 +1,8 @@
 //! The runtime builtins compiled code calls (see `abi::builtins`).
 
-use crate::abi::{builtins as names, TrapKind};
 use cranelift_codegen::ir::{types, AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
+use kiln_abi::{builtins as names, TrapKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Builtin {

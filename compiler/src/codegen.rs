@@ -1,7 +1,6 @@
 //! From a module environment to one native object: ISA set-up, parallel translation
 //! and compilation of the functions, trampolines, the descriptor and the entry point.
 
-use crate::abi::{self, TrapSite, VMContextLayout};
 use crate::builtins::Builtin;
 use crate::descriptor::{self, CompiledFunction};
 use crate::entry::{self, MainArg};
@@ -16,6 +15,7 @@ use cranelift_codegen::{control::ControlPlane, Context};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
+use kiln_abi::{self as abi, TrapSite, VMContextLayout};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use target_lexicon::{Architecture, Triple};

@@ -1,12 +1,12 @@
 //! Emits the module descriptor (`abi::ModuleDescriptor`) as static data with
 //! relocations: the runtime instantiates the module from it alone.
 
-use crate::abi::{self, const_kind, extern_kind, segment_mode, valtype, TrapSite};
 use crate::environ::{ConstExpr, ImportKind, ModuleEnv, SegmentMode};
 use crate::error::Error;
 use crate::Options;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
+use kiln_abi::{self as abi, const_kind, extern_kind, segment_mode, valtype, TrapSite};
 use std::mem::size_of;
 use wasmparser::{RefType, ValType};
 

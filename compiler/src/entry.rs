@@ -2,7 +2,6 @@
 //! the `main` of a standalone executable, and that of the spec-test harness executable
 //! that links several compiled modules.
 
-use crate::abi;
 use crate::codegen::new_object_module;
 use crate::error::Error;
 use crate::translate::{self, enter_function};
@@ -15,6 +14,7 @@ use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
+use kiln_abi as abi;
 
 fn internal(e: cranelift_module::ModuleError) -> Error {
     Error::new(format!("internal error in the entry point: {e}"))

@@ -1,9 +1,9 @@
 //! What a standalone executable may import: the WASI functions the runtime provides.
 
-use crate::abi::wasi;
 use crate::descriptor::valtype_code;
 use crate::environ::{ImportKind, ModuleEnv};
 use crate::error::Error;
+use kiln_abi::wasi;
 
 /// Checks that `env` is a WASI command Kiln can run on its own: it exports a `_start`
 /// of type `[] -> []` and imports only WASI functions the runtime has, with their

@@ -2,11 +2,11 @@
 //! them), what it exports, its memory limits, and — for an executable Kiln built — the
 //! grants baked into it.
 
-use crate::abi::manifest::{self, Grant, Limits, END, HEADER};
-use crate::abi::wasi;
 use crate::environ::ModuleEnv;
 use crate::manifest::kind_name;
 use crate::{to_binary, Error};
+use kiln_abi::manifest::{self, Grant, Limits, END, HEADER};
+use kiln_abi::wasi;
 use std::fmt::Write;
 
 /// Everything `inspect` reports.

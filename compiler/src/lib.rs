@@ -6,11 +6,6 @@
 
 extern crate alloc;
 
-/// The contract between compiled code and the runtime, shared as source with the runtime
-/// (which is a `no_std` static library: its panic handler cannot be linked into a std
-/// program, so the compiler cannot depend on it as a crate).
-#[path = "../../runtime-support/src/abi.rs"]
-pub mod abi;
 mod builtins;
 mod cache;
 mod codegen;
@@ -26,12 +21,12 @@ mod output;
 mod translate;
 mod traps;
 
-pub use crate::abi::manifest::{Grant, Limits};
-pub use crate::abi::BoundsChecks;
 pub use cache::{cache_dir, cached_executable, CACHE_DIR_ENV};
 pub use entry::{harness_object, HARNESS_SYMBOL};
 pub use error::Error;
 pub use inspect::{inspect, Inspection};
+pub use kiln_abi::manifest::{Grant, Limits};
+pub use kiln_abi::BoundsChecks;
 pub use kiln_targets::{Linker, Target};
 pub use output::{build, build_bytes, read_input, remove_staged_files};
 
@@ -101,7 +96,7 @@ impl Default for Options {
             opt_level: OptLevel::Speed,
             cpu: Cpu::Baseline,
             bounds_checks: BoundsChecks::Guard,
-            descriptor_symbol: crate::abi::DEFAULT_DESCRIPTOR_SYMBOL.to_string(),
+            descriptor_symbol: kiln_abi::DEFAULT_DESCRIPTOR_SYMBOL.to_string(),
             entry: true,
             module_name: None,
             grants: Vec::new(),

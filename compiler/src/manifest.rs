@@ -1,10 +1,10 @@
 //! The executable's manifest (`abi::manifest`): what the module imports and exports,
 //! its memory limits and the capabilities granted at compile time.
 
-use crate::abi::hex;
-use crate::abi::manifest::{END, HEADER};
 use crate::environ::{ImportKind, ModuleEnv};
 use crate::Options;
+use kiln_abi::hex;
+use kiln_abi::manifest::{END, HEADER};
 use std::fmt::Write;
 
 pub fn kind_name(kind: ImportKind) -> &'static str {

@@ -1,7 +1,7 @@
 //! Cranelift trap codes for wasm traps, and their translation to the runtime's kinds.
 
-use crate::abi::TrapKind;
 use cranelift_codegen::ir::TrapCode;
+use kiln_abi::TrapKind;
 
 const fn user(kind: TrapKind) -> TrapCode {
     TrapCode::unwrap_user(kind as u8)

@@ -3,8 +3,8 @@
 //! per batch (not per module) is what makes hundreds of modules a minute possible.
 
 use crate::trace::{Call, Outcome, State, Trace};
-use kiln::abi::hex;
 use kiln::{Emit, Options};
+use kiln_abi::hex;
 use kiln_spec_tests::harness::{Harness, Response};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -124,7 +124,7 @@ fn drive(h: &mut Harness, module: usize, case: &Case<'_>) -> Result<Trace, Strin
             Response::Trap(Some(kind)) => Outcome::Trapped(kind),
             other => return Err(format!("call of {:?}: {other:?}", call.export)),
         };
-        let stop = outcome == Outcome::Trapped(kiln::abi::TrapKind::StackOverflow);
+        let stop = outcome == Outcome::Trapped(kiln_abi::TrapKind::StackOverflow);
         trace.calls.push((outcome, state(h, module)?));
         let mut values = Vec::new();
         for global in case.globals {

@@ -3,7 +3,7 @@
 
 use crate::generate::ParamType;
 use crate::trace::{Call, Outcome, State, Trace};
-use kiln::abi::{hex, Fnv1a, TrapKind};
+use kiln_abi::{hex, Fnv1a, TrapKind};
 use wasmi::TrapCode;
 use wasmi::{Config, Engine, Extern, Instance, Linker, Module, Store, Val, ValType};
 

@@ -37,7 +37,7 @@ pub fn seed_of(name: &str) -> u64 {
 }
 
 pub fn seed_of_bytes(bytes: &[u8]) -> u64 {
-    let mut digest = kiln::abi::Fnv1a::default();
+    let mut digest = kiln_abi::Fnv1a::default();
     digest.write(bytes);
     digest.0
 }

@@ -2,7 +2,7 @@
 //! protocol's value strings (`i32:HEX`, `f64:HEX`, `v128:HEX`, `funcref:null|ref`, ...),
 //! trap kinds, and after each call a digest of every exported memory, table and global.
 
-use kiln::abi::TrapKind;
+use kiln_abi::TrapKind;
 
 /// One call of an exported function, with its arguments in protocol form.
 #[derive(Clone, Debug)]

@@ -8,7 +8,7 @@
 
 use crate::native::{Case, Native};
 use crate::trace::{Call, Outcome, Trace};
-use kiln::abi::hex;
+use kiln_abi::hex;
 use std::path::Path;
 use std::process::Command;
 

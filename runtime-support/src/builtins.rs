@@ -1,16 +1,16 @@
-//! Builtins called by compiled code (names and signatures: [`crate::abi::builtins`]).
+//! Builtins called by compiled code (names and signatures: [`kiln_abi::builtins`]).
 //!
 //! Each receives the calling instance's vmctx. Tables are reached through the vmctx table
 //! array and the memory through `vmctx.memory`, so imported ones work. Bounds are checked
 //! in u64 arithmetic before anything is written; the fallible builtins return 0 on success
 //! and 1 on failure, and the compiled caller then traps.
 
-use crate::abi::{VMContext, VMMemory};
 use crate::bytes;
 use crate::instance::{value_bits, InstanceData};
 use crate::memory::Memory;
 use crate::table::{self, Table};
 use core::ptr;
+use kiln_abi::{VMContext, VMMemory};
 
 const OK: u32 = 0;
 const TRAP: u32 = 1;

@@ -3,13 +3,13 @@
 //! Rust's `lang_start` never runs (the C `main` is the compiler's), so nothing here relies
 //! on std's runtime set-up: arguments come from `argc`/`argv`.
 
-use crate::abi::manifest;
-use crate::abi::{ModuleDescriptor, TRAP_EXIT_STATUS};
 use crate::instance::{self, invoke, Extern, Instance, InstantiationError};
 use crate::prelude::*;
 use crate::traps::{self, TrapLocation};
 use crate::{limits, sig_registry, sys, wasi};
 use core::ffi::{c_char, CStr};
+use kiln_abi::manifest;
+use kiln_abi::{ModuleDescriptor, TRAP_EXIT_STATUS};
 
 /// Stack size of the thread that runs wasm.
 pub const WASM_STACK_SIZE: usize = 8 << 20;

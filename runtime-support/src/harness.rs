@@ -18,13 +18,13 @@
 use crate::prelude::*;
 mod spectest;
 
-use crate::abi::{unhex, valtype, Fnv1a, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
 use crate::entry::{init_wasm_thread, WASM_STACK_SIZE};
 use crate::instance::InstantiationError;
 use crate::instance::{valtype_name, Extern, Instance};
 use crate::{sig_registry, sys, traps};
 use alloc::collections::BTreeMap;
 use core::ffi::c_char;
+use kiln_abi::{unhex, valtype, Fnv1a, ImportDesc, ModuleDescriptor, TrapKind, VMGlobal};
 use spectest::Spectest;
 
 /// The spec harness entry, called by the `main` of a harness executable
@@ -302,7 +302,7 @@ impl Harness {
         for (name, export) in self.instance(instance)?.exports() {
             // SAFETY: exports of a live instance.
             if let Some(digest) = unsafe { export_digest(&export) } {
-                response.push_str(&format!(" {}:{digest:016x}", crate::abi::hex(name)));
+                response.push_str(&format!(" {}:{digest:016x}", kiln_abi::hex(name)));
             }
         }
         Ok(response)
@@ -352,7 +352,7 @@ unsafe fn export_digest(export: &Extern) -> Option<u64> {
     Some(digest.0)
 }
 
-/// A name on the protocol (see [`crate::abi::hex`]).
+/// A name on the protocol (see [`kiln_abi::hex`]).
 fn decode_name(hex: &str) -> Result<String, String> {
     unhex(hex).ok_or_else(|| format!("bad name `{hex}`"))
 }

@@ -5,10 +5,6 @@
 //! to [`Instance::new`] returns, for each import, an [`Extern`] taken from another
 //! instance's [`Instance::export`] (or a host function / runtime-owned object).
 
-use crate::abi::{
-    self, const_kind, extern_kind, segment_mode, valtype, BoundsChecks, ConstExpr, ImportDesc,
-    ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, ABI_VERSION, NO_INDEX,
-};
 use crate::memory::Memory;
 use crate::prelude::*;
 use crate::sys::ThreadLocal;
@@ -18,6 +14,10 @@ use crate::{limits, sig_registry, traps};
 use core::cell::Cell;
 use core::fmt;
 use core::ptr::NonNull;
+use kiln_abi::{
+    self, const_kind, extern_kind, segment_mode, valtype, BoundsChecks, ConstExpr, ImportDesc,
+    ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, ABI_VERSION, NO_INDEX,
+};
 
 /// Something an instance imports or exports. The pointers stay valid while the instance
 /// (or the host object) that owns them is alive.
@@ -397,12 +397,12 @@ impl Instance {
         if let Some(md) = d.memories.get(imported(extern_kind::MEMORY)) {
             let max = (md.max_pages != u64::MAX).then_some(md.max_pages);
             let reservation = if d.bounds_checks == BoundsChecks::Guard as u32 {
-                abi::MEMORY_RESERVATION
+                kiln_abi::MEMORY_RESERVATION
             } else if d.memory_reservation != 0 {
                 d.memory_reservation
             } else {
                 max.map_or(1 << 32, |m| {
-                    m.min(abi::MAX_WASM_PAGES) * abi::WASM_PAGE_SIZE
+                    m.min(kiln_abi::MAX_WASM_PAGES) * kiln_abi::WASM_PAGE_SIZE
                 })
             };
             let memory = Memory::with_reservation(md.min_pages, max, reservation).map_err(link)?;
@@ -657,7 +657,7 @@ pub unsafe fn invoke(func: *const VMFuncRef, values: &mut [VMGlobal]) -> Result<
 }
 
 /// The trampoline of signature `type_id` and how many value slots a call needs.
-fn call_info(type_id: u32) -> Result<(crate::abi::Trampoline, usize), String> {
+fn call_info(type_id: u32) -> Result<(kiln_abi::Trampoline, usize), String> {
     match (
         sig_registry::signature(type_id),
         sig_registry::trampoline(type_id),
@@ -671,14 +671,14 @@ fn call_info(type_id: u32) -> Result<(crate::abi::Trampoline, usize), String> {
 
 /// The descriptor's slices, read once.
 struct Desc {
-    types: &'static [crate::abi::FuncTypeDesc],
+    types: &'static [kiln_abi::FuncTypeDesc],
     imports: &'static [ImportDesc],
-    functions: &'static [crate::abi::FunctionDesc],
-    tables: &'static [crate::abi::TableDesc],
-    memories: &'static [crate::abi::MemoryDesc],
-    globals: &'static [crate::abi::GlobalDesc],
-    data: &'static [crate::abi::DataDesc],
-    elements: &'static [crate::abi::ElemDesc],
+    functions: &'static [kiln_abi::FunctionDesc],
+    tables: &'static [kiln_abi::TableDesc],
+    memories: &'static [kiln_abi::MemoryDesc],
+    globals: &'static [kiln_abi::GlobalDesc],
+    data: &'static [kiln_abi::DataDesc],
+    elements: &'static [kiln_abi::ElemDesc],
     bounds_checks: u32,
     memory_reservation: u64,
 }

@@ -2,7 +2,7 @@
 //! modules from their descriptors, sandboxed linear memories, tables, the builtins compiled
 //! code calls, trap handling, the `kiln_run_main` entry point and WASI preview1.
 //!
-//! [`abi`] is the contract with compiled code. For an embedder (e.g. a spec-test harness)
+//! `kiln_abi` is the contract with compiled code. For an embedder (e.g. a spec-test harness)
 //! the API is [`Instance`] (instantiate with a resolver, look up exports), [`invoke`] (call
 //! a funcref), [`call_protected`] (get a wasm trap back as an error instead of ending the
 //! process), [`Memory`]/[`Table`] (host-created imports) and [`init_wasm_thread`].
@@ -20,7 +20,6 @@
 
 extern crate alloc;
 
-pub mod abi;
 mod builtins;
 mod bytes;
 pub mod entry;

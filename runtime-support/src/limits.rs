@@ -12,11 +12,11 @@
 //! nothing. The deadline is a watchdog thread that interrupts the instance when the time
 //! is up; an embedding API can interrupt an instance the same way.
 
-use crate::abi::{TrapKind, INTERRUPTED_STACK_LIMIT};
 use crate::prelude::*;
 use crate::sys;
 use crate::traps::{self, TrapLocation};
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use kiln_abi::{TrapKind, INTERRUPTED_STACK_LIMIT};
 
 static MEMORY_BUDGET: AtomicU64 = AtomicU64::new(u64::MAX);
 static MEMORY_IN_USE: AtomicU64 = AtomicU64::new(0);

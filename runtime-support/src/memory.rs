@@ -2,10 +2,10 @@
 //! `pages * 64 KiB` are read-write. The rest stays inaccessible, so in guard mode every
 //! out-of-bounds access compiled code can form faults. The base never moves.
 
-use crate::abi::{self, VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
 use crate::limits;
 use crate::prelude::*;
 use crate::sys;
+use kiln_abi::{self as abi, VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
 
 /// A linear memory owned by the runtime.
 ///

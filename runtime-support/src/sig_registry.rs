@@ -1,14 +1,14 @@
 //! Canonical signature ids, shared by every instance in the process.
 //!
 //! Each module's function types are interned here by `(params, results)` at instantiation,
-//! so the `type_id` in a [`VMFuncRef`](crate::abi::VMFuncRef) means the same in every
+//! so the `type_id` in a [`VMFuncRef`](kiln_abi::VMFuncRef) means the same in every
 //! module and `call_indirect` works on functions from other instances. The registry also
 //! remembers a trampoline per signature, so the host can call any funcref.
 
-use crate::abi::Trampoline;
 use crate::prelude::*;
 use crate::sync::{SpinGuard, SpinLock};
 use alloc::collections::BTreeMap;
+use kiln_abi::Trampoline;
 
 struct Registry {
     ids: BTreeMap<(Vec<u8>, Vec<u8>), u32>,
@@ -66,8 +66,8 @@ pub fn trampoline(id: u32) -> Option<Trampoline> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::valtype::{F64, FUNCREF, I32, I64};
-    use crate::abi::{VMContext, VMGlobal};
+    use kiln_abi::valtype::{F64, FUNCREF, I32, I64};
+    use kiln_abi::{VMContext, VMGlobal};
 
     unsafe extern "C" fn nop(_: *const u8, _: *mut VMContext, _: *mut VMGlobal) {}
 

@@ -1,9 +1,9 @@
 //! Tables of references. Elements are pointer-sized: `*const VMFuncRef` for funcref tables,
 //! an opaque host value for externref tables; 0 is the null reference.
 
-use crate::abi::VMTable;
 use crate::limits;
 use crate::prelude::*;
+use kiln_abi::VMTable;
 
 /// Most elements a table may have in this runtime. The spec lets `table.grow` fail for any
 /// reason; without a cap, `table.grow` by `0xffff_fff0` would try to allocate 32 GiB.
@@ -81,7 +81,7 @@ impl Table {
         self.vm.length = self.elements.len() as u32;
     }
 
-    /// [`crate::abi::valtype::FUNCREF`] or [`crate::abi::valtype::EXTERNREF`].
+    /// [`kiln_abi::valtype::FUNCREF`] or [`kiln_abi::valtype::EXTERNREF`].
     pub fn elem_type(&self) -> u8 {
         self.elem_type
     }
@@ -149,7 +149,7 @@ impl Drop for Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::valtype::{EXTERNREF, FUNCREF};
+    use kiln_abi::valtype::{EXTERNREF, FUNCREF};
 
     #[test]
     fn grow_respects_max_and_republishes_storage() {

@@ -2,12 +2,12 @@
 //! functions with the compiled-code calling convention, and the trampolines below call
 //! them, so instantiation, linking, builtins and entry can be tested without the compiler.
 
-use crate::abi::{
+use crate::instance::{value_bits, value_from_bits};
+use kiln_abi::{
     segment_mode, valtype, ConstExpr, DataDesc, ElemDesc, ExportDesc, FuncTypeDesc, FunctionDesc,
     GlobalDesc, ImportDesc, MemoryDesc, ModuleDescriptor, Slice, Str, TableDesc, Trampoline,
     TrapSite, VMContext, VMGlobal, ABI_VERSION, NO_INDEX,
 };
-use crate::instance::{value_bits, value_from_bits};
 
 pub fn s(text: &'static str) -> Str {
     Str {
@@ -26,7 +26,7 @@ pub fn leak<T>(items: Vec<T>) -> Slice<T> {
 
 pub fn value(bits: u64) -> ConstExpr {
     ConstExpr {
-        kind: crate::abi::const_kind::VALUE,
+        kind: kiln_abi::const_kind::VALUE,
         index: 0,
         bits: (bits as u128).to_le_bytes(),
     }
@@ -34,7 +34,7 @@ pub fn value(bits: u64) -> ConstExpr {
 
 pub fn global_get(index: u32) -> ConstExpr {
     ConstExpr {
-        kind: crate::abi::const_kind::GLOBAL_GET,
+        kind: kiln_abi::const_kind::GLOBAL_GET,
         index,
         bits: [0; 16],
     }
@@ -42,7 +42,7 @@ pub fn global_get(index: u32) -> ConstExpr {
 
 pub fn ref_null() -> ConstExpr {
     ConstExpr {
-        kind: crate::abi::const_kind::REF_NULL,
+        kind: kiln_abi::const_kind::REF_NULL,
         index: 0,
         bits: [0; 16],
     }
@@ -50,7 +50,7 @@ pub fn ref_null() -> ConstExpr {
 
 pub fn ref_func(index: u32) -> ConstExpr {
     ConstExpr {
-        kind: crate::abi::const_kind::REF_FUNC,
+        kind: kiln_abi::const_kind::REF_FUNC,
         index,
         bits: [0; 16],
     }
@@ -145,7 +145,7 @@ impl ModuleBuilder {
         type_index: u32,
     ) -> u32 {
         let index = self.functions.len() as u32;
-        self.import(module, name, crate::abi::extern_kind::FUNC, index);
+        self.import(module, name, kiln_abi::extern_kind::FUNC, index);
         self.functions.push(FunctionDesc {
             name: s(""),
             body: core::ptr::null(),
@@ -187,7 +187,7 @@ impl ModuleBuilder {
         max: u32,
     ) -> u32 {
         let index = self.tables.len() as u32;
-        self.import(module, name, crate::abi::extern_kind::TABLE, index);
+        self.import(module, name, kiln_abi::extern_kind::TABLE, index);
         self.table_with_init(elem_type, min, max, ref_null())
     }
 
@@ -213,7 +213,7 @@ impl ModuleBuilder {
         min_pages: u64,
         max_pages: u64,
     ) {
-        self.import(module, name, crate::abi::extern_kind::MEMORY, 0);
+        self.import(module, name, kiln_abi::extern_kind::MEMORY, 0);
         self.memory(min_pages, max_pages);
     }
 
@@ -232,7 +232,7 @@ impl ModuleBuilder {
         mutable: bool,
     ) -> u32 {
         let index = self.globals.len() as u32;
-        self.import(module, name, crate::abi::extern_kind::GLOBAL, index);
+        self.import(module, name, kiln_abi::extern_kind::GLOBAL, index);
         self.global(val_type, mutable, ref_null())
     }
 

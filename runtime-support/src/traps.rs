@@ -8,10 +8,10 @@
 //! exits with [`TRAP_EXIT_STATUS`]; a miss is left to the platform layer, which lets the
 //! real crash happen.
 
-use crate::abi::{ModuleDescriptor, TrapKind, TRAP_EXIT_STATUS};
 use crate::prelude::*;
 use crate::{limits, sys};
 use core::ptr;
+use kiln_abi::{ModuleDescriptor, TrapKind, TRAP_EXIT_STATUS};
 pub(crate) use recover::Resume;
 pub use recover::{call_protected, in_protected_call};
 

@@ -1,10 +1,10 @@
 //! Owning access to one instance's `VMContext` and the arrays behind it, with every offset
 //! taken from [`VMContextLayout`] and every index checked against the module's counts.
 
-use crate::abi::{VMContext, VMContextLayout, VMFuncRef, VMGlobal, VMMemory, VMTable};
 use alloc::alloc::{self as heap, Layout};
 use core::ffi::c_void;
 use core::ptr::NonNull;
+use kiln_abi::{VMContext, VMContextLayout, VMFuncRef, VMGlobal, VMMemory, VMTable};
 
 /// How many entries each array after the head has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

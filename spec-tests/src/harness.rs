@@ -6,7 +6,7 @@
 //! `abi::hex` (`-` when empty), values as in [`crate::values`]. Responses: `ok VALUES...`, `trap KIND` (an
 //! `abi::TrapKind` code) or `error MESSAGE`.
 
-use kiln::abi::TrapKind;
+use kiln_abi::TrapKind;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};

@@ -6,9 +6,9 @@ pub mod harness;
 mod values;
 
 use harness::{Harness, Response};
-use kiln::abi::hex;
-use kiln::abi::TrapKind;
 use kiln::{Emit, Options};
+use kiln_abi::hex;
+use kiln_abi::TrapKind;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

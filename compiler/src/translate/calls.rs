@@ -2,11 +2,11 @@
 //! `call_indirect` (bounds, null and signature checks).
 
 use super::{fixed_flags, Translator};
-use crate::abi;
 use crate::error::Error;
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+use kiln_abi as abi;
 use wasmparser::Operator;
 
 impl Translator<'_, '_> {

@@ -7,11 +7,11 @@
 //! mode every access is compared against the current length first.
 
 use super::Translator;
-use crate::abi::{self, BoundsChecks};
 use crate::builtins::Builtin;
 use crate::error::Error;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, TrapCode, Type, Value};
+use kiln_abi::{self as abi, BoundsChecks};
 use wasmparser::{MemArg, Operator};
 
 /// How a load widens its value.

@@ -14,7 +14,6 @@ mod simd_memory;
 mod tables;
 mod variables;
 
-use crate::abi::{self, BoundsChecks, VMContextLayout};
 use crate::builtins::Builtin;
 use crate::environ::ModuleEnv;
 use crate::error::Error;
@@ -26,6 +25,7 @@ use cranelift_codegen::ir::{
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::FuncId;
+use kiln_abi::{self as abi, BoundsChecks, VMContextLayout};
 use std::collections::HashMap;
 use wasmparser::{FuncType, ValType};
 

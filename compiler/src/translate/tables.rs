@@ -1,13 +1,13 @@
 //! Tables and references: table.get/set/size inline, the rest through builtins.
 
 use super::{fixed_flags, Translator};
-use crate::abi;
 use crate::builtins::Builtin;
 use crate::error::Error;
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
+use kiln_abi as abi;
 use wasmparser::Operator;
 
 impl Translator<'_, '_> {

@@ -1,10 +1,10 @@
 use super::*;
-use crate::abi::extern_kind::FUNC;
-use crate::abi::manifest::{self, Grant};
-use crate::abi::{TrapKind, TrapSite, VMContext};
 use crate::instance::InstanceData;
 use crate::testutil::*;
 use crate::traps::tests::{executable, no_core_dumps, TRAPPING_CODE, TRAP_OFFSET};
+use kiln_abi::extern_kind::FUNC;
+use kiln_abi::manifest::{self, Grant};
+use kiln_abi::{TrapKind, TrapSite, VMContext};
 use std::ffi::CString;
 
 type Fd4 = unsafe extern "C" fn(*mut VMContext, u32, u32, u32, u32) -> i32;

@@ -2,13 +2,13 @@
 //! to stderr), four immutable globals, a funcref table and a memory. Created once per
 //! harness process; every instance importing from it shares the same objects.
 
-use crate::abi::valtype::{F32, F64, FUNCREF, I32, I64};
-use crate::abi::{extern_kind, ImportDesc, ModuleDescriptor, VMContext, VMGlobal};
 use crate::instance::{signature_name, value_from_bits, Extern, GlobalType};
 use crate::memory::Memory;
 use crate::prelude::*;
 use crate::sys;
 use crate::table::Table;
+use kiln_abi::valtype::{F32, F64, FUNCREF, I32, I64};
+use kiln_abi::{extern_kind, ImportDesc, ModuleDescriptor, VMContext, VMGlobal};
 
 unsafe extern "C" fn print(_: *mut VMContext) {
     sys::write_stderr(b"\n");

@@ -3,13 +3,13 @@
 //! registry run in child processes.
 
 use super::*;
-use crate::abi::extern_kind::{FUNC, GLOBAL, MEMORY, TABLE};
-use crate::abi::valtype::{EXTERNREF, F64, FUNCREF, I32, I64};
-use crate::abi::{hex, TrapSite, VMContext};
 use crate::entry::init_wasm_thread;
 use crate::instance::{value_bits, value_from_bits, InstanceData};
 use crate::testutil::*;
 use crate::traps::tests::{executable, no_core_dumps, TRAPPING_CODE, TRAP_OFFSET};
+use kiln_abi::extern_kind::{FUNC, GLOBAL, MEMORY, TABLE};
+use kiln_abi::valtype::{EXTERNREF, F64, FUNCREF, I32, I64};
+use kiln_abi::{hex, TrapSite, VMContext};
 use std::io::Cursor;
 use std::process::{Command, Stdio};
 
@@ -70,9 +70,9 @@ unsafe extern "C" fn tramp_r_r(f: *const u8, vmctx: *mut VMContext, values: *mut
     }
 }
 
-const D_D: (&[u8], &[u8], crate::abi::Trampoline) = (&[F64], &[F64], tramp_d_d);
-const R_R: (&[u8], &[u8], crate::abi::Trampoline) = (&[EXTERNREF], &[EXTERNREF], tramp_r_r);
-const PRINT_I32: (&[u8], &[u8], crate::abi::Trampoline) = (&[I32], &[], tramp_unused);
+const D_D: (&[u8], &[u8], kiln_abi::Trampoline) = (&[F64], &[F64], tramp_d_d);
+const R_R: (&[u8], &[u8], kiln_abi::Trampoline) = (&[EXTERNREF], &[EXTERNREF], tramp_r_r);
+const PRINT_I32: (&[u8], &[u8], kiln_abi::Trampoline) = (&[I32], &[], tramp_unused);
 
 fn trapping_function(b: &mut ModuleBuilder, name: &'static str, ty: u32) -> u32 {
     let site = TrapSite {
@@ -439,7 +439,7 @@ fn names_and_values() {
     assert_eq!(format_value(I32, 0xffff_ffff_0000_002a).unwrap(), "i32:2a");
     assert_eq!(format_value(I64, 0).unwrap(), "i64:0");
     assert_eq!(
-        format_value(crate::abi::valtype::F32, 0x7fc0_0000).unwrap(),
+        format_value(kiln_abi::valtype::F32, 0x7fc0_0000).unwrap(),
         "f32:7fc00000"
     );
     assert_eq!(format_value(FUNCREF, 0).unwrap(), "funcref:null");
@@ -448,13 +448,13 @@ fn names_and_values() {
     assert_eq!(format_value(EXTERNREF, 8).unwrap(), "externref:7");
     let v128 = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100;
     assert_eq!(
-        format_value(crate::abi::valtype::V128, v128).unwrap(),
+        format_value(kiln_abi::valtype::V128, v128).unwrap(),
         "v128:0f0e0d0c0b0a09080706050403020100"
     );
     assert_eq!(
         parse_value(
             "v128:0f0e0d0c0b0a09080706050403020100",
-            crate::abi::valtype::V128
+            kiln_abi::valtype::V128
         ),
         Ok(v128)
     );

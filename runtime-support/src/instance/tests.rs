@@ -1,10 +1,10 @@
 use super::*;
-use crate::abi::extern_kind::{FUNC, GLOBAL, MEMORY, TABLE};
-use crate::abi::segment_mode::{ACTIVE, DECLARED, PASSIVE};
-use crate::abi::valtype::{EXTERNREF, FUNCREF, I32, I64};
-use crate::abi::VMContextLayout;
 use crate::builtins::*;
 use crate::testutil::*;
+use kiln_abi::extern_kind::{FUNC, GLOBAL, MEMORY, TABLE};
+use kiln_abi::segment_mode::{ACTIVE, DECLARED, PASSIVE};
+use kiln_abi::valtype::{EXTERNREF, FUNCREF, I32, I64};
+use kiln_abi::VMContextLayout;
 
 unsafe extern "C" fn answer(_vmctx: *mut VMContext) -> i32 {
     42

@@ -17,12 +17,12 @@
 //!
 //! No `setjmp`/`longjmp`: the only non-local control transfer is the context rewrite.
 
-use crate::abi::TrapKind;
 use crate::sys::ThreadLocal;
 use core::cell::Cell;
 use core::ffi::c_void;
 use core::mem::offset_of;
 use core::ptr;
+use kiln_abi::TrapKind;
 
 /// Registers `kiln_rt_protected_call` saves (System V: rbx, rbp, r12-r15 and rsp).
 #[cfg(all(target_arch = "x86_64", not(windows)))]

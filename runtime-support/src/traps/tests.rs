@@ -1,6 +1,6 @@
 use super::*;
-use crate::abi::TrapSite;
 use crate::testutil::*;
+use kiln_abi::TrapSite;
 
 fn report(kind: TrapKind, location: TrapLocation<'_>) -> String {
     let mut out = Vec::new();

@@ -4,10 +4,10 @@
 use super::state::with_state;
 use super::types::Errno;
 use super::{ret, GuestMemory};
-use crate::abi::manifest::Grant;
-use crate::abi::VMContext;
 use crate::prelude::*;
 use crate::sys;
+use kiln_abi::manifest::Grant;
+use kiln_abi::VMContext;
 
 /// Writes the count and the total size (each string + NUL).
 fn sizes_get(

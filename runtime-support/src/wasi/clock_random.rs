@@ -3,8 +3,8 @@
 use super::host::{from_host, nanos, syscall};
 use super::types::{clockid, errno, Errno};
 use super::{ret, GuestMemory};
-use crate::abi::VMContext;
 use crate::sys;
+use kiln_abi::VMContext;
 
 fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
     match id {

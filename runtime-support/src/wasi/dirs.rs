@@ -12,8 +12,8 @@ use super::types::{
 #[cfg(windows)]
 use super::windows_fs::listing;
 use super::{ret, GuestMemory};
-use crate::abi::VMContext;
 use crate::prelude::*;
+use kiln_abi::VMContext;
 
 /// One entry of a directory listing.
 #[derive(Clone, Debug, PartialEq, Eq)]

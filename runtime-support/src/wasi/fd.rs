@@ -5,8 +5,8 @@ use super::host::{check_code, filestat, filetype, fstat, set_times_spec, syscall
 use super::state;
 use super::types::{advice, errno, fdflags, rights, whence, Errno, FDSTAT_SIZE, FILESTAT_SIZE};
 use super::{ret, GuestMemory};
-use crate::abi::VMContext;
 use core::ffi::c_int;
+use kiln_abi::VMContext;
 
 /// An offset or length the host's `off_t` can represent.
 fn off_t(value: u64) -> Result<libc::off_t, Errno> {

@@ -6,9 +6,9 @@ use super::args_env::granted_env;
 use super::sandbox::open_granted_dir;
 #[cfg(windows)]
 use super::windows_fs::open_granted_dir;
-use crate::abi::manifest::Grant;
 use crate::prelude::*;
 use crate::sys::Fd;
+use kiln_abi::manifest::Grant;
 
 /// A directory granted to the guest.
 pub struct Preopen {

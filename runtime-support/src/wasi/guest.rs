@@ -6,9 +6,9 @@
 #[cfg(unix)]
 use super::types::IOVEC_SIZE;
 use super::types::{errno, Errno, PATH_MAX};
-use crate::abi::VMContext;
 use crate::prelude::*;
 use core::ptr;
+use kiln_abi::VMContext;
 
 pub(crate) struct GuestMemory {
     base: *mut u8,
@@ -116,7 +116,7 @@ impl GuestMemory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::abi::VMMemory;
+    use kiln_abi::VMMemory;
 
     fn with_memory<R>(len: usize, f: impl FnOnce(&GuestMemory, *mut u8) -> R) -> R {
         let mut buf = vec![0u8; len];

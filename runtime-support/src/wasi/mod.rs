@@ -44,12 +44,12 @@ use windows_fs::{self as fd, self as path};
 pub use grants::{Grants, Preopen};
 pub use state::{install, set_args, set_env};
 
-#[cfg(test)]
-use crate::abi::valtype;
-use crate::abi::{self, extern_kind, ImportDesc, ModuleDescriptor, VMContext};
 use crate::instance::{signature_name, Extern};
 use crate::sys;
 use guest::GuestMemory;
+#[cfg(test)]
+use kiln_abi::valtype;
+use kiln_abi::{self as abi, extern_kind, ImportDesc, ModuleDescriptor, VMContext};
 use types::Errno;
 
 /// Statuses from this one up are not passed through from `proc_exit`: shells and Kiln use

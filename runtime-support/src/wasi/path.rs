@@ -20,9 +20,9 @@ use super::sandbox::{self, Entry};
 use super::state::{directories, directory, with_state, FdEntry, Kind};
 use super::types::{errno, fdflags, filetype, oflags, rights, Errno, FILESTAT_SIZE};
 use super::{ret, GuestMemory};
-use crate::abi::VMContext;
 use crate::prelude::*;
 use alloc::ffi::CString;
+use kiln_abi::VMContext;
 
 /// An error for a path ending in `/` whose last component, not followed, is `entry`: what
 /// creating something there answers (`ENOENT` if nothing is there, else `EEXIST`, or

@@ -10,9 +10,9 @@ use super::types::{
     SUBSCRIPTION_CLOCK_ABSTIME, SUBSCRIPTION_SIZE,
 };
 use super::{ret, GuestMemory};
-use crate::abi::VMContext;
 use crate::prelude::*;
 use core::ffi::c_int;
+use kiln_abi::VMContext;
 
 enum Kind {
     /// Deadline on the monotonic clock, in nanoseconds.

@@ -3,7 +3,7 @@
 use super::ret;
 use super::state;
 use super::types::{errno, Errno};
-use crate::abi::VMContext;
+use kiln_abi::VMContext;
 
 fn not_a_socket(fd: u32) -> Result<(), Errno> {
     state::fd(fd, 0)?;

@@ -12,11 +12,11 @@ use super::dirs::DirEntry;
 use super::grants::Grants;
 use super::ret;
 use super::types::{errno, rights, Errno};
-use crate::abi::VMContext;
 use crate::prelude::*;
 use crate::sys::{self, Fd, RawHost, ThreadLocal};
 use alloc::collections::BTreeSet;
 use core::cell::RefCell;
+use kiln_abi::VMContext;
 
 /// What a descriptor is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,10 +5,10 @@
 use super::state;
 use super::types::{errno, rights, Errno};
 use super::{ret, GuestMemory};
-use crate::abi::VMContext;
 use crate::prelude::*;
 use crate::sys;
 use core::ffi::c_void;
+use kiln_abi::VMContext;
 
 #[link(name = "kernel32")]
 extern "system" {

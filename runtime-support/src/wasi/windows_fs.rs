@@ -29,11 +29,11 @@ use super::types::{
     FILESTAT_SIZE, PATH_MAX,
 };
 use super::{ret, GuestMemory};
-use crate::abi::VMContext;
 use crate::prelude::*;
 use crate::sys::{Fd, Handle, OsError, RawHost};
 use core::ffi::c_void;
 use core::ptr;
+use kiln_abi::VMContext;
 
 #[repr(C)]
 struct UnicodeString {

@@ -4,12 +4,13 @@
 //! the child.
 
 use super::*;
-use crate::abi::{TrapSite, VMMemory};
+use crate::entry::init_wasm_thread;
 use crate::memory::Memory;
 use crate::testutil::*;
 use crate::traps::tests::{executable, no_core_dumps, TRAPPING_CODE, TRAP_OFFSET};
 use crate::traps::{init_thread, register_module};
-use crate::{abi::VMContext, entry::init_wasm_thread};
+use kiln_abi::VMContext;
+use kiln_abi::{TrapSite, VMMemory};
 use std::os::unix::process::ExitStatusExt;
 
 // Each function `f` has a global label `f_trap` at its trap site and `f_end` after it.

@@ -1,0 +1,66 @@
+//! Why compiled code trapped: the codes trap sites record and the messages users see.
+
+/// Why wasm code trapped. The discriminant is what trap sites record.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrapKind {
+    StackOverflow = 1,
+    MemoryOutOfBounds = 2,
+    TableOutOfBounds = 3,
+    IndirectCallToNull = 4,
+    IndirectCallTypeMismatch = 5,
+    IntegerOverflow = 6,
+    IntegerDivisionByZero = 7,
+    InvalidConversionToInteger = 8,
+    Unreachable = 9,
+    /// The `--max-time` deadline passed (or, later, another thread interrupted the instance).
+    DeadlineExceeded = 10,
+}
+
+impl TrapKind {
+    pub const ALL: [TrapKind; 10] = [
+        TrapKind::StackOverflow,
+        TrapKind::MemoryOutOfBounds,
+        TrapKind::TableOutOfBounds,
+        TrapKind::IndirectCallToNull,
+        TrapKind::IndirectCallTypeMismatch,
+        TrapKind::IntegerOverflow,
+        TrapKind::IntegerDivisionByZero,
+        TrapKind::InvalidConversionToInteger,
+        TrapKind::Unreachable,
+        TrapKind::DeadlineExceeded,
+    ];
+
+    pub fn from_u32(code: u32) -> Option<TrapKind> {
+        Self::ALL.into_iter().find(|k| *k as u32 == code)
+    }
+
+    /// The text after `error: wasm trap: `.
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapKind::StackOverflow => "call stack exhausted",
+            TrapKind::MemoryOutOfBounds => "out of bounds memory access",
+            TrapKind::TableOutOfBounds => "out of bounds table access",
+            TrapKind::IndirectCallToNull => "indirect call to null",
+            TrapKind::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapKind::IntegerOverflow => "integer overflow",
+            TrapKind::IntegerDivisionByZero => "integer divide by zero",
+            TrapKind::InvalidConversionToInteger => "invalid conversion to integer",
+            TrapKind::Unreachable => "unreachable instruction executed",
+            TrapKind::DeadlineExceeded => "deadline exceeded",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trap_kinds_round_trip() {
+        for k in TrapKind::ALL {
+            assert_eq!(TrapKind::from_u32(k as u32), Some(k));
+        }
+        assert_eq!(TrapKind::from_u32(0), None);
+    }
+}
