@@ -7,6 +7,7 @@ use crate::Options;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use kiln_abi::{self as abi, const_kind, extern_kind, segment_mode, valtype, TrapSite};
+use std::marker::PhantomData;
 use std::mem::size_of;
 use wasmparser::{RefType, ValType};
 
@@ -37,24 +38,27 @@ pub fn define(
         strings_id,
     };
 
+    use abi::ModuleDescriptor as M;
     let mut w = Writer::default();
-    w.u32(abi::ABI_VERSION);
-    w.u32(options.bounds_checks as u32);
+    let mut r = w.record::<M>();
+    r.u32(field!(M, abi_version), abi::ABI_VERSION);
+    r.u32(field!(M, bounds_checks), options.bounds_checks as u32);
     let name = options.module_name.clone().or_else(|| env.name.clone());
-    d.str(&mut w, name.as_deref().unwrap_or(""));
-    d.types(&mut w, env, trampolines)?;
-    d.imports(&mut w, env)?;
-    d.functions(&mut w, env, functions)?;
-    d.tables(&mut w, env)?;
-    d.memories(&mut w, env)?;
-    d.globals(&mut w, env)?;
-    d.exports(&mut w, env)?;
-    d.data(&mut w, env)?;
-    d.elements(&mut w, env)?;
-    w.u32(env.start.unwrap_or(abi::NO_INDEX));
-    w.u32(0);
-    w.u64(options.memory_reservation.unwrap_or(0));
-    debug_assert_eq!(w.bytes.len(), size_of::<abi::ModuleDescriptor>());
+    d.str(r.nested(field!(M, name)), name.as_deref().unwrap_or(""));
+    d.types(r.nested(field!(M, types)), env, trampolines)?;
+    d.imports(r.nested(field!(M, imports)), env)?;
+    d.functions(r.nested(field!(M, functions)), env, functions)?;
+    d.tables(r.nested(field!(M, tables)), env)?;
+    d.memories(r.nested(field!(M, memories)), env)?;
+    d.globals(r.nested(field!(M, globals)), env)?;
+    d.exports(r.nested(field!(M, exports)), env)?;
+    d.data(r.nested(field!(M, data)), env)?;
+    d.elements(r.nested(field!(M, elements)), env)?;
+    r.u32(field!(M, start), env.start.unwrap_or(abi::NO_INDEX));
+    r.u64(
+        field!(M, memory_reservation),
+        options.memory_reservation.unwrap_or(0),
+    );
     d.define(desc_id, w)?;
 
     if d.strings.is_empty() {
@@ -72,6 +76,30 @@ fn internal(e: cranelift_module::ModuleError) -> Error {
     Error::new(format!("internal error while writing the descriptor: {e}"))
 }
 
+/// Field `$field` of the `#[repr(C)]` ABI struct `$ty`: its offset and type come from the
+/// struct itself, so the writer follows any change to the definition in `kiln-abi`.
+macro_rules! field {
+    ($ty:ty, $field:ident) => {
+        Field::new(std::mem::offset_of!($ty, $field), |s: &$ty| &s.$field)
+    };
+}
+use field;
+
+/// A field of type `F` at `offset` in struct `T` (built by [`field!`]).
+struct Field<T, F> {
+    offset: usize,
+    _types: PhantomData<fn(&T) -> &F>,
+}
+
+impl<T, F> Field<T, F> {
+    fn new(offset: usize, _project: fn(&T) -> &F) -> Self {
+        Field {
+            offset,
+            _types: PhantomData,
+        }
+    }
+}
+
 /// Bytes of one data object plus the pointers in it to patch at link time.
 #[derive(Default)]
 struct Writer {
@@ -81,34 +109,82 @@ struct Writer {
 }
 
 impl Writer {
-    fn u32(&mut self, v: u32) {
-        self.bytes.extend_from_slice(&v.to_le_bytes());
+    /// Appends a zeroed `T` (padding stays zero) to be filled in field by field.
+    fn record<T>(&mut self) -> Record<'_, T> {
+        let base = self.bytes.len();
+        self.bytes.resize(base + size_of::<T>(), 0);
+        Record {
+            w: self,
+            base,
+            _type: PhantomData,
+        }
+    }
+}
+
+/// One `T` inside a [`Writer`], written through its typed [`Field`]s.
+struct Record<'w, T> {
+    w: &'w mut Writer,
+    base: usize,
+    _type: PhantomData<T>,
+}
+
+impl<T> Record<'_, T> {
+    fn put(&mut self, offset: usize, bytes: &[u8]) {
+        let at = self.base + offset;
+        self.w.bytes[at..at + bytes.len()].copy_from_slice(bytes);
     }
 
-    fn u64(&mut self, v: u64) {
-        self.bytes.extend_from_slice(&v.to_le_bytes());
+    fn u32(&mut self, f: Field<T, u32>, v: u32) {
+        self.put(f.offset, &v.to_le_bytes());
     }
 
-    fn func_ptr(&mut self, id: FuncId) {
-        self.func_ptrs.push((self.bytes.len() as u32, id));
-        self.u64(0);
+    fn u64(&mut self, f: Field<T, u64>, v: u64) {
+        self.put(f.offset, &v.to_le_bytes());
     }
 
-    fn data_ptr(&mut self, id: DataId, addend: i64) {
-        self.data_ptrs.push((self.bytes.len() as u32, id, addend));
-        self.u64(0);
+    fn usize(&mut self, f: Field<T, usize>, v: usize) {
+        self.put(f.offset, &(v as u64).to_le_bytes());
     }
 
-    fn const_expr(&mut self, expr: ConstExpr) {
+    fn bits(&mut self, f: Field<T, [u8; 16]>, v: u128) {
+        self.put(f.offset, &v.to_le_bytes());
+    }
+
+    /// A pointer-sized field holding the address of function `id` (relocated at link time).
+    fn func_ptr<F>(&mut self, f: Field<T, F>, id: FuncId) {
+        const { assert!(size_of::<F>() == 8) };
+        let at = (self.base + f.offset) as u32;
+        self.w.func_ptrs.push((at, id));
+    }
+
+    /// A pointer-sized field holding the address `addend` bytes into data object `id`.
+    fn data_ptr<F>(&mut self, f: Field<T, F>, id: DataId, addend: i64) {
+        const { assert!(size_of::<F>() == 8) };
+        let at = (self.base + f.offset) as u32;
+        self.w.data_ptrs.push((at, id, addend));
+    }
+
+    /// The struct-typed field `f`, to be written field by field.
+    fn nested<F>(&mut self, f: Field<T, F>) -> Record<'_, F> {
+        Record {
+            w: self.w,
+            base: self.base + f.offset,
+            _type: PhantomData,
+        }
+    }
+
+    fn const_expr(&mut self, f: Field<T, abi::ConstExpr>, expr: ConstExpr) {
+        use abi::ConstExpr as C;
         let (kind, index, bits) = match expr {
             ConstExpr::Value(bits) => (const_kind::VALUE, 0, bits),
             ConstExpr::GlobalGet(index) => (const_kind::GLOBAL_GET, index, 0),
             ConstExpr::RefNull => (const_kind::REF_NULL, 0, 0),
             ConstExpr::RefFunc(index) => (const_kind::REF_FUNC, index, 0),
         };
-        self.u32(kind);
-        self.u32(index);
-        self.bytes.extend_from_slice(&bits.to_le_bytes());
+        let mut r = self.nested(f);
+        r.u32(field!(C, kind), kind);
+        r.u32(field!(C, index), index);
+        r.bits(field!(C, bits), bits);
     }
 }
 
@@ -135,83 +211,91 @@ impl Emitter<'_> {
         self.module.define_data(id, &data).map_err(internal)
     }
 
-    /// Writes an `abi::Str`.
-    fn str(&mut self, w: &mut Writer, s: &str) {
-        if s.is_empty() {
-            w.u64(0);
-        } else {
-            w.data_ptr(self.strings_id, self.strings.len() as i64);
+    fn str(&mut self, mut r: Record<'_, abi::Str>, s: &str) {
+        if !s.is_empty() {
+            r.data_ptr(
+                field!(abi::Str, ptr),
+                self.strings_id,
+                self.strings.len() as i64,
+            );
             self.strings.extend_from_slice(s.as_bytes());
         }
-        w.u64(s.len() as u64);
+        r.usize(field!(abi::Str, len), s.len());
     }
 
-    /// Writes an `abi::Slice` pointing at a new data object holding `items`.
-    fn slice(&mut self, w: &mut Writer, items: Writer, count: usize) -> Result<(), Error> {
-        if count == 0 {
-            w.u64(0);
-        } else {
+    /// Points a slice at a new data object holding `items`, `count` records written by
+    /// [`Writer::record`].
+    fn slice<E>(
+        &mut self,
+        mut r: Record<'_, abi::Slice<E>>,
+        items: Writer,
+        count: usize,
+    ) -> Result<(), Error> {
+        debug_assert_eq!(items.bytes.len(), count * size_of::<E>());
+        if count > 0 {
             let id = self
                 .module
                 .declare_anonymous_data(false, false)
                 .map_err(internal)?;
             self.define(id, items)?;
-            w.data_ptr(id, 0);
+            r.data_ptr(field!(abi::Slice<E>, ptr), id, 0);
         }
-        w.u64(count as u64);
+        r.usize(field!(abi::Slice<E>, len), count);
         Ok(())
     }
 
-    fn bytes(&mut self, w: &mut Writer, bytes: &[u8]) -> Result<(), Error> {
+    fn bytes(&mut self, r: Record<'_, abi::Slice<u8>>, bytes: &[u8]) -> Result<(), Error> {
         let items = Writer {
             bytes: bytes.to_vec(),
             ..Writer::default()
         };
-        self.slice(w, items, bytes.len())
+        self.slice(r, items, bytes.len())
     }
 
     fn types(
         &mut self,
-        w: &mut Writer,
+        r: Record<'_, abi::Slice<abi::FuncTypeDesc>>,
         env: &ModuleEnv<'_>,
         tramps: &[FuncId],
     ) -> Result<(), Error> {
+        use abi::FuncTypeDesc as T;
         let mut items = Writer::default();
         for (ty, &trampoline) in env.types.iter().zip(tramps) {
             let params: Vec<u8> = ty.params().iter().map(|t| valtype_code(*t)).collect();
             let results: Vec<u8> = ty.results().iter().map(|t| valtype_code(*t)).collect();
-            self.bytes(&mut items, &params)?;
-            self.bytes(&mut items, &results)?;
-            items.func_ptr(trampoline);
+            let mut item = items.record::<T>();
+            self.bytes(item.nested(field!(T, params)), &params)?;
+            self.bytes(item.nested(field!(T, results)), &results)?;
+            item.func_ptr(field!(T, trampoline), trampoline);
         }
-        debug_assert_eq!(
-            items.bytes.len(),
-            env.types.len() * size_of::<abi::FuncTypeDesc>()
-        );
-        self.slice(w, items, env.types.len())
+        self.slice(r, items, env.types.len())
     }
 
-    fn imports(&mut self, w: &mut Writer, env: &ModuleEnv<'_>) -> Result<(), Error> {
+    fn imports(
+        &mut self,
+        r: Record<'_, abi::Slice<abi::ImportDesc>>,
+        env: &ModuleEnv<'_>,
+    ) -> Result<(), Error> {
+        use abi::ImportDesc as I;
         let mut items = Writer::default();
         for import in &env.imports {
-            self.str(&mut items, import.module);
-            self.str(&mut items, import.name);
-            items.u32(kind_code(import.kind));
-            items.u32(import.index);
+            let mut item = items.record::<I>();
+            self.str(item.nested(field!(I, module)), import.module);
+            self.str(item.nested(field!(I, name)), import.name);
+            item.u32(field!(I, kind), kind_code(import.kind));
+            item.u32(field!(I, index), import.index);
         }
-        debug_assert_eq!(
-            items.bytes.len(),
-            env.imports.len() * size_of::<abi::ImportDesc>()
-        );
-        self.slice(w, items, env.imports.len())
+        self.slice(r, items, env.imports.len())
     }
 
     fn functions(
         &mut self,
-        w: &mut Writer,
+        r: Record<'_, abi::Slice<abi::FunctionDesc>>,
         env: &ModuleEnv<'_>,
         compiled: &[CompiledFunction],
     ) -> Result<(), Error> {
+        use abi::FunctionDesc as F;
+        use abi::TrapSite as S;
         // Every function's trap sites live in one array; each function points into it.
         let traps_id = self
             .module
@@ -221,150 +305,155 @@ impl Emitter<'_> {
         let mut items = Writer::default();
         for (index, &type_index) in env.func_types.iter().enumerate() {
             let index = index as u32;
-            self.str(&mut items, env.func_name(index).unwrap_or(""));
+            let mut item = items.record::<F>();
+            self.str(
+                item.nested(field!(F, name)),
+                env.func_name(index).unwrap_or(""),
+            );
+            item.u32(field!(F, type_index), type_index);
             let own = index
                 .checked_sub(env.num_imported_funcs)
                 .map(|def| &compiled[def as usize]);
-            match own {
-                Some(f) => {
-                    items.func_ptr(f.id);
-                    items.u32(f.len);
-                    items.u32(type_index);
-                    if f.traps.is_empty() {
-                        items.u64(0);
-                    } else {
-                        items.data_ptr(traps_id, traps.bytes.len() as i64);
-                    }
-                    items.u64(f.traps.len() as u64);
-                    for site in &f.traps {
-                        traps.u32(site.offset);
-                        traps.u32(site.kind);
-                    }
+            // An import has no body and no trap sites (all zero).
+            if let Some(f) = own {
+                item.func_ptr(field!(F, body), f.id);
+                item.u32(field!(F, body_len), f.len);
+                let mut sites = item.nested(field!(F, traps));
+                if !f.traps.is_empty() {
+                    let at = traps.bytes.len() as i64;
+                    sites.data_ptr(field!(abi::Slice<S>, ptr), traps_id, at);
                 }
-                None => {
-                    items.u64(0);
-                    items.u32(0);
-                    items.u32(type_index);
-                    items.u64(0);
-                    items.u64(0);
+                sites.usize(field!(abi::Slice<S>, len), f.traps.len());
+                for site in &f.traps {
+                    let mut t = traps.record::<S>();
+                    t.u32(field!(S, offset), site.offset);
+                    t.u32(field!(S, kind), site.kind);
                 }
             }
         }
-        debug_assert_eq!(
-            items.bytes.len(),
-            env.func_types.len() * size_of::<abi::FunctionDesc>()
-        );
         if traps.bytes.is_empty() {
-            traps.u64(0); // keep the (unreferenced) object non-empty
+            traps.bytes.resize(8, 0); // keep the (unreferenced) object non-empty
         }
         self.define(traps_id, traps)?;
-        self.slice(w, items, env.func_types.len())
+        self.slice(r, items, env.func_types.len())
     }
 
-    fn tables(&mut self, w: &mut Writer, env: &ModuleEnv<'_>) -> Result<(), Error> {
+    fn tables(
+        &mut self,
+        r: Record<'_, abi::Slice<abi::TableDesc>>,
+        env: &ModuleEnv<'_>,
+    ) -> Result<(), Error> {
+        use abi::TableDesc as T;
         let mut items = Writer::default();
         for table in &env.tables {
-            items.u32(ref_code(table.elem));
-            items.u32(table.min);
-            items.u32(table.max.unwrap_or(abi::NO_INDEX));
-            items.u32(0);
-            items.const_expr(table.init);
+            let mut item = items.record::<T>();
+            item.u32(field!(T, elem_type), ref_code(table.elem));
+            item.u32(field!(T, min), table.min);
+            item.u32(field!(T, max), table.max.unwrap_or(abi::NO_INDEX));
+            item.const_expr(field!(T, init), table.init);
         }
-        debug_assert_eq!(
-            items.bytes.len(),
-            env.tables.len() * size_of::<abi::TableDesc>()
-        );
-        self.slice(w, items, env.tables.len())
+        self.slice(r, items, env.tables.len())
     }
 
-    fn memories(&mut self, w: &mut Writer, env: &ModuleEnv<'_>) -> Result<(), Error> {
+    fn memories(
+        &mut self,
+        r: Record<'_, abi::Slice<abi::MemoryDesc>>,
+        env: &ModuleEnv<'_>,
+    ) -> Result<(), Error> {
+        use abi::MemoryDesc as M;
         let mut items = Writer::default();
         for memory in &env.memories {
-            items.u64(memory.min_pages);
-            items.u64(memory.max_pages.unwrap_or(u64::MAX));
+            let mut item = items.record::<M>();
+            item.u64(field!(M, min_pages), memory.min_pages);
+            item.u64(field!(M, max_pages), memory.max_pages.unwrap_or(u64::MAX));
         }
-        self.slice(w, items, env.memories.len())
+        self.slice(r, items, env.memories.len())
     }
 
-    fn globals(&mut self, w: &mut Writer, env: &ModuleEnv<'_>) -> Result<(), Error> {
+    fn globals(
+        &mut self,
+        r: Record<'_, abi::Slice<abi::GlobalDesc>>,
+        env: &ModuleEnv<'_>,
+    ) -> Result<(), Error> {
+        use abi::GlobalDesc as G;
         let mut items = Writer::default();
         for global in &env.globals {
-            items.u32(valtype_code(global.ty) as u32);
-            items.u32(global.mutable as u32);
-            items.const_expr(global.init);
+            let mut item = items.record::<G>();
+            item.u32(field!(G, val_type), valtype_code(global.ty) as u32);
+            item.u32(field!(G, mutable), global.mutable as u32);
+            item.const_expr(field!(G, init), global.init);
         }
-        debug_assert_eq!(
-            items.bytes.len(),
-            env.globals.len() * size_of::<abi::GlobalDesc>()
-        );
-        self.slice(w, items, env.globals.len())
+        self.slice(r, items, env.globals.len())
     }
 
-    fn exports(&mut self, w: &mut Writer, env: &ModuleEnv<'_>) -> Result<(), Error> {
+    fn exports(
+        &mut self,
+        r: Record<'_, abi::Slice<abi::ExportDesc>>,
+        env: &ModuleEnv<'_>,
+    ) -> Result<(), Error> {
+        use abi::ExportDesc as E;
         let mut items = Writer::default();
         for export in &env.exports {
-            self.str(&mut items, export.name);
-            items.u32(kind_code(export.kind));
-            items.u32(export.index);
+            let mut item = items.record::<E>();
+            self.str(item.nested(field!(E, name)), export.name);
+            item.u32(field!(E, kind), kind_code(export.kind));
+            item.u32(field!(E, index), export.index);
         }
-        debug_assert_eq!(
-            items.bytes.len(),
-            env.exports.len() * size_of::<abi::ExportDesc>()
-        );
-        self.slice(w, items, env.exports.len())
+        self.slice(r, items, env.exports.len())
     }
 
-    fn data(&mut self, w: &mut Writer, env: &ModuleEnv<'_>) -> Result<(), Error> {
+    fn data(
+        &mut self,
+        r: Record<'_, abi::Slice<abi::DataDesc>>,
+        env: &ModuleEnv<'_>,
+    ) -> Result<(), Error> {
+        use abi::DataDesc as D;
         let mut items = Writer::default();
         for segment in &env.data {
-            self.bytes(&mut items, segment.bytes)?;
-            write_mode(&mut items, &segment.mode);
+            let mut item = items.record::<D>();
+            self.bytes(item.nested(field!(D, bytes)), segment.bytes)?;
+            let (mode, memory, offset) = segment_fields(&segment.mode, segment_mode::PASSIVE);
+            item.u32(field!(D, mode), mode);
+            item.u32(field!(D, memory), memory);
+            item.const_expr(field!(D, offset), offset);
         }
-        debug_assert_eq!(
-            items.bytes.len(),
-            env.data.len() * size_of::<abi::DataDesc>()
-        );
-        self.slice(w, items, env.data.len())
+        self.slice(r, items, env.data.len())
     }
 
-    fn elements(&mut self, w: &mut Writer, env: &ModuleEnv<'_>) -> Result<(), Error> {
+    fn elements(
+        &mut self,
+        r: Record<'_, abi::Slice<abi::ElemDesc>>,
+        env: &ModuleEnv<'_>,
+    ) -> Result<(), Error> {
+        use abi::ElemDesc as E;
         let mut items = Writer::default();
         for segment in &env.elements {
-            items.u32(ref_code(segment.elem));
-            let (mode, table, offset) = match segment.mode {
-                SegmentMode::Passive => (segment_mode::PASSIVE, 0, ConstExpr::RefNull),
-                SegmentMode::Declared => (segment_mode::DECLARED, 0, ConstExpr::RefNull),
-                SegmentMode::Active { index, offset } => (segment_mode::ACTIVE, index, offset),
-            };
-            items.u32(mode);
-            items.u32(table);
-            items.u32(0);
-            items.const_expr(offset);
+            let mut item = items.record::<E>();
+            item.u32(field!(E, elem_type), ref_code(segment.elem));
+            let (mode, table, offset) = segment_fields(&segment.mode, segment_mode::DECLARED);
+            item.u32(field!(E, mode), mode);
+            item.u32(field!(E, table), table);
+            item.const_expr(field!(E, offset), offset);
             let mut exprs = Writer::default();
-            for &item in &segment.items {
-                exprs.const_expr(item);
+            for &expr in &segment.items {
+                let mut e = exprs.record::<abi::ConstExpr>();
+                let whole = Field::new(0, |c: &abi::ConstExpr| c);
+                e.const_expr(whole, expr);
             }
-            self.slice(&mut items, exprs, segment.items.len())?;
+            self.slice(item.nested(field!(E, items)), exprs, segment.items.len())?;
         }
-        debug_assert_eq!(
-            items.bytes.len(),
-            env.elements.len() * size_of::<abi::ElemDesc>()
-        );
-        self.slice(w, items, env.elements.len())
+        self.slice(r, items, env.elements.len())
     }
 }
 
-/// Writes a data segment's `mode`, `memory` and `offset` fields.
-fn write_mode(w: &mut Writer, mode: &SegmentMode) {
-    let (code, index, offset) = match *mode {
-        SegmentMode::Passive | SegmentMode::Declared => {
-            (segment_mode::PASSIVE, 0, ConstExpr::RefNull)
-        }
+/// A segment's `(mode, memory or table index, offset)` fields; `declared` is the code a
+/// declarative segment gets (data segments have none, so they pass `PASSIVE`).
+fn segment_fields(mode: &SegmentMode, declared: u32) -> (u32, u32, ConstExpr) {
+    match *mode {
+        SegmentMode::Passive => (segment_mode::PASSIVE, 0, ConstExpr::RefNull),
+        SegmentMode::Declared => (declared, 0, ConstExpr::RefNull),
         SegmentMode::Active { index, offset } => (segment_mode::ACTIVE, index, offset),
-    };
-    w.u32(code);
-    w.u32(index);
-    w.const_expr(offset);
+    }
 }
 
 fn kind_code(kind: ImportKind) -> u32 {
