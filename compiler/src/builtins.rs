@@ -1,85 +1,51 @@
-//! The runtime builtins compiled code calls (see `abi::builtins`).
+//! Cranelift signatures of the runtime builtins compiled code calls (the list is
+//! `kiln_abi::builtins`).
 
 use cranelift_codegen::ir::{types, AbiParam, Signature, Type};
 use cranelift_codegen::isa::CallConv;
-use kiln_abi::{builtins as names, TrapKind};
+pub use kiln_abi::builtins::Builtin;
+use kiln_abi::builtins::Scalar;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Builtin {
-    MemoryGrow,
-    MemoryFill,
-    MemoryCopy,
-    MemoryInit,
-    DataDrop,
-    TableGrow,
-    TableFill,
-    TableCopy,
-    TableInit,
-    ElemDrop,
+fn clif_type(scalar: Scalar) -> Type {
+    match scalar {
+        Scalar::I32 => types::I32,
+        Scalar::I64 => types::I64,
+    }
 }
 
-impl Builtin {
-    pub const ALL: [Builtin; 10] = [
-        Builtin::MemoryGrow,
-        Builtin::MemoryFill,
-        Builtin::MemoryCopy,
-        Builtin::MemoryInit,
-        Builtin::DataDrop,
-        Builtin::TableGrow,
-        Builtin::TableFill,
-        Builtin::TableCopy,
-        Builtin::TableInit,
-        Builtin::ElemDrop,
-    ];
+/// `fn(vmctx, params...) -> result` in the platform's C convention `call_conv`.
+pub fn signature(builtin: Builtin, call_conv: CallConv) -> Signature {
+    let mut sig = Signature::new(call_conv);
+    sig.params.push(AbiParam::new(types::I64));
+    let params = builtin
+        .params()
+        .iter()
+        .map(|&s| AbiParam::new(clif_type(s)));
+    sig.params.extend(params);
+    sig.returns
+        .extend(builtin.result().map(|s| AbiParam::new(clif_type(s))));
+    sig
+}
 
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Builtin::MemoryGrow => names::MEMORY_GROW,
-            Builtin::MemoryFill => names::MEMORY_FILL,
-            Builtin::MemoryCopy => names::MEMORY_COPY,
-            Builtin::MemoryInit => names::MEMORY_INIT,
-            Builtin::DataDrop => names::DATA_DROP,
-            Builtin::TableGrow => names::TABLE_GROW,
-            Builtin::TableFill => names::TABLE_FILL,
-            Builtin::TableCopy => names::TABLE_COPY,
-            Builtin::TableInit => names::TABLE_INIT,
-            Builtin::ElemDrop => names::ELEM_DROP,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The signature calls are compiled with is the Rust type the runtime defines each
+    /// builtin with (`kiln_abi::builtins::fn_types`, checked against the definitions when
+    /// the runtime compiles).
+    #[test]
+    fn signatures_match_the_runtime_function_types() {
+        for &builtin in Builtin::ALL {
+            let sig = signature(builtin, CallConv::SystemV);
+            let (params, result) = builtin.rust_signature();
+            let mut expected: Vec<Type> = vec![types::I64];
+            expected.extend(params.into_iter().map(clif_type));
+            let actual: Vec<Type> = sig.params.iter().map(|p| p.value_type).collect();
+            assert_eq!(actual, expected, "{builtin:?} parameters");
+            let actual: Vec<Type> = sig.returns.iter().map(|p| p.value_type).collect();
+            let expected: Vec<Type> = result.into_iter().map(clif_type).collect();
+            assert_eq!(actual, expected, "{builtin:?} result");
         }
-    }
-
-    /// Parameters after `vmctx`, and the result.
-    fn params_and_result(self) -> (&'static [Type], Option<Type>) {
-        use types::{I32, I64};
-        match self {
-            Builtin::MemoryGrow => (&[I32], Some(I32)),
-            Builtin::MemoryFill | Builtin::MemoryCopy => (&[I32, I32, I32], Some(I32)),
-            Builtin::MemoryInit => (&[I32, I32, I32, I32], Some(I32)),
-            Builtin::DataDrop | Builtin::ElemDrop => (&[I32], None),
-            Builtin::TableGrow => (&[I32, I64, I32], Some(I32)),
-            Builtin::TableFill => (&[I32, I32, I64, I32], Some(I32)),
-            Builtin::TableCopy | Builtin::TableInit => (&[I32, I32, I32, I32, I32], Some(I32)),
-        }
-    }
-
-    /// The trap a non-zero result stands for, for fallible builtins.
-    pub fn failure(self) -> Option<TrapKind> {
-        match self {
-            Builtin::MemoryFill | Builtin::MemoryCopy | Builtin::MemoryInit => {
-                Some(TrapKind::MemoryOutOfBounds)
-            }
-            Builtin::TableFill | Builtin::TableCopy | Builtin::TableInit => {
-                Some(TrapKind::TableOutOfBounds)
-            }
-            _ => None,
-        }
-    }
-
-    pub fn signature(self, call_conv: CallConv) -> Signature {
-        let (params, result) = self.params_and_result();
-        let mut sig = Signature::new(call_conv);
-        sig.params.push(AbiParam::new(types::I64));
-        sig.params.extend(params.iter().map(|&t| AbiParam::new(t)));
-        sig.returns.extend(result.map(AbiParam::new));
-        sig
     }
 }

@@ -1,7 +1,7 @@
 //! From a module environment to one native object: ISA set-up, parallel translation
 //! and compilation of the functions, trampolines, the descriptor and the entry point.
 
-use crate::builtins::Builtin;
+use crate::builtins::{self, Builtin};
 use crate::descriptor::{self, CompiledFunction};
 use crate::entry::{self, MainArg};
 use crate::environ::ModuleEnv;
@@ -125,7 +125,11 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         .iter()
         .map(|b| {
             module
-                .declare_function(b.symbol(), Linkage::Import, &b.signature(call_conv))
+                .declare_function(
+                    b.symbol(),
+                    Linkage::Import,
+                    &builtins::signature(*b, call_conv),
+                )
                 .map_err(module_err)
         })
         .collect::<Result<Vec<_>, _>>()?;

@@ -1,4 +1,5 @@
-//! Builtins called by compiled code (names and signatures: [`kiln_abi::builtins`]).
+//! Builtins called by compiled code (names and signatures: [`kiln_abi::builtins`]; each
+//! definition is checked against its listed type by a `const` below it).
 //!
 //! Each receives the calling instance's vmctx. Tables are reached through the vmctx table
 //! array and the memory through `vmctx.memory`, so imported ones work. Bounds are checked
@@ -10,6 +11,7 @@ use crate::instance::{value_bits, InstanceData};
 use crate::memory::Memory;
 use crate::table::{self, Table};
 use core::ptr;
+use kiln_abi::builtins::fn_types;
 use kiln_abi::{VMContext, VMMemory};
 
 const OK: u32 = 0;
@@ -44,6 +46,7 @@ pub unsafe extern "C" fn kiln_memory_grow(vmctx: *mut VMContext, delta_pages: u3
         .grow(delta_pages.into())
         .map_or(u32::MAX, |old| old as u32)
 }
+const _: fn_types::MemoryGrow = kiln_memory_grow;
 
 /// # Safety
 /// As for [`kiln_memory_grow`].
@@ -65,6 +68,7 @@ pub unsafe extern "C" fn kiln_memory_fill(
     unsafe { ptr::write_bytes(mem.base.add(dst), value as u8, len as usize) };
     OK
 }
+const _: fn_types::MemoryFill = kiln_memory_fill;
 
 /// # Safety
 /// As for [`kiln_memory_grow`].
@@ -89,6 +93,7 @@ pub unsafe extern "C" fn kiln_memory_copy(
     unsafe { bytes::move_bytes(mem.base.add(dst), mem.base.add(src), len as usize) };
     OK
 }
+const _: fn_types::MemoryCopy = kiln_memory_copy;
 
 /// # Safety
 /// As for [`kiln_memory_grow`].
@@ -126,6 +131,7 @@ pub unsafe extern "C" fn kiln_memory_init(
     unsafe { ptr::copy_nonoverlapping(bytes.as_ptr().add(src), mem.base.add(dst), len as usize) };
     OK
 }
+const _: fn_types::MemoryInit = kiln_memory_init;
 
 /// # Safety
 /// As for [`kiln_memory_grow`].
@@ -137,6 +143,7 @@ pub unsafe extern "C" fn kiln_data_drop(vmctx: *mut VMContext, segment: u32) {
         dropped.set(true);
     }
 }
+const _: fn_types::DataDrop = kiln_data_drop;
 
 /// Table `index` of the calling instance.
 ///
@@ -165,6 +172,7 @@ pub unsafe extern "C" fn kiln_table_grow(
         None => u32::MAX,
     }
 }
+const _: fn_types::TableGrow = kiln_table_grow;
 
 /// # Safety
 /// As for [`kiln_memory_grow`].
@@ -188,6 +196,7 @@ pub unsafe extern "C" fn kiln_table_fill(
         None => TRAP,
     }
 }
+const _: fn_types::TableFill = kiln_table_fill;
 
 /// # Safety
 /// As for [`kiln_memory_grow`].
@@ -229,6 +238,7 @@ pub unsafe extern "C" fn kiln_table_copy(
     }
     OK
 }
+const _: fn_types::TableCopy = kiln_table_copy;
 
 /// # Safety
 /// As for [`kiln_memory_grow`].
@@ -272,6 +282,7 @@ pub unsafe extern "C" fn kiln_table_init(
     }
     OK
 }
+const _: fn_types::TableInit = kiln_table_init;
 
 /// # Safety
 /// As for [`kiln_memory_grow`].
@@ -283,3 +294,4 @@ pub unsafe extern "C" fn kiln_elem_drop(vmctx: *mut VMContext, segment: u32) {
         dropped.set(true);
     }
 }
+const _: fn_types::ElemDrop = kiln_elem_drop;

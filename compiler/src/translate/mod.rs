@@ -14,7 +14,7 @@ mod simd_memory;
 mod tables;
 mod variables;
 
-use crate::builtins::Builtin;
+use crate::builtins::{self, Builtin};
 use crate::environ::ModuleEnv;
 use crate::error::Error;
 use crate::traps;
@@ -309,7 +309,7 @@ impl Translator<'_, '_> {
         let f = match self.builtin_refs.get(&builtin) {
             Some(f) => *f,
             None => {
-                let sig = builtin.signature(self.m.call_conv);
+                let sig = builtins::signature(builtin, self.m.call_conv);
                 let f = self.import_function(self.m.builtin_ids[builtin as usize], sig, false);
                 self.builtin_refs.insert(builtin, f);
                 f
