@@ -99,7 +99,11 @@ pub struct FuncTypeDesc {
     /// [`valtype`] codes.
     pub params: Slice<u8>,
     pub results: Slice<u8>,
+    /// Host convention into wasm (see the crate docs on calling conventions).
     pub trampoline: Trampoline,
+    /// Wasm convention out to a host function of this type, taking a [`crate::VMHostFunc`]
+    /// as its vmctx; null unless a function import has this type.
+    pub host_adapter: *const u8,
 }
 
 /// Import/export kinds.
@@ -170,27 +174,42 @@ pub struct GlobalDesc {
     pub init: ConstExpr,
 }
 
-/// Constant expression kinds.
-pub mod const_kind {
-    /// `bits` holds the value, laid out like a [`super::VMGlobal`].
+/// Constant-expression operations. An expression is a list of them run on a value stack
+/// at instantiation; it leaves exactly one value (the compiler validated it).
+pub mod const_op {
+    /// Pushes `bits`, laid out like a [`crate::VMGlobal`].
     pub const VALUE: u32 = 0;
-    /// The value of global `index`.
+    /// Pushes the value of global `index`.
     pub const GLOBAL_GET: u32 = 1;
-    /// A null reference.
+    /// Pushes a null reference.
     pub const REF_NULL: u32 = 2;
-    /// A reference to function `index`.
+    /// Pushes a reference to function `index`.
     pub const REF_FUNC: u32 = 3;
+    /// Pops two values, pushes the wrapping result (extended constant expressions).
+    pub const I32_ADD: u32 = 4;
+    pub const I32_SUB: u32 = 5;
+    pub const I32_MUL: u32 = 6;
+    pub const I64_ADD: u32 = 7;
+    pub const I64_SUB: u32 = 8;
+    pub const I64_MUL: u32 = 9;
 }
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConstExpr {
-    /// A [`const_kind`] value.
-    pub kind: u32,
+pub struct ConstOp {
+    /// A [`const_op`] value.
+    pub op: u32,
     pub index: u32,
-    /// The value of a `VALUE` expression, little-endian (i32/f32 in the low 4 bytes,
-    /// i64/f64 in the low 8, v128 in all 16).
+    /// The value a `VALUE` pushes, little-endian (i32/f32 in the low 4 bytes, i64/f64 in
+    /// the low 8, v128 in all 16).
     pub bits: [u8; 16],
+}
+
+/// A constant expression (global, table and segment initialisers, segment offsets).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct ConstExpr {
+    pub ops: Slice<ConstOp>,
 }
 
 #[repr(C)]
@@ -228,6 +247,6 @@ pub struct ElemDesc {
     pub table: u32,
     pub _pad: u32,
     pub offset: ConstExpr,
-    /// The elements, each a `REF_NULL`, `REF_FUNC` or `GLOBAL_GET` expression.
+    /// The elements, each a reference-typed expression.
     pub items: Slice<ConstExpr>,
 }

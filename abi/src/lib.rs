@@ -5,14 +5,22 @@
 //! definitions here, and the runtime reads and writes the very same `#[repr(C)]`
 //! structs. All supported targets are 64-bit little-endian, so one layout serves all.
 //!
-//! # Calling convention
-//! A compiled wasm function `f: [params] -> [results]` is a native function with the
-//! target's default C calling convention: `fn(vmctx: *mut VMContext, params...) -> results`
-//! (i32/i64 as integers, f32/f64 as floats, funcref/externref as pointer-sized integers;
-//! several results use Cranelift's implicit return area, so only compiled code and the
-//! per-type [`Trampoline`]s call such functions). Host functions provided by the runtime
-//! (WASI) use the same convention, so their `vmctx` is the calling instance's.
-//!
+//! # Calling conventions
+//! A compiled wasm function `f: [params] -> [results]` is a native function with
+//! Cranelift's `tail` convention (callee-pops, so `return_call` can replace the caller's
+//! frame): `fn(vmctx: *mut VMContext, params...) -> results` (i32/i64 as integers, f32/f64
+//! as floats, v128 as vectors, references as pointer-sized integers). Every code pointer
+//! wasm can reach (a [`VMFuncRef`]'s `fn_ptr`) has that convention. The platform C
+//! convention appears only in compiler-generated adapters at the edges:
+//! - into wasm: the per-type [`Trampoline`] (`FuncTypeDesc::trampoline`), which the
+//!   runtime, the spec harness and `_start` calls go through;
+//! - out of wasm: host functions (WASI, the spec harness's `spectest`) are C functions
+//!   `fn(vmctx, params...) -> result` receiving the calling instance's vmctx. The runtime
+//!   gives each imported host function a [`VMHostFunc`] and a funcref whose `fn_ptr` is the
+//!   importer's `FuncTypeDesc::host_adapter` and whose `vmctx` is that `VMHostFunc`: the
+//!   adapter loads the C function and the real vmctx from it and calls;
+//! - builtins are called directly with the C convention ([`builtins`]).
+
 //! # Traps
 //! Compiled code traps with a machine trap instruction or a faulting memory access at a
 //! recorded [`TrapSite`]. Builtins that can fail return non-zero and the compiled caller
@@ -38,7 +46,7 @@ pub use traps::TrapKind;
 pub use vmctx::*;
 
 /// Bumped whenever anything in this crate changes shape.
-pub const ABI_VERSION: u32 = 5;
+pub const ABI_VERSION: u32 = 6;
 
 /// The native `main` the compiler emits into an executable's object; it calls
 /// [`RUN_MAIN_SYMBOL`] with the module's descriptor.

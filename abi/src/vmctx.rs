@@ -24,13 +24,25 @@ pub struct VMTable {
 /// What a `funcref` points at: enough to call the function from anywhere.
 #[repr(C)]
 pub struct VMFuncRef {
+    /// Wasm calling convention (`tail`).
     pub fn_ptr: *const u8,
-    /// The `vmctx` argument to pass (the defining instance's; for host functions the
-    /// importing instance's).
+    /// The `vmctx` argument to pass: the defining instance's; for a host function its
+    /// [`VMHostFunc`].
     pub vmctx: *mut VMContext,
     /// Canonical signature id, comparable across modules (see `VMContextLayout::sig_ids`).
     pub type_id: u32,
     pub _pad: u32,
+}
+
+/// What an imported host function's funcref carries as its `vmctx` (see the crate docs on
+/// calling conventions): the host function and the importing instance's context.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct VMHostFunc {
+    /// `extern "C" fn(vmctx, params...) -> result`.
+    pub host_fn: *const u8,
+    /// The context to call it with: the importing instance's.
+    pub vmctx: *mut VMContext,
 }
 
 /// A global's storage: 16 bytes, value little-endian from offset 0
@@ -69,6 +81,8 @@ pub const VMTABLE_LENGTH: u32 = offset_of!(VMTable, length) as u32;
 pub const VMFUNCREF_FN_PTR: u32 = offset_of!(VMFuncRef, fn_ptr) as u32;
 pub const VMFUNCREF_VMCTX: u32 = offset_of!(VMFuncRef, vmctx) as u32;
 pub const VMFUNCREF_TYPE_ID: u32 = offset_of!(VMFuncRef, type_id) as u32;
+pub const VMHOSTFUNC_HOST_FN: u32 = offset_of!(VMHostFunc, host_fn) as u32;
+pub const VMHOSTFUNC_VMCTX: u32 = offset_of!(VMHostFunc, vmctx) as u32;
 pub const VMFUNCREF_SIZE: u32 = core::mem::size_of::<VMFuncRef>() as u32;
 pub const VMGLOBAL_SIZE: u32 = core::mem::size_of::<VMGlobal>() as u32;
 
@@ -135,7 +149,7 @@ pub type Trampoline =
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConstExpr, SLICE_SIZE, STR_SIZE};
+    use crate::{ConstExpr, ConstOp, SLICE_SIZE, STR_SIZE};
 
     #[test]
     fn layout_is_aligned_and_ordered() {
@@ -158,6 +172,7 @@ mod tests {
         assert_eq!(VMGLOBAL_SIZE, 16);
         assert_eq!(STR_SIZE, 16);
         assert_eq!(SLICE_SIZE, 16);
-        assert_eq!(core::mem::size_of::<ConstExpr>(), 24);
+        assert_eq!(core::mem::size_of::<ConstExpr>(), 16);
+        assert_eq!(core::mem::size_of::<ConstOp>(), 24);
     }
 }

@@ -43,6 +43,9 @@ pub fn build_isa(options: &Options) -> Result<OwnedTargetIsa, Error> {
     set(&mut flags, "is_pic", if windows { "false" } else { "true" })?;
     // Wasm functions may return several values.
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
+    // Cranelift's x86-64 tail calls rely on frame pointers (every x86-64 frame has one
+    // anyway); on aarch64 they also let debuggers and profilers walk wasm frames.
+    set(&mut flags, "preserve_frame_pointers", "true")?;
     set(
         &mut flags,
         "enable_verifier",
@@ -113,7 +116,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
     let mut func_ids = Vec::with_capacity(num_defined);
     for def_index in 0..num_defined {
         let func_index = env.num_imported_funcs + def_index as u32;
-        let sig = translate::wasm_signature(env.func_type(func_index), call_conv);
+        let sig = translate::wasm_signature(env.func_type(func_index));
         let name = format!("kiln_wasm_function_{func_index}");
         func_ids.push(
             module
@@ -171,6 +174,15 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         let id = entry::define_trampoline(&mut module, index, ty)?;
         trampolines.push(id);
     }
+    // Only a function import can be a host function.
+    let mut host_adapters = vec![None; env.types.len()];
+    for &type_index in &env.func_types[..env.num_imported_funcs as usize] {
+        let slot = &mut host_adapters[type_index as usize];
+        if slot.is_none() {
+            let ty = &env.types[type_index as usize];
+            *slot = Some(entry::define_host_adapter(&mut module, type_index, ty)?);
+        }
+    }
     let functions: Vec<CompiledFunction> = compiled
         .into_iter()
         .map(|f| CompiledFunction {
@@ -179,7 +191,14 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
             traps: f.traps,
         })
         .collect();
-    let desc = descriptor::define(&mut module, env, options, &functions, &trampolines)?;
+    let desc = descriptor::define(
+        &mut module,
+        env,
+        options,
+        &functions,
+        &trampolines,
+        &host_adapters,
+    )?;
     if options.entry {
         let text = manifest::render(env, options);
         let id = module

@@ -1,12 +1,12 @@
 //! Emits the module descriptor (`abi::ModuleDescriptor`) as static data with
 //! relocations: the runtime instantiates the module from it alone.
 
-use crate::environ::{ConstExpr, ImportKind, ModuleEnv, SegmentMode};
+use crate::environ::{ConstExpr, ConstOp, ImportKind, ModuleEnv, SegmentMode};
 use crate::error::Error;
 use crate::Options;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
-use kiln_abi::{self as abi, const_kind, extern_kind, segment_mode, valtype, TrapSite};
+use kiln_abi::{self as abi, const_op, extern_kind, segment_mode, valtype, TrapSite};
 use std::marker::PhantomData;
 use std::mem::size_of;
 use wasmparser::{RefType, ValType};
@@ -25,6 +25,7 @@ pub fn define(
     options: &Options,
     functions: &[CompiledFunction],
     trampolines: &[FuncId],
+    host_adapters: &[Option<FuncId>],
 ) -> Result<DataId, Error> {
     let desc_id = module
         .declare_data(&options.descriptor_symbol, Linkage::Export, false, false)
@@ -32,10 +33,15 @@ pub fn define(
     let strings_id = module
         .declare_anonymous_data(false, false)
         .map_err(internal)?;
+    let consts_id = module
+        .declare_anonymous_data(false, false)
+        .map_err(internal)?;
     let mut d = Emitter {
         module,
         strings: Vec::new(),
         strings_id,
+        consts: Writer::default(),
+        consts_id,
     };
 
     use abi::ModuleDescriptor as M;
@@ -45,7 +51,7 @@ pub fn define(
     r.u32(field!(M, bounds_checks), options.bounds_checks as u32);
     let name = options.module_name.clone().or_else(|| env.name.clone());
     d.str(r.nested(field!(M, name)), name.as_deref().unwrap_or(""));
-    d.types(r.nested(field!(M, types)), env, trampolines)?;
+    d.types(r.nested(field!(M, types)), env, trampolines, host_adapters)?;
     d.imports(r.nested(field!(M, imports)), env)?;
     d.functions(r.nested(field!(M, functions)), env, functions)?;
     d.tables(r.nested(field!(M, tables)), env)?;
@@ -69,6 +75,11 @@ pub fn define(
         ..Writer::default()
     };
     d.define(strings_id, strings)?;
+    let mut consts = std::mem::take(&mut d.consts);
+    if consts.bytes.is_empty() {
+        consts.bytes.resize(8, 0); // keep the (unreferenced) object non-empty
+    }
+    d.define(consts_id, consts)?;
     Ok(desc_id)
 }
 
@@ -172,20 +183,6 @@ impl<T> Record<'_, T> {
             _type: PhantomData,
         }
     }
-
-    fn const_expr(&mut self, f: Field<T, abi::ConstExpr>, expr: ConstExpr) {
-        use abi::ConstExpr as C;
-        let (kind, index, bits) = match expr {
-            ConstExpr::Value(bits) => (const_kind::VALUE, 0, bits),
-            ConstExpr::GlobalGet(index) => (const_kind::GLOBAL_GET, index, 0),
-            ConstExpr::RefNull => (const_kind::REF_NULL, 0, 0),
-            ConstExpr::RefFunc(index) => (const_kind::REF_FUNC, index, 0),
-        };
-        let mut r = self.nested(f);
-        r.u32(field!(C, kind), kind);
-        r.u32(field!(C, index), index);
-        r.bits(field!(C, bits), bits);
-    }
 }
 
 struct Emitter<'m> {
@@ -193,6 +190,9 @@ struct Emitter<'m> {
     /// All strings of the descriptor, in one data object.
     strings: Vec<u8>,
     strings_id: DataId,
+    /// The operations of all constant expressions, in one data object.
+    consts: Writer,
+    consts_id: DataId,
 }
 
 impl Emitter<'_> {
@@ -221,6 +221,33 @@ impl Emitter<'_> {
             self.strings.extend_from_slice(s.as_bytes());
         }
         r.usize(field!(abi::Str, len), s.len());
+    }
+
+    fn const_expr(&mut self, r: Record<'_, abi::ConstExpr>, expr: &ConstExpr) {
+        use abi::ConstOp as O;
+        let start = self.consts.bytes.len() as i64;
+        for &op in &expr.0 {
+            let (code, index, bits) = match op {
+                ConstOp::Value(bits) => (const_op::VALUE, 0, bits),
+                ConstOp::GlobalGet(index) => (const_op::GLOBAL_GET, index, 0),
+                ConstOp::RefNull => (const_op::REF_NULL, 0, 0),
+                ConstOp::RefFunc(index) => (const_op::REF_FUNC, index, 0),
+                ConstOp::I32Add => (const_op::I32_ADD, 0, 0),
+                ConstOp::I32Sub => (const_op::I32_SUB, 0, 0),
+                ConstOp::I32Mul => (const_op::I32_MUL, 0, 0),
+                ConstOp::I64Add => (const_op::I64_ADD, 0, 0),
+                ConstOp::I64Sub => (const_op::I64_SUB, 0, 0),
+                ConstOp::I64Mul => (const_op::I64_MUL, 0, 0),
+            };
+            let mut o = self.consts.record::<O>();
+            o.u32(field!(O, op), code);
+            o.u32(field!(O, index), index);
+            o.bits(field!(O, bits), bits);
+        }
+        let mut r = r;
+        let mut ops = r.nested(field!(abi::ConstExpr, ops));
+        ops.data_ptr(field!(abi::Slice<O>, ptr), self.consts_id, start);
+        ops.usize(field!(abi::Slice<O>, len), expr.0.len());
     }
 
     /// Points a slice at a new data object holding `items`, `count` records written by
@@ -257,16 +284,20 @@ impl Emitter<'_> {
         r: Record<'_, abi::Slice<abi::FuncTypeDesc>>,
         env: &ModuleEnv<'_>,
         tramps: &[FuncId],
+        host_adapters: &[Option<FuncId>],
     ) -> Result<(), Error> {
         use abi::FuncTypeDesc as T;
         let mut items = Writer::default();
-        for (ty, &trampoline) in env.types.iter().zip(tramps) {
+        for ((ty, &trampoline), adapter) in env.types.iter().zip(tramps).zip(host_adapters) {
             let params: Vec<u8> = ty.params().iter().map(|t| valtype_code(*t)).collect();
             let results: Vec<u8> = ty.results().iter().map(|t| valtype_code(*t)).collect();
             let mut item = items.record::<T>();
             self.bytes(item.nested(field!(T, params)), &params)?;
             self.bytes(item.nested(field!(T, results)), &results)?;
             item.func_ptr(field!(T, trampoline), trampoline);
+            if let Some(adapter) = *adapter {
+                item.func_ptr(field!(T, host_adapter), adapter);
+            }
         }
         self.slice(r, items, env.types.len())
     }
@@ -350,7 +381,7 @@ impl Emitter<'_> {
             item.u32(field!(T, elem_type), ref_code(table.elem));
             item.u32(field!(T, min), table.min);
             item.u32(field!(T, max), table.max.unwrap_or(abi::NO_INDEX));
-            item.const_expr(field!(T, init), table.init);
+            self.const_expr(item.nested(field!(T, init)), &table.init);
         }
         self.slice(r, items, env.tables.len())
     }
@@ -381,7 +412,7 @@ impl Emitter<'_> {
             let mut item = items.record::<G>();
             item.u32(field!(G, val_type), valtype_code(global.ty) as u32);
             item.u32(field!(G, mutable), global.mutable as u32);
-            item.const_expr(field!(G, init), global.init);
+            self.const_expr(item.nested(field!(G, init)), &global.init);
         }
         self.slice(r, items, env.globals.len())
     }
@@ -415,7 +446,9 @@ impl Emitter<'_> {
             let (mode, memory, offset) = segment_fields(&segment.mode, segment_mode::PASSIVE);
             item.u32(field!(D, mode), mode);
             item.u32(field!(D, memory), memory);
-            item.const_expr(field!(D, offset), offset);
+            if let Some(offset) = offset {
+                self.const_expr(item.nested(field!(D, offset)), offset);
+            }
         }
         self.slice(r, items, env.data.len())
     }
@@ -433,12 +466,12 @@ impl Emitter<'_> {
             let (mode, table, offset) = segment_fields(&segment.mode, segment_mode::DECLARED);
             item.u32(field!(E, mode), mode);
             item.u32(field!(E, table), table);
-            item.const_expr(field!(E, offset), offset);
+            if let Some(offset) = offset {
+                self.const_expr(item.nested(field!(E, offset)), offset);
+            }
             let mut exprs = Writer::default();
-            for &expr in &segment.items {
-                let mut e = exprs.record::<abi::ConstExpr>();
-                let whole = Field::new(0, |c: &abi::ConstExpr| c);
-                e.const_expr(whole, expr);
+            for expr in &segment.items {
+                self.const_expr(exprs.record::<abi::ConstExpr>(), expr);
             }
             self.slice(item.nested(field!(E, items)), exprs, segment.items.len())?;
         }
@@ -446,13 +479,14 @@ impl Emitter<'_> {
     }
 }
 
-/// A segment's `(mode, memory or table index, offset)` fields; `declared` is the code a
-/// declarative segment gets (data segments have none, so they pass `PASSIVE`).
-fn segment_fields(mode: &SegmentMode, declared: u32) -> (u32, u32, ConstExpr) {
-    match *mode {
-        SegmentMode::Passive => (segment_mode::PASSIVE, 0, ConstExpr::RefNull),
-        SegmentMode::Declared => (declared, 0, ConstExpr::RefNull),
-        SegmentMode::Active { index, offset } => (segment_mode::ACTIVE, index, offset),
+/// A segment's `(mode, memory or table index, offset)` fields (only an active segment
+/// has an offset); `declared` is the code a declarative segment gets (data segments have
+/// none, so they pass `PASSIVE`).
+fn segment_fields(mode: &SegmentMode, declared: u32) -> (u32, u32, Option<&ConstExpr>) {
+    match mode {
+        SegmentMode::Passive => (segment_mode::PASSIVE, 0, None),
+        SegmentMode::Declared => (declared, 0, None),
+        SegmentMode::Active { index, offset } => (segment_mode::ACTIVE, *index, Some(offset)),
     }
 }
 

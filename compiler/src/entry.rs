@@ -143,7 +143,7 @@ pub fn define_trampoline(
                 .load(translate::clif_type(*param), flags, values, offset),
         );
     }
-    let callee_sig = b.import_signature(translate::wasm_signature(ty, call_conv));
+    let callee_sig = b.import_signature(translate::wasm_signature(ty));
     let call = b.ins().call_indirect(callee_sig, callee, &args);
     let results = b.inst_results(call).to_vec();
     for (i, result) in results.into_iter().enumerate() {
@@ -156,5 +156,47 @@ pub fn define_trampoline(
     module
         .define_function(id, &mut context)
         .map_err(|e| Error::new(format!("internal error in trampoline {index}: {e:?}")))?;
+    Ok(id)
+}
+
+/// The host adapter for function type `index`: a wasm-convention function whose `vmctx`
+/// is a `VMHostFunc`, calling its C function with the real vmctx and the same arguments
+/// (see `abi::FuncTypeDesc::host_adapter`).
+pub fn define_host_adapter(
+    module: &mut ObjectModule,
+    index: u32,
+    ty: &wasmparser::FuncType,
+) -> Result<FuncId, Error> {
+    let call_conv = module.isa().default_call_conv();
+    let frontend_config = module.isa().frontend_config();
+    // Exactly the signature wasm callers use; only the vmctx means a `VMHostFunc` here.
+    let sig = translate::wasm_signature(ty);
+    let id = module
+        .declare_function(&format!("kiln_host_adapter_{index}"), Linkage::Local, &sig)
+        .map_err(internal)?;
+    let mut host_sig = translate::wasm_signature(ty);
+    host_sig.call_conv = call_conv;
+    host_sig.params[0] = AbiParam::new(types::I64);
+    let mut func = Function::with_name_signature(Default::default(), sig);
+    let mut builder_ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut builder_ctx);
+    let mut args = enter_function(&mut b);
+    let flags = MemFlagsData::trusted();
+    let host = args[0];
+    let host_fn = b
+        .ins()
+        .load(types::I64, flags, host, abi::VMHOSTFUNC_HOST_FN as i32);
+    args[0] = b
+        .ins()
+        .load(types::I64, flags, host, abi::VMHOSTFUNC_VMCTX as i32);
+    let host_sig = b.import_signature(host_sig);
+    let call = b.ins().call_indirect(host_sig, host_fn, &args);
+    let results = b.inst_results(call).to_vec();
+    b.ins().return_(&results);
+    b.finalize(frontend_config);
+    let mut context = Context::for_function(func);
+    module
+        .define_function(id, &mut context)
+        .map_err(|e| Error::new(format!("internal error in host adapter {index}: {e:?}")))?;
     Ok(id)
 }

@@ -9,19 +9,89 @@ use wasmparser::{
     ValType, Validator, WasmFeatures,
 };
 
-/// The wasm features Kiln compiles: WebAssembly 2.0 (SIMD included) and relaxed SIMD.
+/// The wasm features Kiln compiles: WebAssembly 2.0 (SIMD included), and of 3.0 relaxed
+/// SIMD, tail calls and extended constant expressions.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::RELAXED_SIMD
+    WasmFeatures::WASM2
+        | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::EXTENDED_CONST
 }
 
-/// A constant expression as the runtime evaluates it.
+/// Proposals Kiln does not compile yet, by the names users know them by.
+// The smallest proposals first: GC alone also accepts typed function references.
+const MISSING_FEATURES: &[(WasmFeatures, &str)] = &[
+    (
+        WasmFeatures::FUNCTION_REFERENCES,
+        "typed function references",
+    ),
+    (WasmFeatures::MULTI_MEMORY, "multiple memories"),
+    (
+        WasmFeatures::MEMORY64,
+        "64-bit memories and tables (memory64)",
+    ),
+    (WasmFeatures::EXCEPTIONS, "exception handling"),
+    (
+        WasmFeatures::LEGACY_EXCEPTIONS,
+        "legacy exception handling (try/catch/rethrow/delegate)",
+    ),
+    (WasmFeatures::THREADS, "threads (atomics, shared memories)"),
+    (WasmFeatures::GC, "garbage collection (Wasm 3.0 GC)"),
+    (WasmFeatures::CUSTOM_PAGE_SIZES, "custom page sizes"),
+    (WasmFeatures::WIDE_ARITHMETIC, "wide arithmetic"),
+    (WasmFeatures::STACK_SWITCHING, "stack switching"),
+];
+
+/// For a module Kiln's validator rejects: the unsupported proposal that would make it
+/// valid, if one does (alone, or together with typed function references and GC, which
+/// several proposals build on).
+pub fn missing_feature(wasm: &[u8]) -> Option<&'static str> {
+    let valid_with = |extra| {
+        Validator::new_with_features(features() | extra)
+            .validate_all(wasm)
+            .is_ok()
+    };
+    if valid_with(WasmFeatures::empty()) {
+        return None;
+    }
+    let base = [
+        WasmFeatures::empty(),
+        WasmFeatures::FUNCTION_REFERENCES,
+        WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC,
+    ];
+    base.iter().find_map(|&with| {
+        MISSING_FEATURES
+            .iter()
+            .find(|(feature, _)| valid_with(*feature | with))
+            .map(|(_, name)| *name)
+    })
+}
+
+/// One operation of a constant expression, as the runtime evaluates it
+/// (`kiln_abi::const_op`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConstExpr {
+pub enum ConstOp {
     /// Raw bits, little-endian from the low end (an i32/f32 uses the low 32 bits).
     Value(u128),
     GlobalGet(u32),
     RefNull,
     RefFunc(u32),
+    I32Add,
+    I32Sub,
+    I32Mul,
+    I64Add,
+    I64Sub,
+    I64Mul,
+}
+
+/// A constant expression: operations on a value stack that leave one value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConstExpr(pub Vec<ConstOp>);
+
+impl From<ConstOp> for ConstExpr {
+    fn from(op: ConstOp) -> Self {
+        ConstExpr(vec![op])
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,9 +186,16 @@ pub struct ModuleEnv<'a> {
 impl<'a> ModuleEnv<'a> {
     /// Validates `wasm` completely, then reads its environment.
     pub fn parse(wasm: &'a [u8]) -> Result<ModuleEnv<'a>, Error> {
-        Validator::new_with_features(features())
-            .validate_all(wasm)
-            .map_err(Error::invalid)?;
+        if let Err(e) = Validator::new_with_features(features()).validate_all(wasm) {
+            return Err(match missing_feature(wasm) {
+                Some(name) => Error::unsupported(format!(
+                    "{name}: {} (at byte offset {:#x})",
+                    e.message(),
+                    e.offset()
+                )),
+                None => Error::invalid(e),
+            });
+        }
         let mut env = ModuleEnv::default();
         for payload in Parser::new(0).parse_all(wasm) {
             env.read_payload(payload.map_err(Error::invalid)?)?;
@@ -164,7 +241,7 @@ impl<'a> ModuleEnv<'a> {
                 for table in reader {
                     let table = table.map_err(Error::invalid)?;
                     let init = match table.init {
-                        TableInit::RefNull => ConstExpr::RefNull,
+                        TableInit::RefNull => ConstOp::RefNull.into(),
                         TableInit::Expr(expr) => const_expr(&expr)?,
                     };
                     self.tables.push(Table {
@@ -264,7 +341,7 @@ impl<'a> ModuleEnv<'a> {
                     elem: table.element_type,
                     min: table.initial as u32,
                     max: table.maximum.map(|m| m as u32),
-                    init: ConstExpr::RefNull,
+                    init: ConstOp::RefNull.into(),
                 });
                 self.num_imported_tables += 1;
                 (ImportKind::Table, self.num_imported_tables - 1)
@@ -281,7 +358,7 @@ impl<'a> ModuleEnv<'a> {
                 self.globals.push(Global {
                     ty: global.content_type,
                     mutable: global.mutable,
-                    init: ConstExpr::RefNull,
+                    init: ConstOp::RefNull.into(),
                 });
                 self.num_imported_globals += 1;
                 (ImportKind::Global, self.num_imported_globals - 1)
@@ -313,7 +390,7 @@ impl<'a> ModuleEnv<'a> {
             ElementItems::Functions(funcs) => {
                 let items = funcs
                     .into_iter()
-                    .map(|f| f.map(ConstExpr::RefFunc).map_err(Error::invalid))
+                    .map(|f| Ok(ConstOp::RefFunc(f.map_err(Error::invalid)?).into()))
                     .collect::<Result<_, _>>()?;
                 (RefType::FUNCREF, items)
             }
@@ -343,28 +420,33 @@ impl<'a> ModuleEnv<'a> {
     }
 }
 
-/// Reads a Wasm 2.0 constant expression (a single constant instruction and `end`).
+/// Reads a constant expression (Wasm 3.0: extended constant expressions included).
 fn const_expr(expr: &WasmConstExpr<'_>) -> Result<ConstExpr, Error> {
+    let mut ops = Vec::new();
     let mut reader = expr.get_operators_reader();
-    let value = match reader.read().map_err(Error::invalid)? {
-        Operator::I32Const { value } => ConstExpr::Value(value as u32 as u128),
-        Operator::I64Const { value } => ConstExpr::Value(value as u64 as u128),
-        Operator::F32Const { value } => ConstExpr::Value(value.bits() as u128),
-        Operator::F64Const { value } => ConstExpr::Value(value.bits() as u128),
-        Operator::V128Const { value } => ConstExpr::Value(u128::from_le_bytes(*value.bytes())),
-        Operator::RefNull { .. } => ConstExpr::RefNull,
-        Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
-        Operator::GlobalGet { global_index } => ConstExpr::GlobalGet(global_index),
-        other => {
-            return Err(Error::unsupported(format!(
-                "constant expression `{other:?}` (extended constant expressions)"
-            )))
-        }
-    };
-    match reader.read().map_err(Error::invalid)? {
-        Operator::End => Ok(value),
-        _ => Err(Error::unsupported(
-            "constant expressions of more than one instruction (extended constant expressions)",
-        )),
+    loop {
+        let op = match reader.read().map_err(Error::invalid)? {
+            Operator::End => return Ok(ConstExpr(ops)),
+            Operator::I32Const { value } => ConstOp::Value(value as u32 as u128),
+            Operator::I64Const { value } => ConstOp::Value(value as u64 as u128),
+            Operator::F32Const { value } => ConstOp::Value(value.bits() as u128),
+            Operator::F64Const { value } => ConstOp::Value(value.bits() as u128),
+            Operator::V128Const { value } => ConstOp::Value(u128::from_le_bytes(*value.bytes())),
+            Operator::RefNull { .. } => ConstOp::RefNull,
+            Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+            Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            Operator::I32Add => ConstOp::I32Add,
+            Operator::I32Sub => ConstOp::I32Sub,
+            Operator::I32Mul => ConstOp::I32Mul,
+            Operator::I64Add => ConstOp::I64Add,
+            Operator::I64Sub => ConstOp::I64Sub,
+            Operator::I64Mul => ConstOp::I64Mul,
+            other => {
+                return Err(Error::unsupported(format!(
+                    "constant expression instruction `{other:?}`"
+                )))
+            }
+        };
+        ops.push(op);
     }
 }

@@ -23,6 +23,7 @@ mod traps;
 
 pub use cache::{cache_dir, cached_executable, CACHE_DIR_ENV};
 pub use entry::{harness_object, HARNESS_SYMBOL};
+pub use environ::missing_feature;
 pub use error::Error;
 pub use inspect::{inspect, Inspection};
 pub use kiln_abi::manifest::{Grant, Limits};

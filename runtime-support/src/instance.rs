@@ -15,8 +15,9 @@ use core::cell::Cell;
 use core::fmt;
 use core::ptr::NonNull;
 use kiln_abi::{
-    self, const_kind, extern_kind, segment_mode, valtype, BoundsChecks, ConstExpr, ImportDesc,
-    ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, ABI_VERSION, NO_INDEX,
+    self, const_op, extern_kind, segment_mode, valtype, BoundsChecks, ConstExpr, ConstOp,
+    ImportDesc, ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, VMHostFunc,
+    ABI_VERSION, NO_INDEX,
 };
 
 /// Something an instance imports or exports. The pointers stay valid while the instance
@@ -25,9 +26,9 @@ use kiln_abi::{
 pub enum Extern {
     /// A function of some instance (its funcref is copied into the importer).
     Func(*const VMFuncRef),
-    /// A host function with the compiled-code calling convention
-    /// (`extern "C" fn(vmctx, params...) -> result`); it receives the importing
-    /// instance's vmctx. The resolver must make sure its signature matches the import.
+    /// A host function `extern "C" fn(vmctx, params...) -> result`; it receives the
+    /// importing instance's vmctx. The resolver must make sure its signature matches the
+    /// import.
     HostFunc(*const u8),
     /// A table created by this runtime ([`Table::new`] or another instance's).
     Table(*mut Table),
@@ -113,6 +114,9 @@ pub(crate) struct InstanceData {
     own_tables: Vec<NonNull<Table>>,
     pub dropped_data: Box<[Cell<bool>]>,
     pub dropped_elems: Box<[Cell<bool>]>,
+    /// What the funcrefs of imported host functions point at as their vmctx, by function
+    /// index (imports only; never reallocated, funcrefs point into it).
+    host_funcs: Box<[Cell<VMHostFunc>]>,
 }
 
 impl Instance {
@@ -164,6 +168,14 @@ impl Instance {
             own_tables: Vec::new(),
             dropped_data: (0..d.data.len()).map(|_| Cell::new(false)).collect(),
             dropped_elems: (0..d.elements.len()).map(|_| Cell::new(false)).collect(),
+            host_funcs: (0..d.imports.iter().filter(|i| i.kind == extern_kind::FUNC).count())
+                .map(|_| {
+                    Cell::new(VMHostFunc {
+                        host_fn: core::ptr::null(),
+                        vmctx: core::ptr::null_mut(),
+                    })
+                })
+                .collect(),
         });
         let data = NonNull::from(Box::leak(data));
         let mut instance = Instance { data };
@@ -287,12 +299,25 @@ impl Instance {
                             _pad: 0,
                         }
                     }
-                    Extern::HostFunc(p) => VMFuncRef {
-                        fn_ptr: p,
-                        vmctx: vmctx.raw(),
-                        type_id: expected,
-                        _pad: 0,
-                    },
+                    Extern::HostFunc(p) => {
+                        // Compiled code calls it through the type's host adapter (see the
+                        // `kiln_abi` docs on calling conventions).
+                        let adapter = d.types[f.type_index as usize].host_adapter;
+                        if adapter.is_null() {
+                            return Err(malformed());
+                        }
+                        let host = inst.host_funcs.get(index as usize).ok_or_else(malformed)?;
+                        host.set(VMHostFunc {
+                            host_fn: p,
+                            vmctx: vmctx.raw(),
+                        });
+                        VMFuncRef {
+                            fn_ptr: adapter,
+                            vmctx: host.as_ptr().cast(),
+                            type_id: expected,
+                            _pad: 0,
+                        }
+                    }
                     _ => unreachable!(),
                 };
                 vmctx.set_funcref(index, funcref);
@@ -611,26 +636,64 @@ impl InstanceData {
     }
 
     /// Evaluates a constant expression (global initialisers, table initialisers, segment
-    /// offsets and element items).
+    /// offsets and element items): its operations on a value stack.
     pub fn eval(&self, e: &ConstExpr) -> Result<VMGlobal, String> {
-        let counts = self.vmctx.counts();
-        match e.kind {
-            const_kind::VALUE => Ok(VMGlobal { bytes: e.bits }),
-            const_kind::REF_NULL => Ok(value_from_bits(0)),
-            const_kind::GLOBAL_GET if e.index < counts.globals => {
-                // SAFETY: our own slot, or an imported global's storage, which the resolver
-                // guaranteed to be live.
-                Ok(unsafe { self.global_ptr(e.index).read() })
-            }
-            const_kind::REF_FUNC if e.index < counts.functions => {
-                Ok(value_from_bits(self.vmctx.funcref_ptr(e.index) as u64))
-            }
-            _ => Err(format!(
-                "malformed descriptor: constant expression {{ kind: {}, index: {} }}",
-                e.kind, e.index
-            )),
+        // SAFETY: descriptor contents are valid (Instance::new's contract).
+        let ops = unsafe { e.ops.as_slice() };
+        if let [op] = ops {
+            // The common case, without a stack.
+            return self.push_value(op);
+        }
+        let mut stack: Vec<VMGlobal> = Vec::with_capacity(ops.len());
+        for op in ops {
+            let arithmetic: Option<fn(u64, u64) -> u64> = match op.op {
+                const_op::I32_ADD => Some(|a, b| (a as u32).wrapping_add(b as u32).into()),
+                const_op::I32_SUB => Some(|a, b| (a as u32).wrapping_sub(b as u32).into()),
+                const_op::I32_MUL => Some(|a, b| (a as u32).wrapping_mul(b as u32).into()),
+                const_op::I64_ADD => Some(u64::wrapping_add),
+                const_op::I64_SUB => Some(u64::wrapping_sub),
+                const_op::I64_MUL => Some(u64::wrapping_mul),
+                _ => None,
+            };
+            let value = match arithmetic {
+                Some(f) => match (stack.pop(), stack.pop()) {
+                    (Some(b), Some(a)) => value_from_bits(f(value_bits(&a), value_bits(&b))),
+                    _ => return Err(malformed_const(op)),
+                },
+                None => self.push_value(op)?,
+            };
+            stack.push(value);
+        }
+        match stack.as_slice() {
+            [value] => Ok(*value),
+            _ => Err("malformed descriptor: a constant expression leaves no single value".into()),
         }
     }
+
+    /// The value a non-arithmetic constant operation pushes.
+    fn push_value(&self, op: &ConstOp) -> Result<VMGlobal, String> {
+        let counts = self.vmctx.counts();
+        match op.op {
+            const_op::VALUE => Ok(VMGlobal { bytes: op.bits }),
+            const_op::REF_NULL => Ok(value_from_bits(0)),
+            const_op::GLOBAL_GET if op.index < counts.globals => {
+                // SAFETY: our own slot, or an imported global's storage, which the resolver
+                // guaranteed to be live.
+                Ok(unsafe { self.global_ptr(op.index).read() })
+            }
+            const_op::REF_FUNC if op.index < counts.functions => {
+                Ok(value_from_bits(self.vmctx.funcref_ptr(op.index) as u64))
+            }
+            _ => Err(malformed_const(op)),
+        }
+    }
+}
+
+fn malformed_const(op: &ConstOp) -> String {
+    format!(
+        "malformed descriptor: constant operation {{ op: {}, index: {} }}",
+        op.op, op.index
+    )
 }
 
 /// Calls `func` through the trampoline of its signature. `values` holds the arguments and

@@ -4,9 +4,9 @@
 
 use crate::instance::{value_bits, value_from_bits};
 use kiln_abi::{
-    segment_mode, valtype, ConstExpr, DataDesc, ElemDesc, ExportDesc, FuncTypeDesc, FunctionDesc,
-    GlobalDesc, ImportDesc, MemoryDesc, ModuleDescriptor, Slice, Str, TableDesc, Trampoline,
-    TrapSite, VMContext, VMGlobal, ABI_VERSION, NO_INDEX,
+    const_op, segment_mode, valtype, ConstExpr, ConstOp, DataDesc, ElemDesc, ExportDesc,
+    FuncTypeDesc, FunctionDesc, GlobalDesc, ImportDesc, MemoryDesc, ModuleDescriptor, Slice, Str,
+    TableDesc, Trampoline, TrapSite, VMContext, VMGlobal, ABI_VERSION, NO_INDEX,
 };
 
 pub fn s(text: &'static str) -> Str {
@@ -24,36 +24,33 @@ pub fn leak<T>(items: Vec<T>) -> Slice<T> {
     }
 }
 
+/// A constant expression of the given operations.
+pub fn expr(ops: &[(u32, u32, u64)]) -> ConstExpr {
+    let ops = ops
+        .iter()
+        .map(|&(op, index, bits)| ConstOp {
+            op,
+            index,
+            bits: (bits as u128).to_le_bytes(),
+        })
+        .collect();
+    ConstExpr { ops: leak(ops) }
+}
+
 pub fn value(bits: u64) -> ConstExpr {
-    ConstExpr {
-        kind: kiln_abi::const_kind::VALUE,
-        index: 0,
-        bits: (bits as u128).to_le_bytes(),
-    }
+    expr(&[(const_op::VALUE, 0, bits)])
 }
 
 pub fn global_get(index: u32) -> ConstExpr {
-    ConstExpr {
-        kind: kiln_abi::const_kind::GLOBAL_GET,
-        index,
-        bits: [0; 16],
-    }
+    expr(&[(const_op::GLOBAL_GET, index, 0)])
 }
 
 pub fn ref_null() -> ConstExpr {
-    ConstExpr {
-        kind: kiln_abi::const_kind::REF_NULL,
-        index: 0,
-        bits: [0; 16],
-    }
+    expr(&[(const_op::REF_NULL, 0, 0)])
 }
 
 pub fn ref_func(index: u32) -> ConstExpr {
-    ConstExpr {
-        kind: kiln_abi::const_kind::REF_FUNC,
-        index,
-        bits: [0; 16],
-    }
+    expr(&[(const_op::REF_FUNC, index, 0)])
 }
 
 // --- trampolines for the few signatures tests use ------------------------------------
@@ -92,6 +89,12 @@ pub unsafe extern "C" fn tramp_unused(_: *const u8, _: *mut VMContext, _: *mut V
     std::process::abort()
 }
 
+/// The host adapter of every hand-built type: tests check funcrefs to host functions,
+/// they never call through them.
+pub unsafe extern "C" fn host_adapter_unused() {
+    std::process::abort()
+}
+
 pub const V_V: (&[u8], &[u8], Trampoline) = (&[], &[], tramp_v_v);
 pub const V_I: (&[u8], &[u8], Trampoline) = (&[], &[valtype::I32], tramp_v_i);
 pub const I_I: (&[u8], &[u8], Trampoline) = (&[valtype::I32], &[valtype::I32], tramp_i_i);
@@ -125,6 +128,7 @@ impl ModuleBuilder {
             params: leak(params.to_vec()),
             results: leak(results.to_vec()),
             trampoline,
+            host_adapter: host_adapter_unused as *const u8,
         });
         self.types.len() as u32 - 1
     }

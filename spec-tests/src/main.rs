@@ -1,5 +1,5 @@
-//! `kiln-spec`: runs the WebAssembly spec testsuite's top-level `.wast` files through
-//! Kiln in parallel, one line per file, ending with `N passed, M failed`.
+//! `kiln-spec`: runs the WebAssembly spec testsuite's `.wast` files through Kiln in
+//! parallel, one line per file, ending with `N passed, M failed`.
 
 use kiln::{BoundsChecks, Cpu, Options, Target};
 use kiln_spec_tests::{run_file, Config, FileReport};
@@ -10,31 +10,52 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
-usage: kiln-spec [--bounds-checks guard|explicit] [--cpu baseline|native] [--target T]
-                 [--suite DIR] [--jobs N] [FILTER...]
+usage: kiln-spec [--suite 2.0|3.0|DIR] [--bounds-checks guard|explicit]
+                 [--cpu baseline|native] [--target T] [--jobs N] [FILTER...]
 
-Runs every top-level .wast file of the WebAssembly 2.0 core testsuite through
-Kiln-compiled native code and prints `N passed, M failed` (assertions).
+Runs the .wast files of a WebAssembly core testsuite through Kiln-compiled native
+code and prints `N passed, M failed` (assertions).
 
+  --suite SUITE         2.0 (default): ../shared/spec-testsuite beside the workspace
+                        (or $KILN_SPEC_SUITE): its top-level files and
+                        proposals/relaxed-simd;
+                        3.0: ../shared/spec-testsuite-3.0: its top-level files,
+                        custom/ and legacy/ (its proposals/ are not Wasm 3.0);
+                        DIR: a 2.0-layout suite there. Outside this environment,
+                        clone WebAssembly/testsuite at the commit in SOURCE.txt
   --bounds-checks MODE  guard (default): guard pages; explicit: checked accesses
   --cpu CPU             baseline (default): x86-64-v2 / ARMv8.0-A only; native: every
                         extension of this machine's CPU (host target only)
   --target T            compile for target T (aarch64-linux, x86_64-windows) and run
                         the executables under qemu-aarch64 or wine [default: host]
-  --suite DIR           the testsuite directory [default: ../shared/spec-testsuite
-                        beside the workspace, or $KILN_SPEC_SUITE]; outside this
-                        environment, clone WebAssembly/testsuite at the commit in
-                        SOURCE.txt (a8101597d3c3c660086c3cd1eedee608ff18d3c3)
   --jobs N              files run in parallel [default: number of cores]
-  FILTER                only files whose name contains one of these strings
+  FILTER                only files whose path in the suite contains one of these
 
-Besides the top-level files it runs proposals/relaxed-simd/*.wast (relaxed SIMD).";
+A file with a module that needs a proposal Kiln does not compile yet (garbage
+collection, exception handling...) is skipped and listed with that proposal; its
+assertions count neither as passed nor as failed.";
+
+/// Subdirectories run besides a suite's top level, with the proposal their files need
+/// when Kiln does not compile it yet (such files are skipped whole).
+type Extra = &'static [(&'static str, Option<&'static str>)];
+/// Relaxed SIMD is part of Wasm 3.0; the 2.0 suite has its tests among the proposals.
+const SUITE_2_0_EXTRA: Extra = &[("proposals/relaxed-simd", None)];
+/// `legacy/` is written in the folded `(try (do ...) (catch ...))` syntax of the legacy
+/// exception-handling proposal, which the wast crate does not parse.
+const SUITE_3_0_EXTRA: Extra = &[
+    ("custom", None),
+    (
+        "legacy",
+        Some("legacy exception handling (try/catch/rethrow/delegate)"),
+    ),
+];
 
 struct Args {
     bounds_checks: BoundsChecks,
     cpu: Cpu,
     target: Option<String>,
-    suite: PathBuf,
+    /// The suite's directory and the subdirectories (besides the top level) to run.
+    suite: (PathBuf, Extra),
     jobs: usize,
     filters: Vec<String>,
 }
@@ -45,9 +66,12 @@ fn parse_args() -> Result<Args, String> {
         bounds_checks: BoundsChecks::Guard,
         cpu: Cpu::Baseline,
         target: None,
-        suite: std::env::var_os("KILN_SPEC_SUITE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("../shared/spec-testsuite")),
+        suite: (
+            std::env::var_os("KILN_SPEC_SUITE")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| root.join("../shared/spec-testsuite")),
+            SUITE_2_0_EXTRA,
+        ),
         jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
         filters: Vec::new(),
     };
@@ -70,7 +94,13 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--target" => args.target = Some(value("--target")?),
-            "--suite" => args.suite = PathBuf::from(value("--suite")?),
+            "--suite" => {
+                args.suite = match value("--suite")?.as_str() {
+                    "2.0" => (root.join("../shared/spec-testsuite"), SUITE_2_0_EXTRA),
+                    "3.0" => (root.join("../shared/spec-testsuite-3.0"), SUITE_3_0_EXTRA),
+                    dir => (PathBuf::from(dir), SUITE_2_0_EXTRA),
+                }
+            }
             "--jobs" => {
                 args.jobs = value("--jobs")?
                     .parse()
@@ -105,17 +135,27 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<bool, String> {
-    let mut files = wast_files(&args.suite)?;
-    // Relaxed SIMD is part of Wasm 3.0; the 2.0 suite has its tests among the proposals.
-    let relaxed_simd = args.suite.join("proposals/relaxed-simd");
-    if relaxed_simd.is_dir() {
-        files.extend(wast_files(&relaxed_simd)?);
+    let (suite, extra) = &args.suite;
+    // (path in the suite, file, the unsupported proposal it needs)
+    let mut files: Vec<(String, PathBuf, Option<&'static str>)> = Vec::new();
+    for &(sub, needs) in [("", None)].iter().chain(extra.iter()) {
+        let dir = suite.join(sub);
+        if sub.is_empty() || dir.is_dir() {
+            for file in wast_files(&dir)? {
+                let name = file.file_name().unwrap().to_string_lossy().into_owned();
+                let name = if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                };
+                files.push((name, file, needs));
+            }
+        }
     }
-    files.retain(|p| {
-        let name = p.file_name().unwrap().to_string_lossy();
+    files.retain(|(name, ..)| {
         args.filters.is_empty() || args.filters.iter().any(|f| name.contains(f.as_str()))
     });
-    files.sort_by_key(|p| p.file_name().map(|n| n.to_owned()));
+    files.sort();
 
     let target = match &args.target {
         Some(t) => Target::parse(t)?,
@@ -154,15 +194,23 @@ fn run(args: Args) -> Result<bool, String> {
         for _ in 0..args.jobs.max(1) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(file) = files.get(i) else { break };
-                let report = run_file(file, &config);
+                let Some((name, file, needs)) = files.get(i) else {
+                    break;
+                };
+                let report = match needs {
+                    Some(feature) => skipped_file(file, name, feature),
+                    None => run_file(file, name, &config),
+                };
                 print_report(&report);
                 reports.lock().unwrap().push(report);
             });
         }
     });
-    let mut reports = reports.into_inner().unwrap();
+    let reports = reports.into_inner().unwrap();
 
+    let (skipped, reports): (Vec<FileReport>, Vec<FileReport>) =
+        reports.into_iter().partition(|r| r.skipped.is_some());
+    let mut reports = reports;
     let assertions: usize = reports.iter().map(|r| r.assertions).sum();
     let passed: usize = reports.iter().map(|r| r.passed).sum();
     let failed: usize = reports.iter().map(|r| r.failed).sum();
@@ -180,8 +228,23 @@ fn run(args: Args) -> Result<bool, String> {
         start.elapsed().as_secs_f64(),
         slowest.join(", ")
     );
+    if !skipped.is_empty() {
+        print_skips(&skipped);
+    }
     println!("{passed} passed, {failed} failed");
     Ok(failed == 0)
+}
+
+/// A file not run because its directory needs `feature`; its assertions are counted from
+/// the text (commands starting with `(assert_`), as it is not parsed.
+fn skipped_file(file: &std::path::Path, name: &str, feature: &'static str) -> FileReport {
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    FileReport {
+        name: name.to_string(),
+        assertions: text.matches("(assert_").count(),
+        skipped: Some(feature),
+        ..FileReport::default()
+    }
 }
 
 /// The `.wast` files directly in `dir`.
@@ -254,7 +317,41 @@ fn start_wine(wine: &[String]) -> Result<(), String> {
     }
 }
 
+/// Skipped files by the proposal they need, with their assertion counts.
+fn print_skips(skipped: &[FileReport]) {
+    let mut by_feature: Vec<(&str, Vec<&FileReport>)> = Vec::new();
+    for report in skipped {
+        let feature = report.skipped.unwrap_or_default();
+        match by_feature.iter_mut().find(|(f, _)| *f == feature) {
+            Some((_, files)) => files.push(report),
+            None => by_feature.push((feature, vec![report])),
+        }
+    }
+    let assertions: usize = skipped.iter().map(|r| r.assertions).sum();
+    println!(
+        "skipped (not counted as passed or failed): {} files, {assertions} assertions",
+        skipped.len()
+    );
+    for (feature, files) in by_feature {
+        let mut names: Vec<&str> = files.iter().map(|r| r.name.as_str()).collect();
+        names.sort();
+        let assertions: usize = files.iter().map(|r| r.assertions).sum();
+        println!(
+            "  needs {feature}: {} files, {assertions} assertions: {}",
+            files.len(),
+            names.join(" ")
+        );
+    }
+}
+
 fn print_report(report: &FileReport) {
+    if let Some(feature) = report.skipped {
+        println!(
+            "skip {:<32} {:>6} assertions, needs {feature}",
+            report.name, report.assertions
+        );
+        return;
+    }
     let mut out = format!(
         "{:<4} {:<32} {:>6} passed {:>5} failed  {:>6.2}s\n",
         if report.failed == 0 { "ok" } else { "FAIL" },

@@ -44,6 +44,8 @@ pub enum Expected {
     V128(Lanes),
     FuncNull,
     ExternNull,
+    /// `(ref.null)` without a type (Wasm 3.0 scripts): a null reference of any type.
+    AnyNull,
     /// A non-null funcref (the spec only checks that there is one).
     FuncRef,
     /// A host reference; `None` means any non-null externref.
@@ -68,6 +70,7 @@ impl Expected {
             WastRetCore::F64(p) => Expected::F64(nan_pattern(p, |v| v.bits)),
             WastRetCore::V128(p) => Expected::V128(Lanes::from_wast(p)),
             WastRetCore::RefNull(Some(ty)) if ref_kind(ty) == "funcref" => Expected::FuncNull,
+            WastRetCore::RefNull(None) => Expected::AnyNull,
             WastRetCore::RefNull(_) => Expected::ExternNull,
             WastRetCore::RefFunc(_) => Expected::FuncRef,
             WastRetCore::RefExtern(n) => Expected::Extern(*n),
@@ -95,6 +98,7 @@ impl Expected {
             }
             Expected::FuncNull => actual == "funcref:null",
             Expected::ExternNull => actual == "externref:null",
+            Expected::AnyNull => payload == "null",
             Expected::FuncRef => actual == "funcref:ref",
             Expected::Extern(None) => kind == "externref" && payload != "null",
             Expected::Extern(Some(n)) => actual == format!("externref:{n}"),

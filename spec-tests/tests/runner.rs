@@ -99,7 +99,7 @@ fn run_text(name: &str, wast: &str, options: Options) -> FileReport {
         runner: Vec::new(),
         timeout: Duration::from_secs(60),
     };
-    run_file(&file, &config)
+    run_file(&file, "test.wast", &config)
 }
 
 #[test]

@@ -37,7 +37,8 @@ fn fuzz_findings_keep_their_confirmed_values() {
             timeout: Duration::from_secs(60),
         };
         for file in &files {
-            let report = run_file(file, &config);
+            let name = file.file_name().unwrap().to_string_lossy();
+            let report = run_file(file, &name, &config);
             assert!(
                 report.failed == 0 && report.passed == report.assertions && report.assertions > 0,
                 "{} ({bounds_checks:?}): {} of {} passed\n{}",

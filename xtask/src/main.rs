@@ -24,7 +24,7 @@
 //! wasmtime and native builds (see `bench.rs`).
 //!
 //! `cargo xtask spec [kiln-spec ARGS...]` — only the spec testsuite (see
-//! `kiln-spec --help`: `--bounds-checks guard|explicit`, `--suite DIR`, filters).
+//! `kiln-spec --help`: `--bounds-checks guard|explicit`, `--suite 2.0|3.0|DIR`, filters).
 //!
 //! `cargo xtask fuzz [kiln-fuzz ARGS...]` — a fuzz campaign (see `kiln-fuzz --help`:
 //! `--seconds N`, `--seed S`, `--bounds-checks`, `check FILE...`).
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: cargo xtask test [ARGS for cargo test...]\n       \
-                 cargo xtask spec [--bounds-checks guard|explicit] [--target T] [--suite DIR] [FILTER...]\n       \
+                 cargo xtask spec [--bounds-checks guard|explicit] [--target T] [--suite 2.0|3.0|DIR] [FILTER...]\n       \
                  cargo xtask runtime [--release] [--target RUST_TRIPLE]...\n       \
                  cargo xtask bench [--rounds N] [--cold-runs N] [--kiln-flags FLAGS] [PROGRAM...]\n       \
                  cargo xtask fuzz [--seconds N] [--seed S] [kiln-fuzz ARGS...]"
@@ -126,15 +126,17 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     println!("cargo test: {passed} passed, {failed} failed");
     // SIMD code differs most between CPU levels (SSE4.2 only, or AVX2 and more where this
     // machine has them), so the host runs the suite for both.
-    for cpu in ["baseline", "native"] {
-        for mode in ["guard", "explicit"] {
-            step(&format!(
-                "running the spec testsuite ({mode} bounds checks, {cpu} CPU)"
-            ));
-            let args = ["--bounds-checks", mode, "--cpu", cpu].map(String::from);
-            let (p, f) = run_spec(&target, &args)?;
-            passed += p;
-            failed += f;
+    for suite in SPEC_SUITES {
+        for cpu in ["baseline", "native"] {
+            for mode in ["guard", "explicit"] {
+                step(&format!(
+                    "running the Wasm {suite} spec testsuite ({mode} bounds checks, {cpu} CPU)"
+                ));
+                let args = ["--suite", suite, "--bounds-checks", mode, "--cpu", cpu];
+                let (p, f) = run_spec(&target, &args.map(String::from))?;
+                passed += p;
+                failed += f;
+            }
         }
     }
     let (p, f) = fuzz::ci_round(&root, &target)?;
@@ -384,20 +386,32 @@ fn parse_summary(line: &str) -> Option<(usize, usize)> {
 
 /// For a cross `target` whose executables run here under `runner`: the end-to-end tests
 /// that run executables, then the spec testsuite in both bounds-check modes.
+/// The spec testsuites `cargo xtask test` runs (`kiln-spec --suite`).
+const SPEC_SUITES: [&str; 2] = ["2.0", "3.0"];
+
 fn run_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, usize), String> {
     step(&format!(
         "running the end-to-end tests for {target} under {runner}"
     ));
     let (mut passed, mut failed) = cargo_test_cross(root, target, runner)?;
     println!("cargo test ({target}): {passed} passed, {failed} failed");
-    for mode in ["guard", "explicit"] {
-        step(&format!(
-            "running the spec testsuite for {target} under {runner} ({mode})"
-        ));
-        let args = ["--target", target, "--bounds-checks", mode].map(String::from);
-        let (p, f) = run_spec(&target_dir(root), &args)?;
-        passed += p;
-        failed += f;
+    for suite in SPEC_SUITES {
+        for mode in ["guard", "explicit"] {
+            step(&format!(
+                "running the Wasm {suite} spec testsuite for {target} under {runner} ({mode})"
+            ));
+            let args = [
+                "--suite",
+                suite,
+                "--target",
+                target,
+                "--bounds-checks",
+                mode,
+            ];
+            let (p, f) = run_spec(&target_dir(root), &args.map(String::from))?;
+            passed += p;
+            failed += f;
+        }
     }
     Ok((passed, failed))
 }

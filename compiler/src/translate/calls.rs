@@ -1,78 +1,124 @@
-//! Direct calls, calls to imported functions (through the VMContext) and
-//! `call_indirect` (bounds, null and signature checks).
+//! Direct calls, calls to imported functions (through the VMContext), `call_indirect`
+//! (bounds, null and signature checks), and their tail-call forms `return_call` and
+//! `return_call_indirect`, which replace the caller's frame (every wasm function uses
+//! Cranelift's `tail` convention, see `kiln_abi`).
 
 use super::{fixed_flags, Translator};
 use crate::error::Error;
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
-use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, Value};
+use cranelift_codegen::ir::{self, types, InstBuilder, MemFlagsData, Value};
 use kiln_abi as abi;
 use wasmparser::Operator;
+
+/// Where a call goes.
+enum Callee {
+    /// A function defined in this module, called by symbol with this instance's vmctx.
+    Defined(ir::FuncRef),
+    /// A code pointer and the context to pass it (imports, tables).
+    Pointer {
+        sig: ir::SigRef,
+        code: Value,
+        vmctx: Value,
+    },
+}
 
 impl Translator<'_, '_> {
     pub(super) fn call(&mut self, op: &Operator<'_>) -> Result<bool, Error> {
         match *op {
-            Operator::Call { function_index } => {
-                let num_params = self.m.env.func_type(function_index).params().len();
-                let args = self.peek_n(num_params).to_vec();
-                self.stack.truncate(self.stack.len() - num_params);
-                let call = if self.m.env.is_imported_func(function_index) {
-                    // Imports are called through their funcref entry: code pointer plus
-                    // the callee's own context.
-                    let entry = self.m.layout.funcref(function_index);
-                    let callee = self.vmctx_fixed(entry + abi::VMFUNCREF_FN_PTR);
-                    let callee_vmctx = self.vmctx_fixed(entry + abi::VMFUNCREF_VMCTX);
-                    let type_index = self.m.env.func_types[function_index as usize];
-                    let sig = self.sig_ref(type_index);
-                    let all = [&[callee_vmctx], &args[..]].concat();
-                    self.b.ins().call_indirect(sig, callee, &all)
-                } else {
-                    let f = self.func_ref(function_index);
-                    let all = [&[self.vmctx], &args[..]].concat();
-                    self.b.ins().call(f, &all)
-                };
-                let results = self.b.inst_results(call).to_vec();
-                self.stack.extend(results);
-            }
+            Operator::Call { function_index } => self.call_function(function_index, false),
+            Operator::ReturnCall { function_index } => self.call_function(function_index, true),
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => {
-                let index = self.pop();
-                let num_params = self.m.env.types[type_index as usize].params().len();
-                let args = self.peek_n(num_params).to_vec();
-                self.stack.truncate(self.stack.len() - num_params);
-                let funcref = self.table_element(table_index, index);
-                self.b.ins().trapz(funcref, traps::INDIRECT_CALL_TO_NULL);
-                let flags = MemFlagsData::trusted();
-                let actual =
-                    self.b
-                        .ins()
-                        .load(types::I32, flags, funcref, abi::VMFUNCREF_TYPE_ID as i32);
-                let expected = self.b.ins().load(
-                    types::I32,
-                    fixed_flags(),
-                    self.vmctx,
-                    self.m.layout.sig_id(type_index) as i32,
-                );
-                let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
-                self.trap_if(mismatch, traps::INDIRECT_CALL_TYPE_MISMATCH);
-                let callee =
-                    self.b
-                        .ins()
-                        .load(types::I64, flags, funcref, abi::VMFUNCREF_FN_PTR as i32);
-                let callee_vmctx =
-                    self.b
-                        .ins()
-                        .load(types::I64, flags, funcref, abi::VMFUNCREF_VMCTX as i32);
-                let sig = self.sig_ref(type_index);
-                let all: Vec<Value> = [&[callee_vmctx], &args[..]].concat();
-                let call = self.b.ins().call_indirect(sig, callee, &all);
-                let results = self.b.inst_results(call).to_vec();
-                self.stack.extend(results);
-            }
+            } => self.call_indirect(type_index, table_index, false),
+            Operator::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.call_indirect(type_index, table_index, true),
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    fn call_function(&mut self, function_index: u32, tail: bool) {
+        let num_params = self.m.env.func_type(function_index).params().len();
+        let callee = if self.m.env.is_imported_func(function_index) {
+            // Imports are called through their funcref entry: code pointer plus the
+            // callee's own context.
+            let entry = self.m.layout.funcref(function_index);
+            let type_index = self.m.env.func_types[function_index as usize];
+            Callee::Pointer {
+                sig: self.sig_ref(type_index),
+                code: self.vmctx_fixed(entry + abi::VMFUNCREF_FN_PTR),
+                vmctx: self.vmctx_fixed(entry + abi::VMFUNCREF_VMCTX),
+            }
+        } else {
+            Callee::Defined(self.func_ref(function_index))
+        };
+        self.emit_call(callee, num_params, tail);
+    }
+
+    fn call_indirect(&mut self, type_index: u32, table_index: u32, tail: bool) {
+        let index = self.pop();
+        let num_params = self.m.env.types[type_index as usize].params().len();
+        let funcref = self.table_element(table_index, index);
+        self.b.ins().trapz(funcref, traps::INDIRECT_CALL_TO_NULL);
+        let flags = MemFlagsData::trusted();
+        let actual = self
+            .b
+            .ins()
+            .load(types::I32, flags, funcref, abi::VMFUNCREF_TYPE_ID as i32);
+        let expected = self.b.ins().load(
+            types::I32,
+            fixed_flags(),
+            self.vmctx,
+            self.m.layout.sig_id(type_index) as i32,
+        );
+        let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
+        self.trap_if(mismatch, traps::INDIRECT_CALL_TYPE_MISMATCH);
+        let callee = Callee::Pointer {
+            sig: self.sig_ref(type_index),
+            code: self.funcref_field(funcref, abi::VMFUNCREF_FN_PTR),
+            vmctx: self.funcref_field(funcref, abi::VMFUNCREF_VMCTX),
+        };
+        self.emit_call(callee, num_params, tail);
+    }
+
+    fn funcref_field(&mut self, funcref: Value, offset: u32) -> Value {
+        let flags = MemFlagsData::trusted();
+        self.b.ins().load(types::I64, flags, funcref, offset as i32)
+    }
+
+    /// Calls `callee` with the top `num_params` operands. A tail call ends the block
+    /// (the callee returns straight to our caller); otherwise the results are pushed.
+    fn emit_call(&mut self, callee: Callee, num_params: usize, tail: bool) {
+        let args = self.peek_n(num_params).to_vec();
+        self.stack.truncate(self.stack.len() - num_params);
+        let ins = self.b.ins();
+        let call = match callee {
+            Callee::Defined(f) => {
+                let all = [&[self.vmctx], &args[..]].concat();
+                if tail {
+                    ins.return_call(f, &all)
+                } else {
+                    ins.call(f, &all)
+                }
+            }
+            Callee::Pointer { sig, code, vmctx } => {
+                let all = [&[vmctx], &args[..]].concat();
+                if tail {
+                    ins.return_call_indirect(sig, code, &all)
+                } else {
+                    ins.call_indirect(sig, code, &all)
+                }
+            }
+        };
+        if tail {
+            self.reachable = false;
+        } else {
+            let results = self.b.inst_results(call).to_vec();
+            self.stack.extend(results);
+        }
     }
 }

@@ -35,6 +35,7 @@ pub(crate) use control::Frame;
 pub struct ModuleContext<'a> {
     pub env: &'a ModuleEnv<'a>,
     pub layout: VMContextLayout,
+    /// The platform's C convention, for calls to builtins.
     pub call_conv: CallConv,
     pub frontend_config: TargetFrontendConfig,
     pub bounds_checks: BoundsChecks,
@@ -49,14 +50,16 @@ pub struct ModuleContext<'a> {
 }
 
 impl ModuleContext<'_> {
-    /// The native signature of a wasm function type: `(vmctx, params...) -> results`.
+    /// The native signature of a wasm function type.
     pub fn signature(&self, ty: &FuncType) -> Signature {
-        wasm_signature(ty, self.call_conv)
+        wasm_signature(ty)
     }
 }
 
-pub fn wasm_signature(ty: &FuncType, call_conv: CallConv) -> Signature {
-    let mut sig = Signature::new(call_conv);
+/// The native signature of a wasm function type: `(vmctx, params...) -> results` in the
+/// `tail` convention, which every wasm-to-wasm call uses (see the `kiln_abi` docs).
+pub fn wasm_signature(ty: &FuncType) -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
     sig.params
         .push(AbiParam::special(types::I64, ArgumentPurpose::VMContext));
     sig.params

@@ -12,14 +12,17 @@ type Fd2 = unsafe extern "C" fn(*mut VMContext, u32, u32) -> i32;
 type Fd3 = unsafe extern "C" fn(*mut VMContext, u32, u32, u32) -> i32;
 type Exit = unsafe extern "C" fn(*mut VMContext, u32) -> !;
 
-/// Calls imported function `index` of the calling instance with the callee's vmctx.
+/// Imported host function `index` of the calling instance and the vmctx to call it with,
+/// read as a compiled host adapter reads them (from the funcref's `VMHostFunc`).
 unsafe fn import<F: Copy>(vmctx: *mut VMContext, index: u32) -> (F, *mut VMContext) {
-    // SAFETY: `vmctx` belongs to a live instance; the caller names the right type.
+    // SAFETY: `vmctx` belongs to a live instance whose import `index` is a host function;
+    // the caller names the right type.
     unsafe {
         let f = InstanceData::from_vmctx(vmctx).vmctx.funcref(index);
+        let host = &*f.vmctx.cast::<kiln_abi::VMHostFunc>();
         (
-            core::mem::transmute_copy::<*const u8, F>(&f.fn_ptr),
-            f.vmctx,
+            core::mem::transmute_copy::<*const u8, F>(&host.host_fn),
+            host.vmctx,
         )
     }
 }

@@ -38,11 +38,13 @@ unsafe extern "C" fn identity(_: *mut VMContext, r: usize) -> usize {
 
 /// Calls imported function 1 (`spectest::print_i32`) with 42.
 unsafe extern "C" fn call_print(vmctx: *mut VMContext) {
-    // SAFETY: `vmctx` is a live instance whose function 1 has type [i32] -> [].
+    // SAFETY: `vmctx` is a live instance whose function 1 is a host function of type
+    // [i32] -> []; its funcref carries a `VMHostFunc`, read as a compiled adapter would.
     unsafe {
         let f = InstanceData::from_vmctx(vmctx).vmctx.funcref(1);
-        let print: unsafe extern "C" fn(*mut VMContext, i32) = core::mem::transmute(f.fn_ptr);
-        print(f.vmctx, 42);
+        let host = &*f.vmctx.cast::<kiln_abi::VMHostFunc>();
+        let print: unsafe extern "C" fn(*mut VMContext, i32) = core::mem::transmute(host.host_fn);
+        print(host.vmctx, 42);
     }
 }
 

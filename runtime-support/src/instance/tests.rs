@@ -525,18 +525,56 @@ fn out_of_bounds_segments_trap_after_earlier_ones() {
     }
 }
 
+/// Extended constant expressions: arithmetic wraps, operands come off the stack in order.
 #[test]
-fn malformed_descriptors_are_errors() {
+fn constant_expressions_run_on_a_stack() {
+    use kiln_abi::const_op::*;
     let mut b = ModuleBuilder::new();
+    let g0 = b.global(I32, false, value(i32::MAX as u64));
+    // (g0 + 1) * 3 - 2, in i32: wraps.
     b.global(
         I32,
         false,
-        ConstExpr {
-            kind: 9,
-            index: 0,
-            bits: [0; 16],
-        },
+        expr(&[
+            (GLOBAL_GET, g0, 0),
+            (VALUE, 0, 1),
+            (I32_ADD, 0, 0),
+            (VALUE, 0, 3),
+            (I32_MUL, 0, 0),
+            (VALUE, 0, 2),
+            (I32_SUB, 0, 0),
+        ]),
     );
+    b.global(
+        I64,
+        false,
+        expr(&[(VALUE, 0, 5), (VALUE, 0, 7), (I64_SUB, 0, 0)]),
+    );
+    // SAFETY: a valid hand-built descriptor.
+    let inst = unsafe { Instance::new(b.build(), no_imports) }.unwrap();
+    let d = inst.data();
+    let expected = (i32::MAX as u32)
+        .wrapping_add(1)
+        .wrapping_mul(3)
+        .wrapping_sub(2);
+    assert_eq!(value_bits(&d.vmctx.global(1)), u64::from(expected));
+    assert_eq!(value_bits(&d.vmctx.global(2)), 5u64.wrapping_sub(7));
+    // Leftover or missing operands are a malformed descriptor, not a crash.
+    for ops in [&[(VALUE, 0, 1), (VALUE, 0, 2)][..], &[(I64_ADD, 0, 0)][..]] {
+        let mut b = ModuleBuilder::new();
+        b.global(I64, false, expr(ops));
+        // SAFETY: a descriptor with valid pointers; the bad expression is the point.
+        let r = unsafe { Instance::new(b.build(), no_imports) };
+        assert!(matches!(r, Err(InstantiationError::Link(m)) if m.contains("malformed")));
+    }
+    // SAFETY: nothing else refers to the instance.
+    unsafe { inst.destroy() };
+}
+
+#[test]
+fn malformed_descriptors_are_errors() {
+    let mut b = ModuleBuilder::new();
+    b.global(I32, false, expr(&[(99, 0, 0)]));
     // SAFETY: a descriptor with valid pointers; the bad expression is the point.
     let r = unsafe { Instance::new(b.build(), no_imports) };
     assert!(

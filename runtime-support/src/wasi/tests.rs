@@ -121,7 +121,7 @@ fn resolver_provides_wasi_and_nothing_else() {
 }
 
 #[test]
-fn host_function_imports_get_the_importers_vmctx() {
+fn host_function_imports_get_the_importers_vmctx_through_an_adapter() {
     let mut b = ModuleBuilder::new();
     let t = b.ty((&[0x7f; 2], &[0x7f], tramp_unused));
     b.import_func("wasi_snapshot_preview1", "args_sizes_get", t);
@@ -137,8 +137,12 @@ fn host_function_imports_get_the_importers_vmctx() {
             .add(abi::VMContextLayout::new(1, 1, 0, 0).funcref(0) as usize)
             .cast::<abi::VMFuncRef>()
     };
-    assert_eq!(f.vmctx, inst.vmctx());
-    assert_eq!(f.fn_ptr, wasi_function("args_sizes_get").unwrap());
+    // Called through the type's host adapter, with the importer's context in a VMHostFunc.
+    assert_eq!(f.fn_ptr, host_adapter_unused as *const u8);
+    // SAFETY: a host function's funcref carries its live VMHostFunc as the vmctx.
+    let host = unsafe { &*f.vmctx.cast::<abi::VMHostFunc>() };
+    assert_eq!(host.vmctx, inst.vmctx());
+    assert_eq!(host.host_fn, wasi_function("args_sizes_get").unwrap());
     assert_eq!(
         f.type_id,
         crate::sig_registry::intern(&[0x7f; 2], &[0x7f], tramp_unused)
