@@ -168,7 +168,11 @@ impl Instance {
             own_tables: Vec::new(),
             dropped_data: (0..d.data.len()).map(|_| Cell::new(false)).collect(),
             dropped_elems: (0..d.elements.len()).map(|_| Cell::new(false)).collect(),
-            host_funcs: (0..d.imports.iter().filter(|i| i.kind == extern_kind::FUNC).count())
+            host_funcs: (0..d
+                .imports
+                .iter()
+                .filter(|i| i.kind == extern_kind::FUNC)
+                .count())
                 .map(|_| {
                     Cell::new(VMHostFunc {
                         host_fn: core::ptr::null(),

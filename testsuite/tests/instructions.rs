@@ -58,6 +58,7 @@ fixtures! {
     tables_elements_and_reference_types: "tables", memory: false;
     start_function: "start", memory: true;
     relaxed_simd_fixed_choices: "relaxed_simd", memory: false;
+    tail_calls_in_constant_stack: "tail_calls", memory: false;
 }
 
 #[test]

@@ -71,6 +71,7 @@ traps! {
     unreachable => "unreachable instruction executed", Required;
     in_start_function => "unreachable instruction executed", Required;
     div_by_zero_i32 => "integer divide by zero", Required;
+    in_tail_called_function => "integer divide by zero", Required;
     rem_by_zero_i64 => "integer divide by zero", Required;
     div_overflow_i32 => "integer overflow", Required;
     div_overflow_i64 => "integer overflow", Required;

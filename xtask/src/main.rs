@@ -178,11 +178,12 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
 /// must contain v128 instructions (`testsuite/tests/simd_programs.rs`).
 const SIMD_PROGRAMS: [&str; 2] = ["simd_autovec", "simd_intrinsics"];
 
-/// The C programs in `testsuite/programs/c/` (`NAME.c`).
-const C_PROGRAMS: [&str; 1] = ["simd_c"];
+/// The C programs in `testsuite/programs/c/` (`NAME.c`), with the wasm features each is
+/// built with.
+const C_PROGRAMS: [(&str, &str); 2] = [("simd_c", "-msimd128"), ("tail_interp", "-mtail-call")];
 
 /// Builds each of `C_PROGRAMS` twice with `zig cc` into `target/c-programs/`: `NAME.wasm`
-/// for wasm32-wasi with SIMD, and `NAME` natively, to compare outputs with. zig caches
+/// for wasm32-wasi with its features, and `NAME` natively, to compare outputs with. zig caches
 /// what it compiled (the first wasm build also builds its wasi-libc, about 30 s), so
 /// building every time costs a second. Without zig this says so and builds nothing;
 /// the tests of these programs then fail with the install command.
@@ -209,13 +210,13 @@ fn build_c_programs(root: &Path, target: &Path) -> Result<(), String> {
     // No fused multiply-add in either build (clang contracts a*b+c by default where the
     // CPU has FMA, and zig compiles for this machine's CPU), so float results agree.
     let flags = ["-O2", "-ffp-contract=off"];
-    for name in C_PROGRAMS {
+    for (name, feature) in C_PROGRAMS {
         let source = root.join(format!("testsuite/programs/c/{name}.c"));
         step(&format!(
-            "building {name}.c with zig cc for wasm32-wasi (+simd128) and natively"
+            "building {name}.c with zig cc for wasm32-wasi ({feature}) and natively"
         ));
         // `-s`: no DWARF sections (they are most of the module otherwise).
-        run(zig(&["cc", "--target=wasm32-wasi", "-msimd128", "-s"])
+        run(zig(&["cc", "--target=wasm32-wasi", feature, "-s"])
             .args(flags)
             .arg(&source)
             .arg("-o")
@@ -422,6 +423,7 @@ fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, u
     let tests = [
         "programs",
         "simd_programs",
+        "tail_call_programs",
         "traps",
         "instructions",
         "sandbox_attacks",
