@@ -95,25 +95,29 @@ macro_rules! builtins {
     };
 }
 
+// Addresses, lengths and sizes are u64 for every memory and table (zero-extended for
+// 32-bit ones), so one builtin serves both index types.
 builtins! {
-    /// The old size in pages, or `u32::MAX` (-1) when memory 0 cannot grow.
-    MemoryGrow = "kiln_memory_grow" fn(delta_pages: u32) -> u32;
+    /// The old size in pages, or `u64::MAX` (-1) when the memory cannot grow.
+    MemoryGrow = "kiln_memory_grow" fn(memory: u32, delta_pages: u64) -> u64;
     MemoryFill = "kiln_memory_fill"
-        fn(dst: u32, value: u32, len: u32) -> u32, fails: MemoryOutOfBounds;
+        fn(memory: u32, dst: u64, value: u32, len: u64) -> u32, fails: MemoryOutOfBounds;
     MemoryCopy = "kiln_memory_copy"
-        fn(dst: u32, src: u32, len: u32) -> u32, fails: MemoryOutOfBounds;
+        fn(dst_memory: u32, src_memory: u32, dst: u64, src: u64, len: u64) -> u32,
+        fails: MemoryOutOfBounds;
     MemoryInit = "kiln_memory_init"
-        fn(segment: u32, dst: u32, src: u32, len: u32) -> u32, fails: MemoryOutOfBounds;
+        fn(memory: u32, segment: u32, dst: u64, src: u32, len: u32) -> u32,
+        fails: MemoryOutOfBounds;
     DataDrop = "kiln_data_drop" fn(segment: u32);
-    /// The old size, or `u32::MAX` (-1) when the table cannot grow.
-    TableGrow = "kiln_table_grow" fn(table: u32, init: usize, delta: u32) -> u32;
+    /// The old size, or `u64::MAX` (-1) when the table cannot grow.
+    TableGrow = "kiln_table_grow" fn(table: u32, init: usize, delta: u64) -> u64;
     TableFill = "kiln_table_fill"
-        fn(table: u32, dst: u32, value: usize, len: u32) -> u32, fails: TableOutOfBounds;
+        fn(table: u32, dst: u64, value: usize, len: u64) -> u32, fails: TableOutOfBounds;
     TableCopy = "kiln_table_copy"
-        fn(dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> u32,
+        fn(dst_table: u32, src_table: u32, dst: u64, src: u64, len: u64) -> u32,
         fails: TableOutOfBounds;
     TableInit = "kiln_table_init"
-        fn(table: u32, segment: u32, dst: u32, src: u32, len: u32) -> u32,
+        fn(table: u32, segment: u32, dst: u64, src: u32, len: u32) -> u32,
         fails: TableOutOfBounds;
     ElemDrop = "kiln_elem_drop" fn(segment: u32);
 }

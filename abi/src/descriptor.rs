@@ -153,16 +153,28 @@ pub struct TableDesc {
     /// Maximum size, or [`crate::NO_INDEX`] when unbounded (a table of `u32::MAX` entries cannot
     /// be allocated anyway).
     pub max: u32,
-    pub _pad: u32,
+    /// An [`index_type`] value (table64: 64-bit element indices).
+    pub index_type: u32,
     /// Initial value of every element (tables' init expressions); usually `ref.null`.
     pub init: ConstExpr,
+}
+
+/// Address types of memories and tables.
+pub mod index_type {
+    pub const I32: u32 = 0;
+    /// memory64 / table64.
+    pub const I64: u32 = 1;
 }
 
 #[repr(C)]
 pub struct MemoryDesc {
     pub min_pages: u64,
-    /// `u64::MAX` when unbounded (then [`crate::MAX_WASM_PAGES`] applies).
+    /// `u64::MAX` when unbounded (then [`crate::MAX_WASM_PAGES`], or
+    /// [`crate::MAX_WASM_PAGES_64`] for a 64-bit memory, applies).
     pub max_pages: u64,
+    /// An [`index_type`] value.
+    pub index_type: u32,
+    pub _pad: u32,
 }
 
 #[repr(C)]

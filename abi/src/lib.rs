@@ -66,6 +66,8 @@ pub const TRAP_EXIT_STATUS: i32 = 134;
 pub const WASM_PAGE_SIZE: u64 = 65536;
 /// Most pages a 32-bit memory can have.
 pub const MAX_WASM_PAGES: u64 = 65536;
+/// Most pages a 64-bit memory can have (2^64 bytes).
+pub const MAX_WASM_PAGES_64: u64 = 1 << 48;
 
 /// Address space reserved per linear memory. Compiled code in guard mode computes
 /// `base + zext(addr) + offset` with a 32-bit `addr` and a 32-bit `offset` and accesses at
@@ -74,6 +76,12 @@ pub const MAX_WASM_PAGES: u64 = 65536;
 /// reserves only [`ModuleDescriptor::memory_reservation`] (the base never moves in either
 /// mode).
 pub const MEMORY_RESERVATION: u64 = (1 << 33) + WASM_PAGE_SIZE;
+
+/// Address space reserved for a 64-bit memory without `--reserve`: its declared maximum,
+/// but at most this. Guard pages cannot cover 64-bit addresses, so compiled code checks
+/// every access to a 64-bit memory in both bounds-check modes; the reservation only keeps
+/// the base from moving, and the memory cannot grow past it.
+pub const MEMORY64_RESERVATION: u64 = 64 << 30;
 
 /// Index value meaning "none" (no start function, no maximum...).
 pub const NO_INDEX: u32 = u32::MAX;

@@ -7,7 +7,8 @@
 //! module <name>
 //! import <module> <name> func|table|memory|global
 //! export <name> func|table|memory|global
-//! memory <min pages> <max pages or ->
+//! memory <min pages> <max pages or -> i32|i64
+//! feature <a WebAssembly proposal the module uses>
 //! grant-dir rw|ro <host path> <guest path>
 //! grant-env <key> <value>
 //! grant-inherit-env

@@ -86,6 +86,17 @@ pub const VMHOSTFUNC_VMCTX: u32 = offset_of!(VMHostFunc, vmctx) as u32;
 pub const VMFUNCREF_SIZE: u32 = core::mem::size_of::<VMFuncRef>() as u32;
 pub const VMGLOBAL_SIZE: u32 = core::mem::size_of::<VMGlobal>() as u32;
 
+/// How many entries each array after the [`VMContext`] head has: the module's counts,
+/// imports included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VMCounts {
+    pub functions: u32,
+    pub types: u32,
+    pub tables: u32,
+    pub memories: u32,
+    pub globals: u32,
+}
+
 /// Where the per-module arrays live after the [`VMContext`] head. Both sides compute it
 /// from the module's counts with this one function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +108,9 @@ pub struct VMContextLayout {
     pub sig_ids: u32,
     /// `[*mut VMTable; tables]`, imported first.
     pub tables: u32,
+    /// `[*mut VMMemory; memories]`, imported first. Memory 0 is also in the head
+    /// ([`VMContext::memory`], with its base cached), where single-memory code reads it.
+    pub memories: u32,
     /// `[VMGlobal; globals]`, imported first. An imported global's slot holds a
     /// `*mut VMGlobal` (the exporter's storage) in its first 8 bytes; a defined global's
     /// slot holds its value.
@@ -106,18 +120,20 @@ pub struct VMContextLayout {
 }
 
 impl VMContextLayout {
-    pub const fn new(functions: u32, types: u32, tables: u32, globals: u32) -> Self {
+    pub const fn new(counts: VMCounts) -> Self {
         let head = core::mem::size_of::<VMContext>() as u32;
         let funcrefs = align16(head);
-        let sig_ids = align16(funcrefs + functions * VMFUNCREF_SIZE);
-        let tables_at = align16(sig_ids + types * 4);
-        let globals_at = align16(tables_at + tables * 8);
-        let size = align16(globals_at + globals * VMGLOBAL_SIZE);
+        let sig_ids = align16(funcrefs + counts.functions * VMFUNCREF_SIZE);
+        let tables = align16(sig_ids + counts.types * 4);
+        let memories = align16(tables + counts.tables * 8);
+        let globals = align16(memories + counts.memories * 8);
+        let size = align16(globals + counts.globals * VMGLOBAL_SIZE);
         VMContextLayout {
             funcrefs,
             sig_ids,
-            tables: tables_at,
-            globals: globals_at,
+            tables,
+            memories,
+            globals,
             size,
         }
     }
@@ -130,6 +146,9 @@ impl VMContextLayout {
     }
     pub const fn table(&self, index: u32) -> u32 {
         self.tables + index * 8
+    }
+    pub const fn memory(&self, index: u32) -> u32 {
+        self.memories + index * 8
     }
     pub const fn global(&self, index: u32) -> u32 {
         self.globals + index * VMGLOBAL_SIZE
@@ -153,11 +172,20 @@ mod tests {
 
     #[test]
     fn layout_is_aligned_and_ordered() {
-        let l = VMContextLayout::new(3, 2, 1, 5);
+        let l = VMContextLayout::new(VMCounts {
+            functions: 3,
+            types: 2,
+            tables: 1,
+            memories: 2,
+            globals: 5,
+        });
         assert_eq!(l.funcrefs, 32);
         assert_eq!(l.sig_ids, 32 + 3 * 24 + 8);
-        assert!(l.sig_ids < l.tables && l.tables < l.globals && l.globals < l.size);
-        for off in [l.funcrefs, l.sig_ids, l.tables, l.globals, l.size] {
+        assert!(l.sig_ids < l.tables && l.tables < l.memories);
+        assert!(l.memory(1) < l.globals && l.globals < l.size);
+        for off in [
+            l.funcrefs, l.sig_ids, l.tables, l.memories, l.globals, l.size,
+        ] {
             assert_eq!(off % 16, 0);
         }
         assert_eq!(l.global(4) + VMGLOBAL_SIZE, l.size);

@@ -15,7 +15,7 @@ use cranelift_codegen::{control::ControlPlane, Context};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
-use kiln_abi::{self as abi, TrapSite, VMContextLayout};
+use kiln_abi::{self as abi, TrapSite, VMContextLayout, VMCounts};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use target_lexicon::{Architecture, Triple};
@@ -136,12 +136,13 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
                 .map_err(module_err)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let layout = VMContextLayout::new(
-        env.func_types.len() as u32,
-        env.types.len() as u32,
-        env.tables.len() as u32,
-        env.globals.len() as u32,
-    );
+    let layout = VMContextLayout::new(VMCounts {
+        functions: env.func_types.len() as u32,
+        types: env.types.len() as u32,
+        tables: env.tables.len() as u32,
+        memories: env.memories.len() as u32,
+        globals: env.globals.len() as u32,
+    });
     let ctx = ModuleContext {
         env,
         layout,
@@ -200,7 +201,8 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         &host_adapters,
     )?;
     if options.entry {
-        let text = manifest::render(env, options);
+        let features = crate::environ::features_used(env.wasm);
+        let text = manifest::render(env, &features, options);
         let id = module
             .declare_data(abi::manifest::SYMBOL, Linkage::Export, false, false)
             .map_err(module_err)?;

@@ -381,6 +381,7 @@ impl Emitter<'_> {
             item.u32(field!(T, elem_type), ref_code(table.elem));
             item.u32(field!(T, min), table.min);
             item.u32(field!(T, max), table.max.unwrap_or(abi::NO_INDEX));
+            item.u32(field!(T, index_type), index_type(table.table64));
             self.const_expr(item.nested(field!(T, init)), &table.init);
         }
         self.slice(r, items, env.tables.len())
@@ -397,6 +398,7 @@ impl Emitter<'_> {
             let mut item = items.record::<M>();
             item.u64(field!(M, min_pages), memory.min_pages);
             item.u64(field!(M, max_pages), memory.max_pages.unwrap_or(u64::MAX));
+            item.u32(field!(M, index_type), index_type(memory.memory64));
         }
         self.slice(r, items, env.memories.len())
     }
@@ -487,6 +489,14 @@ fn segment_fields(mode: &SegmentMode, declared: u32) -> (u32, u32, Option<&Const
         SegmentMode::Passive => (segment_mode::PASSIVE, 0, None),
         SegmentMode::Declared => (declared, 0, None),
         SegmentMode::Active { index, offset } => (segment_mode::ACTIVE, *index, Some(offset)),
+    }
+}
+
+fn index_type(is64: bool) -> u32 {
+    if is64 {
+        abi::index_type::I64
+    } else {
+        abi::index_type::I32
     }
 }
 

@@ -2,6 +2,7 @@
 //! translation, as plain data read once with wasmparser.
 
 use crate::error::Error;
+use crate::WasmVersion;
 use std::collections::HashMap;
 use wasmparser::{
     ConstExpr as WasmConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, FuncType,
@@ -9,16 +10,62 @@ use wasmparser::{
     ValType, Validator, WasmFeatures,
 };
 
-/// The wasm features Kiln compiles: WebAssembly 2.0 (SIMD included), and of 3.0 relaxed
-/// SIMD, tail calls and extended constant expressions.
-pub fn features() -> WasmFeatures {
+/// The wasm features Kiln compiles for `version`: WebAssembly 2.0 (SIMD included), and
+/// for 3.0 also relaxed SIMD, tail calls, extended constant expressions, multiple
+/// memories and memory64.
+pub fn features(version: WasmVersion) -> WasmFeatures {
+    match version {
+        WasmVersion::V2 => WasmFeatures::WASM2,
+        WasmVersion::V3 => wasm3_features(),
+    }
+}
+
+fn wasm3_features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
 }
 
 /// Proposals Kiln does not compile yet, by the names users know them by.
+/// Proposals past WebAssembly 1.0 that Kiln compiles, by the names users know them by.
+const SUPPORTED_FEATURES: &[(WasmFeatures, &str)] = &[
+    (WasmFeatures::MUTABLE_GLOBAL, "mutable globals"),
+    (WasmFeatures::SIGN_EXTENSION, "sign extension"),
+    (
+        WasmFeatures::SATURATING_FLOAT_TO_INT,
+        "non-trapping float-to-int",
+    ),
+    (WasmFeatures::MULTI_VALUE, "multi-value"),
+    (WasmFeatures::BULK_MEMORY, "bulk memory"),
+    (WasmFeatures::REFERENCE_TYPES, "reference types"),
+    (WasmFeatures::SIMD, "SIMD"),
+    (WasmFeatures::RELAXED_SIMD, "relaxed SIMD"),
+    (WasmFeatures::TAIL_CALL, "tail calls"),
+    (
+        WasmFeatures::EXTENDED_CONST,
+        "extended constant expressions",
+    ),
+    (WasmFeatures::MULTI_MEMORY, "multiple memories"),
+    (WasmFeatures::MEMORY64, "memory64"),
+];
+
+/// The proposals past WebAssembly 1.0 a valid module uses: those without which it does
+/// not validate.
+pub fn features_used(wasm: &[u8]) -> Vec<&'static str> {
+    SUPPORTED_FEATURES
+        .iter()
+        .filter(|(feature, _)| {
+            Validator::new_with_features(wasm3_features() - *feature)
+                .validate_all(wasm)
+                .is_err()
+        })
+        .map(|(_, name)| *name)
+        .collect()
+}
+
 // The smallest proposals first: GC alone also accepts typed function references.
 const MISSING_FEATURES: &[(WasmFeatures, &str)] = &[
     (
@@ -47,7 +94,7 @@ const MISSING_FEATURES: &[(WasmFeatures, &str)] = &[
 /// several proposals build on).
 pub fn missing_feature(wasm: &[u8]) -> Option<&'static str> {
     let valid_with = |extra| {
-        Validator::new_with_features(features() | extra)
+        Validator::new_with_features(wasm3_features() | extra)
             .validate_all(wasm)
             .is_ok()
     };
@@ -117,12 +164,40 @@ pub struct Table {
     pub min: u32,
     pub max: Option<u32>,
     pub init: ConstExpr,
+    /// table64: i64 element indices.
+    pub table64: bool,
+}
+
+impl Table {
+    fn of(ty: &wasmparser::TableType, init: ConstExpr) -> Table {
+        // No table can hold more than u32::MAX elements: a larger minimum fails at
+        // instantiation, a larger maximum is no limit.
+        Table {
+            elem: ty.element_type,
+            min: u32::try_from(ty.initial).unwrap_or(u32::MAX),
+            max: ty.maximum.and_then(|m| u32::try_from(m).ok()),
+            init,
+            table64: ty.table64,
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct Memory {
     pub min_pages: u64,
     pub max_pages: Option<u64>,
+    /// memory64: i64 addresses, always bounds-checked explicitly.
+    pub memory64: bool,
+}
+
+impl Memory {
+    fn of(ty: &wasmparser::MemoryType) -> Memory {
+        Memory {
+            min_pages: ty.initial,
+            max_pages: ty.maximum,
+            memory64: ty.memory64,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -181,13 +256,21 @@ pub struct ModuleEnv<'a> {
     /// Bodies of the defined functions, in order.
     pub bodies: Vec<FunctionBody<'a>>,
     pub func_names: HashMap<u32, String>,
+    /// The module's bytes.
+    pub wasm: &'a [u8],
 }
 
 impl<'a> ModuleEnv<'a> {
     /// Validates `wasm` completely, then reads its environment.
-    pub fn parse(wasm: &'a [u8]) -> Result<ModuleEnv<'a>, Error> {
-        if let Err(e) = Validator::new_with_features(features()).validate_all(wasm) {
-            return Err(match missing_feature(wasm) {
+    pub fn parse(wasm: &'a [u8], version: WasmVersion) -> Result<ModuleEnv<'a>, Error> {
+        let valid = Validator::new_with_features(features(version)).validate_all(wasm);
+        if let Err(e) = valid {
+            let missing = if version == WasmVersion::V3 {
+                missing_feature(wasm)
+            } else {
+                None
+            };
+            return Err(match missing {
                 Some(name) => Error::unsupported(format!(
                     "{name}: {} (at byte offset {:#x})",
                     e.message(),
@@ -196,7 +279,10 @@ impl<'a> ModuleEnv<'a> {
                 None => Error::invalid(e),
             });
         }
-        let mut env = ModuleEnv::default();
+        let mut env = ModuleEnv {
+            wasm,
+            ..ModuleEnv::default()
+        };
         for payload in Parser::new(0).parse_all(wasm) {
             env.read_payload(payload.map_err(Error::invalid)?)?;
         }
@@ -244,21 +330,13 @@ impl<'a> ModuleEnv<'a> {
                         TableInit::RefNull => ConstOp::RefNull.into(),
                         TableInit::Expr(expr) => const_expr(&expr)?,
                     };
-                    self.tables.push(Table {
-                        elem: table.ty.element_type,
-                        min: table.ty.initial as u32,
-                        max: table.ty.maximum.map(|m| m as u32),
-                        init,
-                    });
+                    self.tables.push(Table::of(&table.ty, init));
                 }
             }
             Payload::MemorySection(reader) => {
                 for memory in reader {
                     let memory = memory.map_err(Error::invalid)?;
-                    self.memories.push(Memory {
-                        min_pages: memory.initial,
-                        max_pages: memory.maximum,
-                    });
+                    self.memories.push(Memory::of(&memory));
                 }
             }
             Payload::GlobalSection(reader) => {
@@ -337,20 +415,12 @@ impl<'a> ModuleEnv<'a> {
                 (ImportKind::Func, self.num_imported_funcs - 1)
             }
             TypeRef::Table(table) => {
-                self.tables.push(Table {
-                    elem: table.element_type,
-                    min: table.initial as u32,
-                    max: table.maximum.map(|m| m as u32),
-                    init: ConstOp::RefNull.into(),
-                });
+                self.tables.push(Table::of(&table, ConstOp::RefNull.into()));
                 self.num_imported_tables += 1;
                 (ImportKind::Table, self.num_imported_tables - 1)
             }
             TypeRef::Memory(memory) => {
-                self.memories.push(Memory {
-                    min_pages: memory.initial,
-                    max_pages: memory.maximum,
-                });
+                self.memories.push(Memory::of(&memory));
                 self.num_imported_memories += 1;
                 (ImportKind::Memory, self.num_imported_memories - 1)
             }

@@ -39,6 +39,7 @@ pub fn check_command(env: &ModuleEnv<'_>) -> Result<(), Error> {
             ));
         }
     }
+    check_wasi_memory(env)?;
     if !problems.is_empty() {
         return Err(Error::new(format!(
             "the module has {} import(s) the runtime cannot provide:\n  {}",
@@ -65,5 +66,20 @@ pub fn check_command(env: &ModuleEnv<'_>) -> Result<(), Error> {
                 )))
             }
         }
+    }
+}
+
+/// WASI preview1 is wasm32: its pointers are i32 offsets into memory 0. A module that
+/// imports it with a 64-bit memory 0 cannot run (a memory64 build needs a 64-bit WASI,
+/// which preview1 is not).
+pub fn check_wasi_memory(env: &ModuleEnv<'_>) -> Result<(), Error> {
+    let wasi = env.imports.iter().find(|i| i.module == wasi::MODULE);
+    match (wasi, env.memories.first()) {
+        (Some(import), Some(memory)) if memory.memory64 => Err(Error::new(format!(
+            "the module imports WASI preview1 (`{}::{}`), whose pointers are 32-bit, but its \
+             memory 0 is a 64-bit memory (memory64); build it for wasm32-wasip1",
+            import.module, import.name
+        ))),
+        _ => Ok(()),
     }
 }

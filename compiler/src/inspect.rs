@@ -2,8 +2,8 @@
 //! them), what it exports, its memory limits, and — for an executable Kiln built — the
 //! grants baked into it.
 
-use crate::environ::ModuleEnv;
-use crate::manifest::kind_name;
+use crate::environ::{features_used, ModuleEnv};
+use crate::manifest::{index_type_name, kind_name};
 use crate::{to_binary, Error};
 use kiln_abi::manifest::{self, Grant, Limits, END, HEADER};
 use kiln_abi::wasi;
@@ -19,8 +19,10 @@ pub struct Inspection {
     pub imports: Vec<(String, String, String)>,
     /// (name, kind)
     pub exports: Vec<(String, String)>,
-    /// (min pages, max pages)
-    pub memories: Vec<(u64, Option<u64>)>,
+    /// (min pages, max pages, 64-bit addresses)
+    pub memories: Vec<(u64, Option<u64>, bool)>,
+    /// WebAssembly proposals past 1.0 the module uses.
+    pub features: Vec<String>,
     /// Only for executables.
     pub grants: Vec<Grant>,
     /// Resource limits (executables only).
@@ -80,10 +82,20 @@ impl Inspection {
         for (name, kind) in &self.exports {
             let _ = writeln!(out, "  {kind} {name}");
         }
-        for (min, max) in &self.memories {
+        for (min, max, index64) in &self.memories {
             let max = max.map_or("none".to_string(), |m| m.to_string());
-            let _ = writeln!(out, "memory: {min} pages minimum, maximum {max}");
+            let bits = if *index64 { 64 } else { 32 };
+            let _ = writeln!(
+                out,
+                "memory: {min} pages minimum, maximum {max}, {bits}-bit addresses"
+            );
         }
+        let features = if self.features.is_empty() {
+            "none past WebAssembly 1.0".to_string()
+        } else {
+            self.features.join(", ")
+        };
+        let _ = writeln!(out, "features: {features}");
         if self.kind == "executable" {
             let _ = writeln!(out, "grants ({}):", self.grants.len());
             if self.grants.is_empty() {
@@ -127,11 +139,13 @@ impl Inspection {
         let memories = self
             .memories
             .iter()
-            .map(|(min, max)| {
+            .map(|(min, max, index64)| {
                 let max = max.map_or("null".to_string(), |m| m.to_string());
-                format!("{{\"min_pages\":{min},\"max_pages\":{max}}}")
+                let index_type = json_str(index_type_name(*index64));
+                format!("{{\"min_pages\":{min},\"max_pages\":{max},\"index_type\":{index_type}}}")
             })
             .collect();
+        let features = self.features.iter().map(|f| json_str(f)).collect();
         let capabilities = self.capabilities().into_iter().map(json_str).collect();
         let grants = self.grants.iter().map(grant_json).collect();
         let number = |n: Option<u64>| n.map_or("null".to_string(), |n| n.to_string());
@@ -141,13 +155,14 @@ impl Inspection {
             number(self.limits.max_time_ms)
         );
         format!(
-            "{{\"kind\":{},\"name\":{},\"capabilities\":{},\"imports\":{},\"exports\":{},\"memories\":{},\"grants\":{},\"limits\":{limits}}}\n",
+            "{{\"kind\":{},\"name\":{},\"capabilities\":{},\"imports\":{},\"exports\":{},\"memories\":{},\"features\":{},\"grants\":{},\"limits\":{limits}}}\n",
             json_str(self.kind),
             json_str(&self.name),
             list(capabilities),
             list(imports),
             list(exports),
             list(memories),
+            list(features),
             list(grants)
         )
     }
@@ -227,7 +242,7 @@ fn from_module(bytes: &[u8]) -> Result<Inspection, Error> {
             "{e} (inspect takes a WebAssembly module or an executable built by kiln)"
         ))
     })?;
-    let env = ModuleEnv::parse(&wasm)?;
+    let env = ModuleEnv::parse(&wasm, crate::WasmVersion::V3)?;
     Ok(Inspection {
         kind: "module",
         name: env.name.clone().unwrap_or_default(),
@@ -244,8 +259,9 @@ fn from_module(bytes: &[u8]) -> Result<Inspection, Error> {
         memories: env
             .memories
             .iter()
-            .map(|m| (m.min_pages, m.max_pages))
+            .map(|m| (m.min_pages, m.max_pages, m.memory64))
             .collect(),
+        features: features_used(&wasm).into_iter().map(String::from).collect(),
         grants: Vec::new(),
         limits: Limits::default(),
     })
@@ -292,14 +308,21 @@ fn from_manifest(text: &str) -> Result<Inspection, Error> {
                     .push((un(module)?, un(name)?, kind.to_string()))
             }
             ["export", name, kind] => inspection.exports.push((un(name)?, kind.to_string())),
-            ["memory", min, max] => {
+            // Manifests before memory64 have no index type: their memories are 32-bit.
+            ["memory", min, max, index_type @ ..] => {
                 let min = min.parse().map_err(|_| bad(line.to_string()))?;
                 let max = match *max {
                     "-" => None,
                     m => Some(m.parse().map_err(|_| bad(line.to_string()))?),
                 };
-                inspection.memories.push((min, max));
+                let index64 = match index_type {
+                    [] | ["i32"] => false,
+                    ["i64"] => true,
+                    _ => return Err(bad(line.to_string())),
+                };
+                inspection.memories.push((min, max, index64));
             }
+            ["feature", name] => inspection.features.push(un(name)?),
             _ => {}
         }
     }

@@ -16,7 +16,15 @@ pub fn kind_name(kind: ImportKind) -> &'static str {
     }
 }
 
-pub fn render(env: &ModuleEnv<'_>, options: &Options) -> String {
+pub fn index_type_name(is64: bool) -> &'static str {
+    if is64 {
+        "i64"
+    } else {
+        "i32"
+    }
+}
+
+pub fn render(env: &ModuleEnv<'_>, features: &[&str], options: &Options) -> String {
     let mut text = format!("{HEADER}\n");
     let name = options.module_name.clone().or_else(|| env.name.clone());
     let _ = writeln!(text, "module {}", hex(name.as_deref().unwrap_or("")));
@@ -39,7 +47,11 @@ pub fn render(env: &ModuleEnv<'_>, options: &Options) -> String {
     }
     for memory in &env.memories {
         let max = memory.max_pages.map_or("-".to_string(), |m| m.to_string());
-        let _ = writeln!(text, "memory {} {max}", memory.min_pages);
+        let index_type = index_type_name(memory.memory64);
+        let _ = writeln!(text, "memory {} {max} {index_type}", memory.min_pages);
+    }
+    for feature in features {
+        let _ = writeln!(text, "feature {}", hex(feature));
     }
     for grant in &options.grants {
         let _ = writeln!(text, "{}", grant.to_line());

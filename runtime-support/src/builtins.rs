@@ -1,9 +1,9 @@
 //! Builtins called by compiled code (names and signatures: [`kiln_abi::builtins`]; each
 //! definition is checked against its listed type by a `const` below it).
 //!
-//! Each receives the calling instance's vmctx. Tables are reached through the vmctx table
-//! array and the memory through `vmctx.memory`, so imported ones work. Bounds are checked
-//! in u64 arithmetic before anything is written; the fallible builtins return 0 on success
+//! Each receives the calling instance's vmctx. Tables and memories are reached through the
+//! vmctx arrays, so imported ones work. Bounds are checked in u64 arithmetic (addresses
+//! of 32-bit memories and tables arrive zero-extended) before anything is written; the fallible builtins return 0 on success
 //! and 1 on failure, and the compiled caller then traps.
 
 use crate::bytes;
@@ -17,34 +17,41 @@ use kiln_abi::{VMContext, VMMemory};
 const OK: u32 = 0;
 const TRAP: u32 = 1;
 
-/// The calling instance's memory 0, if it has one.
+/// Memory `index` of the calling instance (own or imported), if it exists.
 ///
 /// # Safety
 /// `vmctx` must be the context of a live instance.
-unsafe fn memory<'a>(vmctx: *mut VMContext) -> Option<&'a VMMemory> {
-    // SAFETY: caller's contract; `memory` is null or points at a live runtime memory.
-    unsafe { (*vmctx).memory.as_ref() }
+unsafe fn memory<'a>(vmctx: *mut VMContext, index: u32) -> Option<&'a mut VMMemory> {
+    // SAFETY: caller's contract; the head's memory and the memory slots hold null or live
+    // runtime memories.
+    unsafe {
+        if index == 0 {
+            (*vmctx).memory.as_mut()
+        } else {
+            InstanceData::from_vmctx(vmctx)
+                .memory(index)
+                .map(|m| &mut *m)
+        }
+    }
 }
 
 /// `start..start + len` when it lies within `0..size`.
-fn in_bounds(start: u32, len: u32, size: u64) -> Option<usize> {
-    (u64::from(start) + u64::from(len) <= size).then_some(start as usize)
+fn in_bounds(start: u64, len: u64, size: u64) -> Option<usize> {
+    (start.checked_add(len)? <= size).then_some(start as usize)
 }
 
 /// # Safety
 /// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
-pub unsafe extern "C" fn kiln_memory_grow(vmctx: *mut VMContext, delta_pages: u32) -> u32 {
+pub unsafe extern "C" fn kiln_memory_grow(vmctx: *mut VMContext, index: u32, delta: u64) -> u64 {
     // SAFETY: caller's contract.
-    let Some(vm) = (unsafe { (*vmctx).memory.as_mut() }) else {
-        return u32::MAX;
+    let Some(vm) = (unsafe { memory(vmctx, index) }) else {
+        return u64::MAX;
     };
     // SAFETY: every VMMemory given to an instance belongs to a runtime `Memory`; no other
     // reference to it is live while compiled code runs this builtin.
     let memory = unsafe { Memory::from_vm(vm) };
-    memory
-        .grow(delta_pages.into())
-        .map_or(u32::MAX, |old| old as u32)
+    memory.grow(delta).unwrap_or(u64::MAX)
 }
 const _: fn_types::MemoryGrow = kiln_memory_grow;
 
@@ -53,12 +60,13 @@ const _: fn_types::MemoryGrow = kiln_memory_grow;
 #[no_mangle]
 pub unsafe extern "C" fn kiln_memory_fill(
     vmctx: *mut VMContext,
-    dst: u32,
+    index: u32,
+    dst: u64,
     value: u32,
-    len: u32,
+    len: u64,
 ) -> u32 {
     // SAFETY: caller's contract.
-    let Some(mem) = (unsafe { memory(vmctx) }) else {
+    let Some(mem) = (unsafe { memory(vmctx, index) }) else {
         return TRAP;
     };
     let Some(dst) = in_bounds(dst, len, mem.length) else {
@@ -75,22 +83,30 @@ const _: fn_types::MemoryFill = kiln_memory_fill;
 #[no_mangle]
 pub unsafe extern "C" fn kiln_memory_copy(
     vmctx: *mut VMContext,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst_index: u32,
+    src_index: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) -> u32 {
-    // SAFETY: caller's contract.
-    let Some(mem) = (unsafe { memory(vmctx) }) else {
+    // SAFETY: caller's contract (the two may be the same memory: only bases and lengths
+    // are read).
+    let (Some(dst_mem), Some(src_mem)) = (unsafe {
+        (
+            memory(vmctx, dst_index).map(|m| (m.base, m.length)),
+            memory(vmctx, src_index).map(|m| (m.base, m.length)),
+        )
+    }) else {
         return TRAP;
     };
     let (Some(dst), Some(src)) = (
-        in_bounds(dst, len, mem.length),
-        in_bounds(src, len, mem.length),
+        in_bounds(dst, len, dst_mem.1),
+        in_bounds(src, len, src_mem.1),
     ) else {
         return TRAP;
     };
-    // SAFETY: both ranges are inside the accessible memory.
-    unsafe { bytes::move_bytes(mem.base.add(dst), mem.base.add(src), len as usize) };
+    // SAFETY: both ranges are inside accessible memory; they may overlap (same memory).
+    unsafe { bytes::move_bytes(dst_mem.0.add(dst), src_mem.0.add(src), len as usize) };
     OK
 }
 const _: fn_types::MemoryCopy = kiln_memory_copy;
@@ -100,13 +116,14 @@ const _: fn_types::MemoryCopy = kiln_memory_copy;
 #[no_mangle]
 pub unsafe extern "C" fn kiln_memory_init(
     vmctx: *mut VMContext,
+    index: u32,
     segment: u32,
-    dst: u32,
+    dst: u64,
     src: u32,
     len: u32,
 ) -> u32 {
     // SAFETY: caller's contract.
-    let (inst, mem) = unsafe { (InstanceData::from_vmctx(vmctx), memory(vmctx)) };
+    let (inst, mem) = unsafe { (InstanceData::from_vmctx(vmctx), memory(vmctx, index)) };
     let Some(mem) = mem else {
         return TRAP;
     };
@@ -122,8 +139,8 @@ pub unsafe extern "C" fn kiln_memory_init(
         unsafe { seg.bytes.as_slice() }
     };
     let (Some(dst), Some(src)) = (
-        in_bounds(dst, len, mem.length),
-        in_bounds(src, len, bytes.len() as u64),
+        in_bounds(dst, len.into(), mem.length),
+        in_bounds(src.into(), len.into(), bytes.len() as u64),
     ) else {
         return TRAP;
     };
@@ -145,6 +162,11 @@ pub unsafe extern "C" fn kiln_data_drop(vmctx: *mut VMContext, segment: u32) {
 }
 const _: fn_types::DataDrop = kiln_data_drop;
 
+/// A table index or length as u32 (tables have at most `u32::MAX` elements), if it fits.
+fn narrow(x: u64) -> Option<u32> {
+    u32::try_from(x).ok()
+}
+
 /// Table `index` of the calling instance.
 ///
 /// # Safety
@@ -164,13 +186,14 @@ pub unsafe extern "C" fn kiln_table_grow(
     vmctx: *mut VMContext,
     table_index: u32,
     init: usize,
-    delta: u32,
-) -> u32 {
+    delta: u64,
+) -> u64 {
     // SAFETY: caller's contract; nothing else borrows the table during the builtin.
-    match unsafe { table(vmctx, table_index) } {
-        Some(t) => t.grow(delta, init).unwrap_or(u32::MAX),
-        None => u32::MAX,
-    }
+    let grown = match (unsafe { table(vmctx, table_index) }, narrow(delta)) {
+        (Some(t), Some(delta)) => t.grow(delta, init),
+        _ => None,
+    };
+    grown.map_or(u64::MAX, u64::from)
 }
 const _: fn_types::TableGrow = kiln_table_grow;
 
@@ -180,20 +203,21 @@ const _: fn_types::TableGrow = kiln_table_grow;
 pub unsafe extern "C" fn kiln_table_fill(
     vmctx: *mut VMContext,
     table_index: u32,
-    dst: u32,
+    dst: u64,
     value: usize,
-    len: u32,
+    len: u64,
 ) -> u32 {
     // SAFETY: caller's contract; nothing else borrows the table during the builtin.
-    match unsafe { table(vmctx, table_index) } {
-        Some(t) => {
+    let table = unsafe { table(vmctx, table_index) };
+    match (table, narrow(dst), narrow(len)) {
+        (Some(t), Some(dst), Some(len)) => {
             if t.fill(dst, value, len) {
                 OK
             } else {
                 TRAP
             }
         }
-        None => TRAP,
+        _ => TRAP,
     }
 }
 const _: fn_types::TableFill = kiln_table_fill;
@@ -205,10 +229,14 @@ pub unsafe extern "C" fn kiln_table_copy(
     vmctx: *mut VMContext,
     dst_table: u32,
     src_table: u32,
-    dst: u32,
-    src: u32,
-    len: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
 ) -> u32 {
+    // Tables have at most u32::MAX elements: a wider operand is out of bounds.
+    let (Some(dst), Some(src), Some(len)) = (narrow(dst), narrow(src), narrow(len)) else {
+        return TRAP;
+    };
     // SAFETY: caller's contract.
     let inst = unsafe { InstanceData::from_vmctx(vmctx) };
     let (Some(dt), Some(st)) = (inst.table(dst_table), inst.table(src_table)) else {
@@ -247,10 +275,13 @@ pub unsafe extern "C" fn kiln_table_init(
     vmctx: *mut VMContext,
     table_index: u32,
     segment: u32,
-    dst: u32,
+    dst: u64,
     src: u32,
     len: u32,
 ) -> u32 {
+    let Some(dst) = narrow(dst) else {
+        return TRAP;
+    };
     // SAFETY: caller's contract.
     let inst = unsafe { InstanceData::from_vmctx(vmctx) };
     // SAFETY: descriptor slices are valid (Instance::new's contract).

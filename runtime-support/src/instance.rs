@@ -15,9 +15,9 @@ use core::cell::Cell;
 use core::fmt;
 use core::ptr::NonNull;
 use kiln_abi::{
-    self, const_op, extern_kind, segment_mode, valtype, BoundsChecks, ConstExpr, ConstOp,
-    ImportDesc, ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, VMHostFunc,
-    ABI_VERSION, NO_INDEX,
+    self, const_op, extern_kind, index_type, segment_mode, valtype, BoundsChecks, ConstExpr,
+    ConstOp, ImportDesc, ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, VMHostFunc,
+    VMMemory, ABI_VERSION, NO_INDEX,
 };
 
 /// Something an instance imports or exports. The pointers stay valid while the instance
@@ -110,7 +110,7 @@ pub(crate) struct InstanceData {
     pub desc: &'static ModuleDescriptor,
     pub vmctx: Vmctx,
     imported_globals: u32,
-    own_memory: Option<NonNull<Memory>>,
+    own_memories: Vec<NonNull<Memory>>,
     own_tables: Vec<NonNull<Table>>,
     pub dropped_data: Box<[Cell<bool>]>,
     pub dropped_elems: Box<[Cell<bool>]>,
@@ -143,11 +143,6 @@ impl Instance {
         }
         // SAFETY: descriptor contents are valid (caller's contract).
         let (d, counts) = unsafe { (Desc::of(desc), counts(desc)?) };
-        if d.memories.len() > 1 {
-            return Err(InstantiationError::Link(
-                "multiple memories are not supported".into(),
-            ));
-        }
         if desc.start != NO_INDEX && desc.start >= counts.functions {
             return Err(InstantiationError::Link(format!(
                 "malformed descriptor: start function {}",
@@ -164,7 +159,7 @@ impl Instance {
             desc,
             vmctx,
             imported_globals,
-            own_memory: None,
+            own_memories: Vec::new(),
             own_tables: Vec::new(),
             dropped_data: (0..d.data.len()).map(|_| Cell::new(false)).collect(),
             dropped_elems: (0..d.elements.len()).map(|_| Cell::new(false)).collect(),
@@ -330,6 +325,13 @@ impl Instance {
                 let td = d.tables.get(index as usize).ok_or_else(malformed)?;
                 // SAFETY: resolver's contract: `t` is a live runtime table.
                 let t_ref = unsafe { &*t };
+                if t_ref.index64() != (td.index_type == index_type::I64) {
+                    return Err(incompatible(format!(
+                        "expected a table with {} indices, found one with {}",
+                        index_type_name(td.index_type == index_type::I64),
+                        index_type_name(t_ref.index64())
+                    )));
+                }
                 if u32::from(t_ref.elem_type()) != td.elem_type {
                     return Err(incompatible(format!(
                         "expected a table of {}, found one of {}",
@@ -351,17 +353,25 @@ impl Instance {
                 let md = d.memories.get(index as usize).ok_or_else(malformed)?;
                 // SAFETY: resolver's contract: `m` is a live runtime memory.
                 let m_ref = unsafe { &*m };
+                if m_ref.index64() != (md.index_type == index_type::I64) {
+                    return Err(incompatible(format!(
+                        "expected a memory with {} addresses, found one with {}",
+                        index_type_name(md.index_type == index_type::I64),
+                        index_type_name(m_ref.index64())
+                    )));
+                }
                 let declared_max = (md.max_pages != u64::MAX).then_some(md.max_pages);
                 check_limits(m_ref.pages(), m_ref.max_pages(), md.min_pages, declared_max)
                     .map_err(|e| incompatible(format!("memory {e}")))?;
-                if d.bounds_checks == BoundsChecks::Guard as u32 && !m_ref.has_guard_reservation() {
+                let guarded = d.bounds_checks == BoundsChecks::Guard as u32 && !m_ref.index64();
+                if guarded && !m_ref.has_guard_reservation() {
                     return Err(incompatible(
                         "the memory has a small reservation (explicit bounds checks) but this \
                          module was compiled for guard pages"
                             .to_string(),
                     ));
                 }
-                vmctx.set_memory(Memory::vm(m), m_ref.base());
+                vmctx.set_memory(index, Memory::vm(m));
             }
             (extern_kind::GLOBAL, Extern::Global(g, ty)) => {
                 let gd = d.globals.get(index as usize).ok_or_else(malformed)?;
@@ -423,23 +433,32 @@ impl Instance {
         }
 
         let imported = |kind| d.imports.iter().filter(|i| i.kind == kind).count();
-        if let Some(md) = d.memories.get(imported(extern_kind::MEMORY)) {
+        for (i, md) in d.memories.iter().enumerate() {
+            if i < imported(extern_kind::MEMORY) {
+                continue;
+            }
+            let index64 = md.index_type == index_type::I64;
             let max = (md.max_pages != u64::MAX).then_some(md.max_pages);
-            let reservation = if d.bounds_checks == BoundsChecks::Guard as u32 {
-                kiln_abi::MEMORY_RESERVATION
-            } else if d.memory_reservation != 0 {
-                d.memory_reservation
-            } else {
-                max.map_or(1 << 32, |m| {
-                    m.min(kiln_abi::MAX_WASM_PAGES) * kiln_abi::WASM_PAGE_SIZE
+            let max_bytes = |limit: u64| {
+                max.map_or(limit, |m| {
+                    m.saturating_mul(kiln_abi::WASM_PAGE_SIZE).min(limit)
                 })
             };
-            let memory = Memory::with_reservation(md.min_pages, max, reservation).map_err(link)?;
+            // 64-bit memories are checked explicitly in both modes (see `kiln_abi`).
+            let reservation = if d.memory_reservation != 0 && (index64 || !guarded(d)) {
+                d.memory_reservation
+            } else if index64 {
+                max_bytes(kiln_abi::MEMORY64_RESERVATION)
+            } else if guarded(d) {
+                kiln_abi::MEMORY_RESERVATION
+            } else {
+                max_bytes(1 << 32)
+            };
+            let memory =
+                Memory::with_reservation(md.min_pages, max, reservation, index64).map_err(link)?;
             let memory = NonNull::from(Box::leak(memory));
-            inst.own_memory = Some(memory);
-            // SAFETY: just created, alive until `destroy`.
-            let base = unsafe { memory.as_ref().base() };
-            inst.vmctx.set_memory(Memory::vm(memory.as_ptr()), base);
+            inst.own_memories.push(memory);
+            inst.vmctx.set_memory(i as u32, Memory::vm(memory.as_ptr()));
         }
 
         for i in inst.imported_globals..counts.globals {
@@ -451,7 +470,9 @@ impl Instance {
             let td = &d.tables[i];
             let init = value_bits(&inst.eval(&td.init).map_err(link)?) as usize;
             let max = (td.max != NO_INDEX).then_some(td.max);
-            let table = Table::new(td.elem_type as u8, td.min, max, init).map_err(link)?;
+            let table = Table::new(td.elem_type as u8, td.min, max, init)
+                .map_err(link)?
+                .with_index64(td.index_type == index_type::I64);
             let table = NonNull::from(Box::leak(table));
             inst.own_tables.push(table);
             inst.vmctx.set_table(i as u32, Table::vm(table.as_ptr()));
@@ -470,7 +491,9 @@ impl Instance {
                 segment_mode::PASSIVE => continue,
                 segment_mode::DECLARED => {}
                 segment_mode::ACTIVE => {
-                    let offset = value_bits(&inst.eval(&seg.offset).map_err(link)?) as u32;
+                    // A table64 offset beyond u32 cannot fit any table.
+                    let offset = value_bits(&inst.eval(&seg.offset).map_err(link)?);
+                    let offset = u32::try_from(offset).unwrap_or(u32::MAX);
                     // SAFETY: descriptor slices are valid (Instance::new's contract).
                     let items = unsafe { seg.items.as_slice() };
                     let table = inst.table(seg.table).ok_or_else(|| {
@@ -507,18 +530,18 @@ impl Instance {
             match seg.mode {
                 segment_mode::PASSIVE => continue,
                 segment_mode::ACTIVE => {
-                    let memory = inst.vmctx.memory();
-                    if seg.memory != 0 || memory.is_null() {
+                    let Some(memory) = inst.memory(seg.memory) else {
                         return Err(link(format!(
                             "malformed descriptor: data segment {i} uses memory {}",
                             seg.memory
                         )));
-                    }
-                    let offset = value_bits(&inst.eval(&seg.offset).map_err(link)?) as u32;
+                    };
+                    // A 32-bit memory's offset is an i32: its upper bits are zero.
+                    let offset = value_bits(&inst.eval(&seg.offset).map_err(link)?);
                     // SAFETY: descriptor slices are valid; the memory is a live VMMemory.
                     let (bytes, memory) = unsafe { (seg.bytes.as_slice(), &*memory) };
-                    let end = u64::from(offset) + bytes.len() as u64;
-                    if end > memory.length {
+                    let end = offset.checked_add(bytes.len() as u64);
+                    if end.is_none_or(|end| end > memory.length) {
                         return Err(InstantiationError::Trap {
                             kind: TrapKind::MemoryOutOfBounds,
                             context: format!("data segment {i} does not fit in memory"),
@@ -561,7 +584,7 @@ impl Instance {
             let ext = match e.kind {
                 extern_kind::FUNC => Extern::Func(inst.vmctx.funcref_ptr(e.index)),
                 extern_kind::TABLE => Extern::Table(inst.vmctx.table(e.index).cast()),
-                extern_kind::MEMORY => Extern::Memory(inst.vmctx.memory().cast()),
+                extern_kind::MEMORY => Extern::Memory(inst.vmctx.memory(e.index).cast()),
                 extern_kind::GLOBAL => {
                     Extern::Global(inst.global_ptr(e.index), inst.global_type(e.index))
                 }
@@ -595,7 +618,7 @@ impl Instance {
         let data = unsafe { Box::from_raw(self.data.as_ptr()) };
         // SAFETY: memory and tables were leaked from Boxes in `define` and are unused now.
         unsafe {
-            if let Some(m) = data.own_memory {
+            for m in &data.own_memories {
                 drop(Box::from_raw(m.as_ptr()));
             }
             for t in &data.own_tables {
@@ -614,6 +637,11 @@ impl InstanceData {
     pub unsafe fn from_vmctx<'a>(vmctx: *mut VMContext) -> &'a InstanceData {
         // SAFETY: `Instance::new` points `instance` at its InstanceData (caller's contract).
         unsafe { &*(*vmctx).instance.cast::<InstanceData>() }
+    }
+
+    /// Memory `index` (own or imported), if it exists.
+    pub fn memory(&self, index: u32) -> Option<*mut VMMemory> {
+        (index < self.vmctx.counts().memories).then(|| self.vmctx.memory(index))
     }
 
     /// Table `index` (own or imported), if it exists.
@@ -783,6 +811,7 @@ fn counts(desc: &ModuleDescriptor) -> Result<Counts, InstantiationError> {
         functions: n(desc.functions.len)?,
         types: n(desc.types.len)?,
         tables: n(desc.tables.len)?,
+        memories: n(desc.memories.len)?,
         globals: n(desc.globals.len)?,
     })
 }
@@ -802,6 +831,19 @@ fn check_limits(
         (Some(dm), None) => Err(format!("without a maximum does not fit the maximum {dm}")),
         (Some(dm), Some(m)) if m > dm => Err(format!("maximum {m} is larger than {dm}")),
         _ => Ok(()),
+    }
+}
+
+/// Whether code compiled into `d` relies on guard pages (32-bit memories only).
+fn guarded(d: &Desc) -> bool {
+    d.bounds_checks == BoundsChecks::Guard as u32
+}
+
+fn index_type_name(index64: bool) -> &'static str {
+    if index64 {
+        "64-bit"
+    } else {
+        "32-bit"
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::limits;
 use crate::prelude::*;
 use crate::sys;
-use kiln_abi::{self as abi, VMMemory, MAX_WASM_PAGES, WASM_PAGE_SIZE};
+use kiln_abi::{self as abi, VMMemory, MAX_WASM_PAGES, MAX_WASM_PAGES_64, WASM_PAGE_SIZE};
 
 /// A linear memory owned by the runtime.
 ///
@@ -17,25 +17,33 @@ pub struct Memory {
     /// The declared maximum, if any.
     max_pages: Option<u64>,
     reservation: usize,
+    /// A 64-bit memory (memory64): i64 addresses, up to [`MAX_WASM_PAGES_64`] pages.
+    index64: bool,
 }
 
 impl Memory {
     /// A memory for guard-mode code: reserves [`abi::MEMORY_RESERVATION`] bytes and makes
     /// `min_pages` accessible.
     pub fn new(min_pages: u64, max_pages: Option<u64>) -> Result<Box<Memory>, String> {
-        Self::with_reservation(min_pages, max_pages, abi::MEMORY_RESERVATION)
+        Self::with_reservation(min_pages, max_pages, abi::MEMORY_RESERVATION, false)
     }
 
     /// A memory that can never grow past `reservation` bytes (for explicitly checked
-    /// code on small address spaces).
+    /// code: small address spaces, 64-bit memories).
     pub fn with_reservation(
         min_pages: u64,
         max_pages: Option<u64>,
         reservation: u64,
+        index64: bool,
     ) -> Result<Box<Memory>, String> {
-        if min_pages > MAX_WASM_PAGES {
+        let page_limit = if index64 {
+            MAX_WASM_PAGES_64
+        } else {
+            MAX_WASM_PAGES
+        };
+        if min_pages > page_limit {
             return Err(format!(
-                "memory minimum of {min_pages} pages exceeds {MAX_WASM_PAGES}"
+                "memory minimum of {min_pages} pages exceeds {page_limit}"
             ));
         }
         let reservation = reservation
@@ -52,6 +60,7 @@ impl Memory {
             vm: VMMemory { base, length: 0 },
             max_pages,
             reservation,
+            index64,
         });
         if memory.grow(min_pages).is_none() {
             let bytes = min_pages * WASM_PAGE_SIZE;
@@ -97,6 +106,11 @@ impl Memory {
         self.max_pages
     }
 
+    /// A 64-bit memory (memory64).
+    pub fn index64(&self) -> bool {
+        self.index64
+    }
+
     /// Whether guard-mode code may use this memory: its reservation covers every address
     /// such code can form.
     pub fn has_guard_reservation(&self) -> bool {
@@ -107,7 +121,12 @@ impl Memory {
     /// `--max-memory` budget, or when the OS refuses to commit more.
     pub fn grow(&mut self, delta_pages: u64) -> Option<u64> {
         let old = self.pages();
-        let limit = self.max_pages.unwrap_or(MAX_WASM_PAGES).min(MAX_WASM_PAGES);
+        let page_limit = if self.index64 {
+            MAX_WASM_PAGES_64
+        } else {
+            MAX_WASM_PAGES
+        };
+        let limit = self.max_pages.unwrap_or(page_limit).min(page_limit);
         let new = old.checked_add(delta_pages).filter(|&n| n <= limit)?;
         let old_len = self.vm.length;
         let new_len = new * WASM_PAGE_SIZE;
@@ -184,7 +203,7 @@ mod tests {
 
     #[test]
     fn a_small_reservation_limits_growth() {
-        let mut m = Memory::with_reservation(1, None, 3 * WASM_PAGE_SIZE).unwrap();
+        let mut m = Memory::with_reservation(1, None, 3 * WASM_PAGE_SIZE, false).unwrap();
         assert!(!m.has_guard_reservation());
         assert_eq!(m.grow(2), Some(1));
         assert_eq!(m.grow(1), None);
@@ -195,5 +214,20 @@ mod tests {
     #[test]
     fn minimum_above_4_gib_is_rejected() {
         assert!(Memory::new(MAX_WASM_PAGES + 1, None).is_err());
+    }
+
+    #[test]
+    fn a_64_bit_memory_grows_past_4_gib_within_its_reservation() {
+        let reservation = 6 << 30;
+        let mut m = Memory::with_reservation(1, None, reservation, true).unwrap();
+        // 5 GiB: past what a 32-bit memory may have; untouched NORESERVE pages cost nothing.
+        assert_eq!(m.grow(5 * (1 << 14) - 1), Some(1));
+        assert_eq!(m.byte_len(), 5 << 30);
+        // SAFETY: the last byte of the 5 GiB is committed.
+        unsafe {
+            *m.base().add((5 << 30) - 1) = 9;
+            assert_eq!(*m.base().add((5 << 30) - 1), 9);
+        }
+        assert_eq!(m.grow((1 << 14) + 1), None, "past the reservation");
     }
 }

@@ -20,6 +20,8 @@ pub struct Table {
     elem_type: u8,
     max: Option<u32>,
     elements: Vec<usize>,
+    /// A 64-bit table (table64): i64 element indices in compiled code.
+    index64: bool,
 }
 
 impl Table {
@@ -56,9 +58,20 @@ impl Table {
             elem_type,
             max,
             elements,
+            index64: false,
         });
         table.sync();
         Ok(table)
+    }
+
+    /// The same table with 64-bit element indices (table64).
+    pub fn with_index64(mut self: Box<Self>, index64: bool) -> Box<Self> {
+        self.index64 = index64;
+        self
+    }
+
+    pub fn index64(&self) -> bool {
+        self.index64
     }
 
     /// The table behind a `VMTable` created by this runtime.

@@ -204,7 +204,7 @@ impl ModuleBuilder {
             elem_type: elem_type.into(),
             min,
             max,
-            _pad: 0,
+            index_type: kiln_abi::index_type::I32,
             init,
         });
         self.tables.len() as u32 - 1
@@ -217,7 +217,8 @@ impl ModuleBuilder {
         min_pages: u64,
         max_pages: u64,
     ) {
-        self.import(module, name, kiln_abi::extern_kind::MEMORY, 0);
+        let index = self.memories.len() as u32;
+        self.import(module, name, kiln_abi::extern_kind::MEMORY, index);
         self.memory(min_pages, max_pages);
     }
 
@@ -225,6 +226,8 @@ impl ModuleBuilder {
         self.memories.push(MemoryDesc {
             min_pages,
             max_pages,
+            index_type: kiln_abi::index_type::I32,
+            _pad: 0,
         });
     }
 

@@ -4,16 +4,10 @@
 use alloc::alloc::{self as heap, Layout};
 use core::ffi::c_void;
 use core::ptr::NonNull;
-use kiln_abi::{VMContext, VMContextLayout, VMFuncRef, VMGlobal, VMMemory, VMTable};
+use kiln_abi::{VMContext, VMContextLayout, VMCounts, VMFuncRef, VMGlobal, VMMemory, VMTable};
 
 /// How many entries each array after the head has.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Counts {
-    pub functions: u32,
-    pub types: u32,
-    pub tables: u32,
-    pub globals: u32,
-}
+pub(crate) type Counts = VMCounts;
 
 pub(crate) struct Vmctx {
     ptr: NonNull<VMContext>,
@@ -24,12 +18,7 @@ pub(crate) struct Vmctx {
 impl Vmctx {
     /// A zeroed context (null memory, null funcrefs, zero globals).
     pub fn new(counts: Counts) -> Vmctx {
-        let layout = VMContextLayout::new(
-            counts.functions,
-            counts.types,
-            counts.tables,
-            counts.globals,
-        );
+        let layout = VMContextLayout::new(counts);
         let alloc_layout = Self::alloc_layout(&layout);
         // SAFETY: the size is at least size_of::<VMContext>() > 0.
         let raw = unsafe { heap::alloc_zeroed(alloc_layout) };
@@ -93,18 +82,29 @@ impl Vmctx {
         unsafe { (*self.raw()).stack_limit = limit };
     }
 
-    /// Memory 0 and its (never moving) base.
-    pub fn set_memory(&self, memory: *mut VMMemory, base: *mut u8) {
-        // SAFETY: as in `set_instance`.
+    /// Memory `index`; memory 0 also goes into the head, with its (never moving) base.
+    pub fn set_memory(&self, index: u32, memory: *mut VMMemory) {
+        assert!(index < self.counts.memories, "memory index out of range");
+        // SAFETY: in bounds (checked), 8-aligned, owned by us; a memory given to an
+        // instance is live.
         unsafe {
-            (*self.raw()).memory = memory;
-            (*self.raw()).memory_base = base;
+            self.field::<*mut VMMemory>(self.layout.memory(index))
+                .write(memory);
+            if index == 0 {
+                (*self.raw()).memory = memory;
+                (*self.raw()).memory_base = (*memory).base;
+            }
         }
     }
 
-    pub fn memory(&self) -> *mut VMMemory {
-        // SAFETY: as in `set_instance`.
-        unsafe { (*self.raw()).memory }
+    /// Memory `index` (null until linked).
+    pub fn memory(&self, index: u32) -> *mut VMMemory {
+        assert!(index < self.counts.memories, "memory index out of range");
+        // SAFETY: in bounds (checked), 8-aligned.
+        unsafe {
+            self.field::<*mut VMMemory>(self.layout.memory(index))
+                .read()
+        }
     }
 
     // --- arrays -----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 //! `kiln-spec`: runs the WebAssembly spec testsuite's `.wast` files through Kiln in
 //! parallel, one line per file, ending with `N passed, M failed`.
 
-use kiln::{BoundsChecks, Cpu, Options, Target};
+use kiln::{BoundsChecks, Cpu, Options, Target, WasmVersion};
 use kiln_spec_tests::{run_file, Config, FileReport};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,10 +17,11 @@ Runs the .wast files of a WebAssembly core testsuite through Kiln-compiled nativ
 code and prints `N passed, M failed` (assertions).
 
   --suite SUITE         2.0 (default): ../shared/spec-testsuite beside the workspace
-                        (or $KILN_SPEC_SUITE): its top-level files and
-                        proposals/relaxed-simd;
+                        (or $KILN_SPEC_SUITE): its top-level files, validated as
+                        Wasm 2.0, and proposals/relaxed-simd, as Wasm 3.0;
                         3.0: ../shared/spec-testsuite-3.0: its top-level files,
-                        custom/ and legacy/ (its proposals/ are not Wasm 3.0);
+                        custom/ and legacy/, as Wasm 3.0 (its proposals/ are not
+                        part of Wasm 3.0 and not run);
                         DIR: a 2.0-layout suite there. Outside this environment,
                         clone WebAssembly/testsuite at the commit in SOURCE.txt
   --bounds-checks MODE  guard (default): guard pages; explicit: checked accesses
@@ -35,17 +36,23 @@ A file with a module that needs a proposal Kiln does not compile yet (garbage
 collection, exception handling...) is skipped and listed with that proposal; its
 assertions count neither as passed nor as failed.";
 
-/// Subdirectories run besides a suite's top level, with the proposal their files need
-/// when Kiln does not compile it yet (such files are skipped whole).
-type Extra = &'static [(&'static str, Option<&'static str>)];
+/// The directories of a suite that are run (`""` is the top level): the standard their
+/// modules are validated against, and the proposal their files need when Kiln does not
+/// compile it yet (such files are skipped whole).
+type Layout = &'static [(&'static str, WasmVersion, Option<&'static str>)];
 /// Relaxed SIMD is part of Wasm 3.0; the 2.0 suite has its tests among the proposals.
-const SUITE_2_0_EXTRA: Extra = &[("proposals/relaxed-simd", None)];
+const SUITE_2_0: Layout = &[
+    ("", WasmVersion::V2, None),
+    ("proposals/relaxed-simd", WasmVersion::V3, None),
+];
 /// `legacy/` is written in the folded `(try (do ...) (catch ...))` syntax of the legacy
 /// exception-handling proposal, which the wast crate does not parse.
-const SUITE_3_0_EXTRA: Extra = &[
-    ("custom", None),
+const SUITE_3_0: Layout = &[
+    ("", WasmVersion::V3, None),
+    ("custom", WasmVersion::V3, None),
     (
         "legacy",
+        WasmVersion::V3,
         Some("legacy exception handling (try/catch/rethrow/delegate)"),
     ),
 ];
@@ -55,7 +62,7 @@ struct Args {
     cpu: Cpu,
     target: Option<String>,
     /// The suite's directory and the subdirectories (besides the top level) to run.
-    suite: (PathBuf, Extra),
+    suite: (PathBuf, Layout),
     jobs: usize,
     filters: Vec<String>,
 }
@@ -70,7 +77,7 @@ fn parse_args() -> Result<Args, String> {
             std::env::var_os("KILN_SPEC_SUITE")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| root.join("../shared/spec-testsuite")),
-            SUITE_2_0_EXTRA,
+            SUITE_2_0,
         ),
         jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
         filters: Vec::new(),
@@ -96,9 +103,9 @@ fn parse_args() -> Result<Args, String> {
             "--target" => args.target = Some(value("--target")?),
             "--suite" => {
                 args.suite = match value("--suite")?.as_str() {
-                    "2.0" => (root.join("../shared/spec-testsuite"), SUITE_2_0_EXTRA),
-                    "3.0" => (root.join("../shared/spec-testsuite-3.0"), SUITE_3_0_EXTRA),
-                    dir => (PathBuf::from(dir), SUITE_2_0_EXTRA),
+                    "2.0" => (root.join("../shared/spec-testsuite"), SUITE_2_0),
+                    "3.0" => (root.join("../shared/spec-testsuite-3.0"), SUITE_3_0),
+                    dir => (PathBuf::from(dir), SUITE_2_0),
                 }
             }
             "--jobs" => {
@@ -135,10 +142,10 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<bool, String> {
-    let (suite, extra) = &args.suite;
-    // (path in the suite, file, the unsupported proposal it needs)
-    let mut files: Vec<(String, PathBuf, Option<&'static str>)> = Vec::new();
-    for &(sub, needs) in [("", None)].iter().chain(extra.iter()) {
+    let (suite, layout) = &args.suite;
+    // (path in the suite, file, its standard, the unsupported proposal it needs)
+    let mut files: Vec<(String, PathBuf, WasmVersion, Option<&'static str>)> = Vec::new();
+    for &(sub, version, needs) in layout.iter() {
         let dir = suite.join(sub);
         if sub.is_empty() || dir.is_dir() {
             for file in wast_files(&dir)? {
@@ -148,14 +155,14 @@ fn run(args: Args) -> Result<bool, String> {
                 } else {
                     format!("{sub}/{name}")
                 };
-                files.push((name, file, needs));
+                files.push((name, file, version, needs));
             }
         }
     }
     files.retain(|(name, ..)| {
         args.filters.is_empty() || args.filters.iter().any(|f| name.contains(f.as_str()))
     });
-    files.sort();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
 
     let target = match &args.target {
         Some(t) => Target::parse(t)?,
@@ -194,9 +201,11 @@ fn run(args: Args) -> Result<bool, String> {
         for _ in 0..args.jobs.max(1) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some((name, file, needs)) = files.get(i) else {
+                let Some((name, file, version, needs)) = files.get(i) else {
                     break;
                 };
+                let mut config = config.clone();
+                config.options.wasm = *version;
                 let report = match needs {
                     Some(feature) => skipped_file(file, name, feature),
                     None => run_file(file, name, &config),

@@ -59,6 +59,8 @@ fixtures! {
     start_function: "start", memory: true;
     relaxed_simd_fixed_choices: "relaxed_simd", memory: false;
     tail_calls_in_constant_stack: "tail_calls", memory: false;
+    multiple_memories: "multi_memory", memory: true;
+    memory64_past_4_gib: "memory64", memory: true;
 }
 
 #[test]

@@ -83,6 +83,7 @@ traps! {
     oob_load_straddle => "out of bounds memory access", Required;
     oob_load_high_address => "out of bounds memory access", Required;
     oob_load_large_offset => "out of bounds memory access", Required;
+    oob_load_memory64 => "out of bounds memory access", Required;
     oob_store => "out of bounds memory access", Required;
     oob_store_offset => "out of bounds memory access", Required;
     oob_after_grow => "out of bounds memory access", Required;

@@ -1,10 +1,15 @@
-//! Linear memory: loads, stores, memory.size/grow and the bulk-memory instructions
-//! (`v128` accesses are in `simd_memory.rs` and use the same address computation).
+//! Linear memories: loads, stores, memory.size/grow and the bulk-memory instructions
+//! (`v128` accesses are in `simd_memory.rs` and use the same address computation), for
+//! any memory index and both address types.
 //!
-//! In guard mode an access is `base + zext(addr) + offset` with no check: the runtime's
-//! reservation (`abi::MEMORY_RESERVATION`) makes every such address either mapped
-//! memory or a guard page, and the faulting access is a recorded trap site. In explicit
-//! mode every access is compared against the current length first.
+//! For a 32-bit memory in guard mode an access is `base + zext(addr) + offset` with no
+//! check: the runtime's reservation (`abi::MEMORY_RESERVATION`) makes every such address
+//! either mapped memory or a guard page, and the faulting access is a recorded trap site.
+//! In explicit mode, and always for a 64-bit memory (no reservation can cover 64-bit
+//! addresses), every access is compared against the current length first.
+//!
+//! Memory 0 is read from the `VMContext` head (its base cached there), any other through
+//! the context's memory array: single-memory code is exactly as before.
 
 use super::Translator;
 use crate::builtins::Builtin;
@@ -51,29 +56,41 @@ impl Translator<'_, '_> {
             I32Store8 { memarg } | I64Store8 { memarg } => self.store(memarg, 1),
             I32Store16 { memarg } | I64Store16 { memarg } => self.store(memarg, 2),
             I64Store32 { memarg } => self.store(memarg, 4),
-            MemorySize { .. } => {
-                let length = self.memory_length();
+            MemorySize { mem } => {
+                let length = self.memory_length(mem);
                 let pages = self.b.ins().ushr_imm_u(length, 16);
-                let pages = self.b.ins().ireduce(I32, pages);
+                let pages = self.narrow_to_address(mem, pages);
                 self.push(pages);
             }
-            MemoryGrow { .. } => {
+            MemoryGrow { mem } => {
                 let delta = self.pop();
-                let old = self.call_builtin(Builtin::MemoryGrow, &[delta]).unwrap();
+                let delta = self.widen(delta);
+                let index = self.b.ins().iconst(I32, mem as i64);
+                let old = self.call_builtin(Builtin::MemoryGrow, &[index, delta]);
+                let old = self.narrow_to_address(mem, old.unwrap());
                 self.push(old);
             }
-            MemoryFill { .. } => {
+            MemoryFill { mem } => {
                 let (dst, value, len) = self.pop3();
-                self.call_fallible_builtin(Builtin::MemoryFill, &[dst, value, len]);
+                let (dst, len) = (self.widen(dst), self.widen(len));
+                let index = self.b.ins().iconst(I32, mem as i64);
+                self.call_fallible_builtin(Builtin::MemoryFill, &[index, dst, value, len]);
             }
-            MemoryCopy { .. } => {
+            MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
-                self.call_fallible_builtin(Builtin::MemoryCopy, &[dst, src, len]);
+                let (dst, src, len) = (self.widen(dst), self.widen(src), self.widen(len));
+                let dst_index = self.b.ins().iconst(I32, dst_mem as i64);
+                let src_index = self.b.ins().iconst(I32, src_mem as i64);
+                let args = [dst_index, src_index, dst, src, len];
+                self.call_fallible_builtin(Builtin::MemoryCopy, &args);
             }
-            MemoryInit { data_index, .. } => {
+            MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.widen(dst);
+                let index = self.b.ins().iconst(I32, mem as i64);
                 let segment = self.b.ins().iconst(I32, data_index as i64);
-                self.call_fallible_builtin(Builtin::MemoryInit, &[segment, dst, src, len]);
+                let args = [index, segment, dst, src, len];
+                self.call_fallible_builtin(Builtin::MemoryInit, &args);
             }
             DataDrop { data_index } => {
                 let segment = self.b.ins().iconst(I32, data_index as i64);
@@ -115,20 +132,34 @@ impl Translator<'_, '_> {
     }
 
     /// Pops the address operand and returns the native pointer and immediate offset for
-    /// an access of `size` bytes, emitting the bounds check in explicit mode.
+    /// an access of `size` bytes, emitting the bounds check where one is needed.
     pub(super) fn heap_address(&mut self, memarg: MemArg, size: u32) -> (Value, i32) {
+        let mem = memarg.memory;
+        let memory64 = self.m.env.memories[mem as usize].memory64;
         let index = self.pop();
-        let index = self.b.ins().uextend(types::I64, index);
-        if self.m.bounds_checks == BoundsChecks::Explicit {
-            let length = self.memory_length();
-            let end = self
-                .b
-                .ins()
-                .iadd_imm_u(index, (memarg.offset + size as u64) as i64);
+        let index = self.widen(index);
+        if memory64 || self.m.bounds_checks == BoundsChecks::Explicit {
+            let length = self.memory_length(mem);
+            // A 32-bit memory's `index + offset + size` cannot overflow 64 bits; a 64-bit
+            // memory's can, and then the access is out of bounds.
+            let end = if memory64 {
+                let mut end = index;
+                for reach in [memarg.offset, size.into()] {
+                    let reach = self.b.ins().iconst(types::I64, reach as i64);
+                    end = self
+                        .b
+                        .ins()
+                        .uadd_overflow_trap(end, reach, TrapCode::HEAP_OUT_OF_BOUNDS);
+                }
+                end
+            } else {
+                let reach = memarg.offset + u64::from(size);
+                self.b.ins().iadd_imm_u(index, reach as i64)
+            };
             let out_of_bounds = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, length);
             self.trap_if(out_of_bounds, TrapCode::HEAP_OUT_OF_BOUNDS);
         }
-        let base = self.vmctx_fixed(abi::VMCTX_MEMORY_BASE);
+        let base = self.memory_base(mem);
         let addr = self.b.ins().iadd(base, index);
         match i32::try_from(memarg.offset) {
             Ok(offset) => (addr, offset),
@@ -139,9 +170,51 @@ impl Translator<'_, '_> {
         }
     }
 
-    /// The current memory size in bytes (it changes with memory.grow, so never cached).
-    fn memory_length(&mut self) -> Value {
-        let memory = self.vmctx_fixed(abi::VMCTX_MEMORY);
+    /// An address, length or size operand as u64 (32-bit ones zero-extended).
+    pub(super) fn widen(&mut self, value: Value) -> Value {
+        if self.b.func.dfg.value_type(value) == types::I64 {
+            value
+        } else {
+            self.b.ins().uextend(types::I64, value)
+        }
+    }
+
+    /// A u64 page count or size as memory `mem`'s address type.
+    fn narrow_to_address(&mut self, mem: u32, value: Value) -> Value {
+        if self.m.env.memories[mem as usize].memory64 {
+            value
+        } else {
+            self.b.ins().ireduce(types::I32, value)
+        }
+    }
+
+    /// The `VMMemory` of memory `mem` (own or imported); the pointer is fixed per instance.
+    fn vmmemory(&mut self, mem: u32) -> Value {
+        if mem == 0 {
+            self.vmctx_fixed(abi::VMCTX_MEMORY)
+        } else {
+            self.vmctx_fixed(self.m.layout.memory(mem))
+        }
+    }
+
+    /// The base address of memory `mem`, which never moves.
+    fn memory_base(&mut self, mem: u32) -> Value {
+        if mem == 0 {
+            return self.vmctx_fixed(abi::VMCTX_MEMORY_BASE);
+        }
+        let memory = self.vmmemory(mem);
+        self.b.ins().load(
+            types::I64,
+            super::fixed_flags(),
+            memory,
+            abi::VMMEMORY_BASE as i32,
+        )
+    }
+
+    /// The current size of memory `mem` in bytes (it changes with memory.grow, so never
+    /// cached).
+    fn memory_length(&mut self, mem: u32) -> Value {
+        let memory = self.vmmemory(mem);
         self.b.ins().load(
             types::I64,
             MemFlagsData::trusted(),

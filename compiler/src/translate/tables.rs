@@ -1,4 +1,5 @@
-//! Tables and references: table.get/set/size inline, the rest through builtins.
+//! Tables and references: table.get/set/size inline, the rest through builtins. Element
+//! indices are i32, or i64 for a 64-bit table (table64); builtins take them as u64.
 
 use super::{fixed_flags, Translator};
 use crate::builtins::Builtin;
@@ -31,16 +32,29 @@ impl Translator<'_, '_> {
                     vmtable,
                     abi::VMTABLE_LENGTH as i32,
                 );
+                let size = if self.is_table64(table) {
+                    self.b.ins().uextend(I64, size)
+                } else {
+                    size
+                };
                 self.push(size);
             }
             Operator::TableGrow { table } => {
                 let (init, delta) = self.pop2();
-                let table = self.b.ins().iconst(I32, table as i64);
-                let old = self.call_builtin(Builtin::TableGrow, &[table, init, delta]);
-                self.push(old.unwrap());
+                let delta = self.widen(delta);
+                let index = self.b.ins().iconst(I32, table as i64);
+                let old = self.call_builtin(Builtin::TableGrow, &[index, init, delta]);
+                let old = old.unwrap();
+                let old = if self.is_table64(table) {
+                    old
+                } else {
+                    self.b.ins().ireduce(I32, old)
+                };
+                self.push(old);
             }
             Operator::TableFill { table } => {
                 let (dst, value, len) = self.pop3();
+                let (dst, len) = (self.widen(dst), self.widen(len));
                 let table = self.b.ins().iconst(I32, table as i64);
                 self.call_fallible_builtin(Builtin::TableFill, &[table, dst, value, len]);
             }
@@ -49,6 +63,7 @@ impl Translator<'_, '_> {
                 src_table,
             } => {
                 let (dst, src, len) = self.pop3();
+                let (dst, src, len) = (self.widen(dst), self.widen(src), self.widen(len));
                 let dst_table = self.b.ins().iconst(I32, dst_table as i64);
                 let src_table = self.b.ins().iconst(I32, src_table as i64);
                 let args = [dst_table, src_table, dst, src, len];
@@ -56,6 +71,7 @@ impl Translator<'_, '_> {
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.widen(dst);
                 let table = self.b.ins().iconst(I32, table as i64);
                 let segment = self.b.ins().iconst(I32, elem_index as i64);
                 let args = [table, segment, dst, src, len];
@@ -83,6 +99,10 @@ impl Translator<'_, '_> {
         Ok(true)
     }
 
+    fn is_table64(&self, table: u32) -> bool {
+        self.m.env.tables[table as usize].table64
+    }
+
     /// The `VMTable` of `table` (own or imported); the pointer is fixed per instance.
     fn vmtable(&mut self, table: u32) -> Value {
         let slot = self.m.layout.table(table);
@@ -99,6 +119,9 @@ impl Translator<'_, '_> {
             .b
             .ins()
             .load(I32, flags, vmtable, abi::VMTABLE_LENGTH as i32);
+        // Compared in 64 bits: a table64 index may exceed u32.
+        let index = self.widen(index);
+        let length = self.b.ins().uextend(I64, length);
         let out_of_bounds = self
             .b
             .ins()
@@ -108,7 +131,6 @@ impl Translator<'_, '_> {
             .b
             .ins()
             .load(I64, flags, vmtable, abi::VMTABLE_ELEMENTS as i32);
-        let index = self.b.ins().uextend(I64, index);
         let byte_offset = self.b.ins().ishl_imm_u(index, 3);
         self.b.ins().iadd(elements, byte_offset)
     }

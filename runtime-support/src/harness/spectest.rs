@@ -63,6 +63,8 @@ fn function(name: &str) -> Option<(*const u8, &'static [u8])> {
 /// The module's objects (leaked: they live as long as the process).
 pub(crate) struct Spectest {
     table: *mut Table,
+    /// `table64`: the same as `table` with i64 indices (Wasm 3.0 scripts).
+    table64: *mut Table,
     memory: *mut Memory,
     globals: [(&'static str, *mut VMGlobal, u8); 4],
 }
@@ -72,6 +74,7 @@ impl Spectest {
         let global = |bits: u64| Box::into_raw(Box::new(value_from_bits(bits)));
         Ok(Spectest {
             table: Box::into_raw(Table::new(FUNCREF, 10, Some(20), 0)?),
+            table64: Box::into_raw(Table::new(FUNCREF, 10, Some(20), 0)?.with_index64(true)),
             memory: Box::into_raw(Memory::new(1, Some(2))?),
             globals: [
                 ("global_i32", global(666), I32),
@@ -124,6 +127,7 @@ impl Spectest {
         }
         match name {
             "table" => Ok(Extern::Table(self.table)),
+            "table64" => Ok(Extern::Table(self.table64)),
             "memory" => Ok(Extern::Memory(self.memory)),
             _ => Err(format!("unknown import `spectest::{name}`")),
         }

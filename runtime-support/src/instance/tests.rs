@@ -109,7 +109,13 @@ fn instantiation_fills_everything() {
     unsafe { invoke(f, &mut values) }.unwrap();
     assert_eq!(value_bits(&values[0]), 42);
     // Signature ids in the context.
-    let layout = VMContextLayout::new(2, 2, 1, 3);
+    let layout = VMContextLayout::new(kiln_abi::VMCounts {
+        functions: 2,
+        types: 2,
+        tables: 1,
+        memories: 1,
+        globals: 3,
+    });
     // SAFETY: reading the sig id array of a live context.
     let sig0 = unsafe {
         *vmctx
@@ -184,58 +190,68 @@ fn memory_builtins_check_bounds() {
     let inst = unsafe { Instance::new(sample_module(), no_imports) }.unwrap();
     let vmctx = inst.vmctx();
     let mem = memory_of(&inst);
-    let page = 65536u32;
+    let page = 65536u64;
     // SAFETY: builtins called with a live instance's vmctx, as compiled code does.
     unsafe {
-        assert_eq!(kiln_memory_fill(vmctx, page - 4, 7, 4), 0);
+        assert_eq!(kiln_memory_fill(vmctx, 0, page - 4, 7, 4), 0);
         assert_eq!(bytes(mem, page as usize - 4, 4), [7; 4]);
-        assert_eq!(kiln_memory_fill(vmctx, page - 3, 9, 4), 1);
+        assert_eq!(kiln_memory_fill(vmctx, 0, page - 3, 9, 4), 1);
         assert_eq!(
             bytes(mem, page as usize - 4, 4),
             [7; 4],
             "nothing written on failure"
         );
-        assert_eq!(kiln_memory_fill(vmctx, page, 9, 0), 0, "len 0 at the end");
-        assert_eq!(kiln_memory_fill(vmctx, page + 1, 9, 0), 1);
-        assert_eq!(kiln_memory_fill(vmctx, u32::MAX, 9, 2), 1);
+        assert_eq!(
+            kiln_memory_fill(vmctx, 0, page, 9, 0),
+            0,
+            "len 0 at the end"
+        );
+        assert_eq!(kiln_memory_fill(vmctx, 0, page + 1, 9, 0), 1);
+        assert_eq!(
+            kiln_memory_fill(vmctx, 0, u64::MAX, 9, 2),
+            1,
+            "no wrap-around"
+        );
 
         // memory.copy is memmove.
-        assert_eq!(kiln_memory_fill(vmctx, 0, 0, 16), 0);
+        assert_eq!(kiln_memory_fill(vmctx, 0, 0, 0, 16), 0);
         mem.base().copy_from(b"12345".as_ptr(), 5);
-        assert_eq!(kiln_memory_copy(vmctx, 1, 0, 4), 0);
+        assert_eq!(kiln_memory_copy(vmctx, 0, 0, 1, 0, 4), 0);
         assert_eq!(bytes(mem, 0, 5), b"11234");
-        assert_eq!(kiln_memory_copy(vmctx, 0, 1, 4), 0);
+        assert_eq!(kiln_memory_copy(vmctx, 0, 0, 0, 1, 4), 0);
         assert_eq!(bytes(mem, 0, 5), b"12344");
-        assert_eq!(kiln_memory_copy(vmctx, 0, page - 2, 4), 1);
-        assert_eq!(kiln_memory_copy(vmctx, page - 2, 0, 4), 1);
+        assert_eq!(kiln_memory_copy(vmctx, 0, 0, 0, page - 2, 4), 1);
+        assert_eq!(kiln_memory_copy(vmctx, 0, 0, page - 2, 0, 4), 1);
         assert_eq!(bytes(mem, 0, 5), b"12344");
-        assert_eq!(kiln_memory_copy(vmctx, page, page, 0), 0);
+        assert_eq!(kiln_memory_copy(vmctx, 0, 0, page, page, 0), 0);
 
         // memory.init from the passive segment 1 ("xyz"); the active one is dropped.
-        assert_eq!(kiln_memory_init(vmctx, 1, 200, 1, 2), 0);
+        assert_eq!(kiln_memory_init(vmctx, 0, 1, 200, 1, 2), 0);
         assert_eq!(bytes(mem, 200, 2), b"yz");
-        assert_eq!(kiln_memory_init(vmctx, 1, 200, 2, 2), 1);
-        assert_eq!(kiln_memory_init(vmctx, 1, page - 1, 0, 2), 1);
-        assert_eq!(kiln_memory_init(vmctx, 1, 0, 3, 0), 0);
+        assert_eq!(kiln_memory_init(vmctx, 0, 1, 200, 2, 2), 1);
+        assert_eq!(kiln_memory_init(vmctx, 0, 1, page - 1, 0, 2), 1);
+        assert_eq!(kiln_memory_init(vmctx, 0, 1, 0, 3, 0), 0);
         assert_eq!(
-            kiln_memory_init(vmctx, 0, 0, 0, 1),
+            kiln_memory_init(vmctx, 0, 0, 0, 0, 1),
             1,
             "active segments are dropped"
         );
-        assert_eq!(kiln_memory_init(vmctx, 0, 0, 0, 0), 0);
+        assert_eq!(kiln_memory_init(vmctx, 0, 0, 0, 0, 0), 0);
         kiln_data_drop(vmctx, 1);
-        assert_eq!(kiln_memory_init(vmctx, 1, 0, 0, 1), 1);
-        assert_eq!(kiln_memory_init(vmctx, 1, page, 0, 0), 0);
-        assert_eq!(kiln_memory_init(vmctx, 7, 0, 0, 0), 1, "no such segment");
+        assert_eq!(kiln_memory_init(vmctx, 0, 1, 0, 0, 1), 1);
+        assert_eq!(kiln_memory_init(vmctx, 0, 1, page, 0, 0), 0);
+        assert_eq!(kiln_memory_init(vmctx, 0, 7, 0, 0, 0), 1, "no such segment");
 
         // memory.grow up to the maximum of 2 pages; the base never moves.
         let base = mem.base();
-        assert_eq!(kiln_memory_grow(vmctx, 0), 1);
-        assert_eq!(kiln_memory_grow(vmctx, 1), 1);
-        assert_eq!(kiln_memory_grow(vmctx, 1), u32::MAX);
+        assert_eq!(kiln_memory_grow(vmctx, 0, 0), 1);
+        assert_eq!(kiln_memory_grow(vmctx, 0, 1), 1);
+        assert_eq!(kiln_memory_grow(vmctx, 0, 1), u64::MAX);
+        assert_eq!(kiln_memory_grow(vmctx, 1, 0), u64::MAX, "no memory 1");
+        assert_eq!(kiln_memory_fill(vmctx, 1, 0, 0, 0), 1, "no memory 1");
         assert_eq!((*vmctx).memory_base, base);
         assert_eq!((*(*vmctx).memory).length, 2 * 65536);
-        assert_eq!(kiln_memory_fill(vmctx, 2 * page - 1, 1, 1), 0);
+        assert_eq!(kiln_memory_fill(vmctx, 0, 2 * page - 1, 1, 1), 0);
     }
 }
 
@@ -251,15 +267,21 @@ fn table_builtins_check_bounds() {
         assert_eq!(tab(), [0, f0, 0, f1]);
         assert_eq!(kiln_table_grow(vmctx, 0, f1, 2), 4);
         assert_eq!(tab(), [0, f0, 0, f1, f1, f1]);
-        assert_eq!(kiln_table_grow(vmctx, 0, 0, 5), u32::MAX, "max is 10");
+        assert_eq!(kiln_table_grow(vmctx, 0, 0, 5), u64::MAX, "max is 10");
         assert_eq!(kiln_table_grow(vmctx, 0, 0, 4), 6);
         assert_eq!(kiln_table_grow(vmctx, 0, 0, 0), 10);
-        assert_eq!(kiln_table_grow(vmctx, 1, 0, 0), u32::MAX, "no table 1");
+        assert_eq!(kiln_table_grow(vmctx, 1, 0, 0), u64::MAX, "no table 1");
 
         assert_eq!(kiln_table_fill(vmctx, 0, 8, f0, 2), 0);
         assert_eq!(kiln_table_fill(vmctx, 0, 9, f1, 2), 1);
         assert_eq!(tab()[8..], [f0, f0]);
         assert_eq!(kiln_table_fill(vmctx, 0, 10, f1, 0), 0);
+        assert_eq!(
+            kiln_table_fill(vmctx, 0, 1 << 32, f1, 0),
+            1,
+            "a table64 index past u32"
+        );
+        assert_eq!(kiln_table_grow(vmctx, 0, 0, 1 << 32), u64::MAX);
 
         // table.copy within one table is memmove.
         assert_eq!(kiln_table_copy(vmctx, 0, 0, 0, 1, 3), 0);
@@ -376,7 +398,7 @@ fn imports_link_to_another_instance() {
     // Builtins reach imported tables and memories through the importer's vmctx.
     // SAFETY: builtins called with a live instance's vmctx.
     unsafe {
-        assert_eq!(kiln_memory_grow(b.vmctx(), 1), 1);
+        assert_eq!(kiln_memory_grow(b.vmctx(), 0, 1), 1);
         assert_eq!(memory_of(&a).pages(), 2);
         assert_eq!(kiln_table_grow(b.vmctx(), 0, 0, 1), 2);
         assert_eq!(table_of(&a, "tab").size(), 3);

@@ -134,7 +134,15 @@ fn host_function_imports_get_the_importers_vmctx_through_an_adapter() {
         &*inst
             .vmctx()
             .cast::<u8>()
-            .add(abi::VMContextLayout::new(1, 1, 0, 0).funcref(0) as usize)
+            .add(
+                abi::VMContextLayout::new(abi::VMCounts {
+                    functions: 1,
+                    types: 1,
+                    memories: 1,
+                    ..Default::default()
+                })
+                .funcref(0) as usize,
+            )
             .cast::<abi::VMFuncRef>()
     };
     // Called through the type's host adapter, with the importer's context in a VMHostFunc.
