@@ -104,6 +104,33 @@ pub struct FuncTypeDesc {
     /// Wasm convention out to a host function of this type, taking a [`crate::VMHostFunc`]
     /// as its vmctx; null unless a function import has this type.
     pub host_adapter: *const u8,
+    /// The type's canonical text when a parameter or result is a typed reference
+    /// (`(ref $t)`, `(ref null func)`...), which the one-byte codes cannot tell apart;
+    /// empty otherwise. Two types are the same iff codes and keys are.
+    pub key: Str,
+}
+
+/// A reference type exactly: import matching of globals and tables needs more than the
+/// one-byte family code.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RefTypeDesc {
+    /// A [`heap_type`] value.
+    pub heap: u32,
+    pub nullable: u32,
+    /// For [`heap_type::CONCRETE`], the function type's canonical text; else empty.
+    pub key: Str,
+}
+
+/// Heap types of references (without GC: functions and external references).
+pub mod heap_type {
+    pub const FUNC: u32 = 0;
+    /// The bottom of the function types (`nullfuncref`).
+    pub const NOFUNC: u32 = 1;
+    pub const EXTERN: u32 = 2;
+    pub const NOEXTERN: u32 = 3;
+    /// A function type of the module (typed function references).
+    pub const CONCRETE: u32 = 4;
 }
 
 /// Import/export kinds.
@@ -157,6 +184,8 @@ pub struct TableDesc {
     pub index_type: u32,
     /// Initial value of every element (tables' init expressions); usually `ref.null`.
     pub init: ConstExpr,
+    /// The element type exactly.
+    pub elem: RefTypeDesc,
 }
 
 /// Address types of memories and tables.
@@ -184,6 +213,8 @@ pub struct GlobalDesc {
     pub mutable: u32,
     /// Initial value of a defined global (unused for imports).
     pub init: ConstExpr,
+    /// For a reference-typed global, its type exactly.
+    pub ref_type: RefTypeDesc,
 }
 
 /// Constant-expression operations. An expression is a list of them run on a value stack

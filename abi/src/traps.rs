@@ -15,10 +15,12 @@ pub enum TrapKind {
     Unreachable = 9,
     /// The `--max-time` deadline passed (or, later, another thread interrupted the instance).
     DeadlineExceeded = 10,
+    /// `call_ref`, `return_call_ref` or `ref.as_non_null` on a null reference.
+    NullReference = 11,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 10] = [
+    pub const ALL: [TrapKind; 11] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -29,6 +31,7 @@ impl TrapKind {
         TrapKind::InvalidConversionToInteger,
         TrapKind::Unreachable,
         TrapKind::DeadlineExceeded,
+        TrapKind::NullReference,
     ];
 
     pub fn from_u32(code: u32) -> Option<TrapKind> {
@@ -48,6 +51,7 @@ impl TrapKind {
             TrapKind::InvalidConversionToInteger => "invalid conversion to integer",
             TrapKind::Unreachable => "unreachable instruction executed",
             TrapKind::DeadlineExceeded => "deadline exceeded",
+            TrapKind::NullReference => "null reference",
         }
     }
 }

@@ -3,13 +3,14 @@
 
 use crate::environ::{ConstExpr, ConstOp, ImportKind, ModuleEnv, SegmentMode};
 use crate::error::Error;
+use crate::type_text;
 use crate::Options;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use kiln_abi::{self as abi, const_op, extern_kind, segment_mode, valtype, TrapSite};
 use std::marker::PhantomData;
 use std::mem::size_of;
-use wasmparser::{RefType, ValType};
+use wasmparser::{AbstractHeapType, HeapType, RefType, ValType};
 
 /// A defined function's code as the descriptor needs it.
 pub struct CompiledFunction {
@@ -223,6 +224,14 @@ impl Emitter<'_> {
         r.usize(field!(abi::Str, len), s.len());
     }
 
+    fn ref_type(&mut self, mut r: Record<'_, abi::RefTypeDesc>, env: &ModuleEnv<'_>, ty: RefType) {
+        use abi::RefTypeDesc as R;
+        let (heap, nullable, key) = type_text::ref_type(env, ty);
+        r.u32(field!(R, heap), heap);
+        r.u32(field!(R, nullable), nullable.into());
+        self.str(r.nested(field!(R, key)), &key);
+    }
+
     fn const_expr(&mut self, r: Record<'_, abi::ConstExpr>, expr: &ConstExpr) {
         use abi::ConstOp as O;
         let start = self.consts.bytes.len() as i64;
@@ -288,7 +297,9 @@ impl Emitter<'_> {
     ) -> Result<(), Error> {
         use abi::FuncTypeDesc as T;
         let mut items = Writer::default();
-        for ((ty, &trampoline), adapter) in env.types.iter().zip(tramps).zip(host_adapters) {
+        for (index, ((ty, &trampoline), adapter)) in
+            env.types.iter().zip(tramps).zip(host_adapters).enumerate()
+        {
             let params: Vec<u8> = ty.params().iter().map(|t| valtype_code(*t)).collect();
             let results: Vec<u8> = ty.results().iter().map(|t| valtype_code(*t)).collect();
             let mut item = items.record::<T>();
@@ -298,6 +309,8 @@ impl Emitter<'_> {
             if let Some(adapter) = *adapter {
                 item.func_ptr(field!(T, host_adapter), adapter);
             }
+            let key = type_text::func_type_key(env, index as u32);
+            self.str(item.nested(field!(T, key)), &key);
         }
         self.slice(r, items, env.types.len())
     }
@@ -383,6 +396,7 @@ impl Emitter<'_> {
             item.u32(field!(T, max), table.max.unwrap_or(abi::NO_INDEX));
             item.u32(field!(T, index_type), index_type(table.table64));
             self.const_expr(item.nested(field!(T, init)), &table.init);
+            self.ref_type(item.nested(field!(T, elem)), env, table.elem);
         }
         self.slice(r, items, env.tables.len())
     }
@@ -415,6 +429,9 @@ impl Emitter<'_> {
             item.u32(field!(G, val_type), valtype_code(global.ty) as u32);
             item.u32(field!(G, mutable), global.mutable as u32);
             self.const_expr(item.nested(field!(G, init)), &global.init);
+            if let ValType::Ref(r) = global.ty {
+                self.ref_type(item.nested(field!(G, ref_type)), env, r);
+            }
         }
         self.slice(r, items, env.globals.len())
     }
@@ -509,8 +526,17 @@ fn kind_code(kind: ImportKind) -> u32 {
     }
 }
 
+/// The one-byte code of a reference type: its family. Typed function references
+/// (`(ref $t)`, `(ref null func)`, ...) are funcrefs at run time, as concrete types are
+/// function types without GC; the exact type is part of a signature's key instead.
 fn ref_code(ty: RefType) -> u32 {
-    (if ty.is_func_ref() {
+    let func = match ty.heap_type() {
+        HeapType::Abstract { ty, .. } => {
+            matches!(ty, AbstractHeapType::Func | AbstractHeapType::NoFunc)
+        }
+        HeapType::Concrete(_) | HeapType::Exact(_) => true,
+    };
+    (if func {
         valtype::FUNCREF
     } else {
         valtype::EXTERNREF

@@ -27,6 +27,7 @@ fn wasm3_features() -> WasmFeatures {
         | WasmFeatures::EXTENDED_CONST
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::MEMORY64
+        | WasmFeatures::FUNCTION_REFERENCES
 }
 
 /// Proposals Kiln does not compile yet, by the names users know them by.
@@ -50,6 +51,10 @@ const SUPPORTED_FEATURES: &[(WasmFeatures, &str)] = &[
     ),
     (WasmFeatures::MULTI_MEMORY, "multiple memories"),
     (WasmFeatures::MEMORY64, "memory64"),
+    (
+        WasmFeatures::FUNCTION_REFERENCES,
+        "typed function references",
+    ),
 ];
 
 /// The proposals past WebAssembly 1.0 a valid module uses: those without which it does

@@ -20,6 +20,7 @@ mod manifest;
 mod output;
 mod translate;
 mod traps;
+mod type_text;
 
 pub use cache::{cache_dir, cached_executable, CACHE_DIR_ENV};
 pub use entry::{harness_object, HARNESS_SYMBOL};

@@ -12,6 +12,7 @@ pub const TABLE_OUT_OF_BOUNDS: TrapCode = user(TrapKind::TableOutOfBounds);
 pub const INDIRECT_CALL_TO_NULL: TrapCode = user(TrapKind::IndirectCallToNull);
 pub const INDIRECT_CALL_TYPE_MISMATCH: TrapCode = user(TrapKind::IndirectCallTypeMismatch);
 pub const DEADLINE_EXCEEDED: TrapCode = user(TrapKind::DeadlineExceeded);
+pub const NULL_REFERENCE: TrapCode = user(TrapKind::NullReference);
 
 /// The runtime's kind for a trap site Cranelift recorded.
 pub fn trap_kind(code: TrapCode) -> Option<TrapKind> {
@@ -41,6 +42,7 @@ mod tests {
             TABLE_OUT_OF_BOUNDS,
             INDIRECT_CALL_TO_NULL,
             DEADLINE_EXCEEDED,
+            NULL_REFERENCE,
         ] {
             assert!(trap_kind(code).is_some());
         }

@@ -9,6 +9,8 @@ use crate::memory::Memory;
 use crate::prelude::*;
 use crate::sys::ThreadLocal;
 use crate::table::{self, Table};
+pub use crate::types::GlobalType;
+use crate::types::RefType;
 use crate::vmctx::{Counts, Vmctx};
 use crate::{limits, sig_registry, traps};
 use core::cell::Cell;
@@ -36,13 +38,6 @@ pub enum Extern {
     Memory(*mut Memory),
     /// A global's storage and type.
     Global(*mut VMGlobal, GlobalType),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GlobalType {
-    /// A [`valtype`] code.
-    pub val_type: u8,
-    pub mutable: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -248,7 +243,9 @@ impl Instance {
         for (t, ty) in d.types.iter().enumerate() {
             // SAFETY: descriptor slices are valid (Instance::new's contract).
             let (params, results) = unsafe { (ty.params.as_slice(), ty.results.as_slice()) };
-            let id = sig_registry::intern(params, results, ty.trampoline);
+            // SAFETY: as above.
+            let key = unsafe { ty.key.as_str() };
+            let id = sig_registry::intern(params, results, key, ty.trampoline);
             inst.vmctx.set_sig_id(t as u32, id);
         }
         for import in d.imports {
@@ -332,6 +329,15 @@ impl Instance {
                         index_type_name(t_ref.index64())
                     )));
                 }
+                // SAFETY: descriptor strings are UTF-8 (Instance::new's contract).
+                let elem = unsafe { RefType::from_desc(&td.elem) };
+                if u32::from(t_ref.elem_type()) == td.elem_type && t_ref.elem() != elem {
+                    return Err(incompatible(format!(
+                        "expected a table of {}, found one of {}",
+                        elem.name(),
+                        t_ref.elem().name()
+                    )));
+                }
                 if u32::from(t_ref.elem_type()) != td.elem_type {
                     return Err(incompatible(format!(
                         "expected a table of {}, found one of {}",
@@ -375,15 +381,13 @@ impl Instance {
             }
             (extern_kind::GLOBAL, Extern::Global(g, ty)) => {
                 let gd = d.globals.get(index as usize).ok_or_else(malformed)?;
-                let expected = GlobalType {
-                    val_type: gd.val_type as u8,
-                    mutable: gd.mutable != 0,
-                };
-                if ty != expected {
+                // SAFETY: descriptor strings are UTF-8 (Instance::new's contract).
+                let expected = unsafe { GlobalType::from_desc(gd) };
+                if !ty.matches(expected) {
                     return Err(incompatible(format!(
                         "expected global {}, found global {}",
-                        global_type_name(expected),
-                        global_type_name(ty)
+                        expected.name(),
+                        ty.name()
                     )));
                 }
                 vmctx.set_global(index, value_from_bits(g as u64));
@@ -472,7 +476,9 @@ impl Instance {
             let max = (td.max != NO_INDEX).then_some(td.max);
             let table = Table::new(td.elem_type as u8, td.min, max, init)
                 .map_err(link)?
-                .with_index64(td.index_type == index_type::I64);
+                .with_index64(td.index_type == index_type::I64)
+                // SAFETY: descriptor strings are UTF-8 (Instance::new's contract).
+                .with_elem(unsafe { RefType::from_desc(&td.elem) });
             let table = NonNull::from(Box::leak(table));
             inst.own_tables.push(table);
             inst.vmctx.set_table(i as u32, Table::vm(table.as_ptr()));
@@ -660,11 +666,7 @@ impl InstanceData {
 
     fn global_type(&self, index: u32) -> GlobalType {
         // SAFETY: descriptor contents are valid (Instance::new's contract).
-        let g = unsafe { &self.desc.globals.as_slice()[index as usize] };
-        GlobalType {
-            val_type: g.val_type as u8,
-            mutable: g.mutable != 0,
-        }
+        unsafe { GlobalType::from_desc(&self.desc.globals.as_slice()[index as usize]) }
     }
 
     /// Evaluates a constant expression (global initialisers, table initialisers, segment
@@ -894,15 +896,6 @@ fn sig_name(id: u32) -> String {
     match sig_registry::signature(id) {
         Some((p, r)) => signature_name(&p, &r),
         None => format!("#{id}"),
-    }
-}
-
-fn global_type_name(t: GlobalType) -> String {
-    let v = valtype_name(t.val_type);
-    if t.mutable {
-        format!("(mut {v})")
-    } else {
-        v.to_string()
     }
 }
 

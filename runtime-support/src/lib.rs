@@ -35,6 +35,7 @@ mod sync;
 mod sys;
 pub mod table;
 pub mod traps;
+pub mod types;
 mod vmctx;
 pub mod wasi;
 

@@ -11,7 +11,7 @@ use alloc::collections::BTreeMap;
 use kiln_abi::Trampoline;
 
 struct Registry {
-    ids: BTreeMap<(Vec<u8>, Vec<u8>), u32>,
+    ids: BTreeMap<(Vec<u8>, Vec<u8>, String), u32>,
     /// Index `id - 1`.
     entries: Vec<Entry>,
 }
@@ -31,11 +31,12 @@ fn registry() -> SpinGuard<'static, Registry> {
     REGISTRY.lock()
 }
 
-/// The canonical id of `params -> results` (value type codes), registering it with
-/// `trampoline` the first time. Ids start at 1, so a zeroed funcref never matches.
-pub fn intern(params: &[u8], results: &[u8], trampoline: Trampoline) -> u32 {
+/// The canonical id of `params -> results` (value type codes, and the type's key when it
+/// has typed references: see `FuncTypeDesc::key`), registering it with `trampoline` the
+/// first time. Ids start at 1, so a zeroed funcref never matches.
+pub fn intern(params: &[u8], results: &[u8], key: &str, trampoline: Trampoline) -> u32 {
     let mut reg = registry();
-    let key = (params.to_vec(), results.to_vec());
+    let key = (params.to_vec(), results.to_vec(), key.to_string());
     if let Some(&id) = reg.ids.get(&key) {
         return id;
     }
@@ -73,13 +74,15 @@ mod tests {
 
     #[test]
     fn equal_signatures_share_an_id() {
-        let a = intern(&[I32, I64], &[F64], nop);
-        let b = intern(&[I32, I64], &[F64], nop);
-        let c = intern(&[I32], &[I64, F64], nop);
-        let d = intern(&[I32, I64, F64], &[], nop);
-        let e = intern(&[], &[FUNCREF], nop);
+        let a = intern(&[I32, I64], &[F64], "", nop);
+        let b = intern(&[I32, I64], &[F64], "", nop);
+        let c = intern(&[I32], &[I64, F64], "", nop);
+        let d = intern(&[I32, I64, F64], &[], "", nop);
+        let e = intern(&[], &[FUNCREF], "", nop);
         assert_eq!(a, b);
         assert!(a >= 1);
+        let typed = intern(&[], &[FUNCREF], "(func -> (ref func))", nop);
+        assert_ne!(typed, e, "a typed reference is another type");
         let ids = [a, c, d, e];
         for (i, x) in ids.iter().enumerate() {
             for y in &ids[i + 1..] {

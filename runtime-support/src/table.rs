@@ -3,7 +3,8 @@
 
 use crate::limits;
 use crate::prelude::*;
-use kiln_abi::VMTable;
+use crate::types::RefType;
+use kiln_abi::{heap_type, valtype, VMTable};
 
 /// Most elements a table may have in this runtime. The spec lets `table.grow` fail for any
 /// reason; without a cap, `table.grow` by `0xffff_fff0` would try to allocate 32 GiB.
@@ -22,6 +23,8 @@ pub struct Table {
     elements: Vec<usize>,
     /// A 64-bit table (table64): i64 element indices in compiled code.
     index64: bool,
+    /// The element type exactly (typed function references).
+    elem: RefType,
 }
 
 impl Table {
@@ -59,6 +62,15 @@ impl Table {
             max,
             elements,
             index64: false,
+            elem: RefType {
+                heap: if elem_type == valtype::EXTERNREF {
+                    heap_type::EXTERN
+                } else {
+                    heap_type::FUNC
+                },
+                nullable: true,
+                key: "",
+            },
         });
         table.sync();
         Ok(table)
@@ -72,6 +84,17 @@ impl Table {
 
     pub fn index64(&self) -> bool {
         self.index64
+    }
+
+    /// The same table with elements of exactly `elem` (by default `funcref` or
+    /// `externref`, after its family).
+    pub fn with_elem(mut self: Box<Self>, elem: RefType) -> Box<Self> {
+        self.elem = elem;
+        self
+    }
+
+    pub fn elem(&self) -> RefType {
+        self.elem
     }
 
     /// The table behind a `VMTable` created by this runtime.

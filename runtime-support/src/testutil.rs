@@ -5,8 +5,8 @@
 use crate::instance::{value_bits, value_from_bits};
 use kiln_abi::{
     const_op, segment_mode, valtype, ConstExpr, ConstOp, DataDesc, ElemDesc, ExportDesc,
-    FuncTypeDesc, FunctionDesc, GlobalDesc, ImportDesc, MemoryDesc, ModuleDescriptor, Slice, Str,
-    TableDesc, Trampoline, TrapSite, VMContext, VMGlobal, ABI_VERSION, NO_INDEX,
+    FuncTypeDesc, FunctionDesc, GlobalDesc, ImportDesc, MemoryDesc, ModuleDescriptor, RefTypeDesc,
+    Slice, Str, TableDesc, Trampoline, TrapSite, VMContext, VMGlobal, ABI_VERSION, NO_INDEX,
 };
 
 pub fn s(text: &'static str) -> Str {
@@ -21,6 +21,19 @@ pub fn leak<T>(items: Vec<T>) -> Slice<T> {
     Slice {
         ptr: items.as_ptr(),
         len: items.len(),
+    }
+}
+
+/// `funcref` or `externref` as an exact reference type (unused for other codes).
+pub fn family_ref_type(code: u8) -> RefTypeDesc {
+    RefTypeDesc {
+        heap: if code == valtype::EXTERNREF {
+            kiln_abi::heap_type::EXTERN
+        } else {
+            kiln_abi::heap_type::FUNC
+        },
+        nullable: 1,
+        key: s(""),
     }
 }
 
@@ -129,6 +142,7 @@ impl ModuleBuilder {
             results: leak(results.to_vec()),
             trampoline,
             host_adapter: host_adapter_unused as *const u8,
+            key: s(""),
         });
         self.types.len() as u32 - 1
     }
@@ -206,6 +220,7 @@ impl ModuleBuilder {
             max,
             index_type: kiln_abi::index_type::I32,
             init,
+            elem: family_ref_type(elem_type),
         });
         self.tables.len() as u32 - 1
     }
@@ -248,6 +263,7 @@ impl ModuleBuilder {
             val_type: val_type.into(),
             mutable: mutable.into(),
             init,
+            ref_type: family_ref_type(val_type),
         });
         self.globals.len() as u32 - 1
     }

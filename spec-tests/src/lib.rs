@@ -49,7 +49,7 @@ pub struct FileReport {
 
 /// The trap a spec-test message stands for.
 pub fn trap_kind_for(message: &str) -> Option<TrapKind> {
-    const KINDS: [(&str, TrapKind); 10] = [
+    const KINDS: [(&str, TrapKind); 12] = [
         ("unreachable", TrapKind::Unreachable),
         ("integer divide by zero", TrapKind::IntegerDivisionByZero),
         ("integer overflow", TrapKind::IntegerOverflow),
@@ -66,6 +66,8 @@ pub fn trap_kind_for(message: &str) -> Option<TrapKind> {
             TrapKind::IndirectCallTypeMismatch,
         ),
         ("call stack exhausted", TrapKind::StackOverflow),
+        ("null function reference", TrapKind::NullReference),
+        ("null reference", TrapKind::NullReference),
     ];
     KINDS
         .iter()

@@ -1,6 +1,7 @@
 //! Direct calls, calls to imported functions (through the VMContext), `call_indirect`
-//! (bounds, null and signature checks), and their tail-call forms `return_call` and
-//! `return_call_indirect`, which replace the caller's frame (every wasm function uses
+//! (bounds, null and signature checks), `call_ref` (typed: a null check only), and their
+//! tail-call forms `return_call`, `return_call_indirect` and `return_call_ref`, which
+//! replace the caller's frame (every wasm function uses
 //! Cranelift's `tail` convention, see `kiln_abi`).
 
 use super::{fixed_flags, Translator};
@@ -36,6 +37,8 @@ impl Translator<'_, '_> {
                 type_index,
                 table_index,
             } => self.call_indirect(type_index, table_index, true),
+            Operator::CallRef { type_index } => self.call_ref(type_index, false),
+            Operator::ReturnCallRef { type_index } => self.call_ref(type_index, true),
             _ => return Ok(false),
         }
         Ok(true)
@@ -77,6 +80,19 @@ impl Translator<'_, '_> {
         );
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trap_if(mismatch, traps::INDIRECT_CALL_TYPE_MISMATCH);
+        let callee = Callee::Pointer {
+            sig: self.sig_ref(type_index),
+            code: self.funcref_field(funcref, abi::VMFUNCREF_FN_PTR),
+            vmctx: self.funcref_field(funcref, abi::VMFUNCREF_VMCTX),
+        };
+        self.emit_call(callee, num_params, tail);
+    }
+
+    /// `call_ref`: the function reference is typed, so only null needs a check.
+    fn call_ref(&mut self, type_index: u32, tail: bool) {
+        let funcref = self.pop();
+        let num_params = self.m.env.types[type_index as usize].params().len();
+        self.b.ins().trapz(funcref, traps::NULL_REFERENCE);
         let callee = Callee::Pointer {
             sig: self.sig_ref(type_index),
             code: self.funcref_field(funcref, abi::VMFUNCREF_FN_PTR),

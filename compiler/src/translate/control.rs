@@ -123,6 +123,26 @@ impl Translator<'_, '_> {
                 self.b.seal_block(next);
                 self.b.switch_to_block(next);
             }
+            Operator::BrOnNull { relative_depth } => {
+                // Branches without the reference when it is null; else keeps it.
+                let reference = self.pop();
+                let (target, args) = self.branch_args(relative_depth);
+                let next = self.b.create_block();
+                self.b.ins().brif(reference, next, &[], target, &args);
+                self.b.seal_block(next);
+                self.b.switch_to_block(next);
+                self.push(reference);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // Branches with the reference when it is not null; else drops it.
+                let reference = self.peek_n(1)[0];
+                let (target, args) = self.branch_args(relative_depth);
+                self.pop();
+                let next = self.b.create_block();
+                self.b.ins().brif(reference, target, &args, next, &[]);
+                self.b.seal_block(next);
+                self.b.switch_to_block(next);
+            }
             Operator::BrTable { ref targets } => {
                 let index = self.pop();
                 let mut calls = Vec::with_capacity(targets.len() as usize);

@@ -85,6 +85,11 @@ impl Translator<'_, '_> {
                 let null = self.b.ins().iconst(I64, 0);
                 self.push(null);
             }
+            Operator::RefAsNonNull => {
+                let value = self.pop();
+                self.b.ins().trapz(value, traps::NULL_REFERENCE);
+                self.push(value);
+            }
             Operator::RefIsNull => {
                 let value = self.pop();
                 let is_null = self.b.ins().icmp_imm_u(IntCC::Equal, value, 0);

@@ -122,6 +122,7 @@ impl Spectest {
             let ty = GlobalType {
                 val_type,
                 mutable: false,
+                ref_type: None,
             };
             return Ok(Extern::Global(g, ty));
         }

@@ -103,7 +103,7 @@ fn instantiation_fills_everything() {
     let f = unsafe { &*f };
     assert_eq!(f.fn_ptr, answer as *const u8);
     assert_eq!(f.vmctx, vmctx);
-    assert_eq!(f.type_id, sig_registry::intern(&[], &[I32], tramp_v_i));
+    assert_eq!(f.type_id, sig_registry::intern(&[], &[I32], "", tramp_v_i));
     let mut values = [VMGlobal::default()];
     // SAFETY: `answer` takes nothing and returns an i32.
     unsafe { invoke(f, &mut values) }.unwrap();
@@ -144,7 +144,8 @@ fn instantiation_fills_everything() {
         ty,
         GlobalType {
             val_type: I32,
-            mutable: false
+            mutable: false,
+            ref_type: None,
         }
     );
     // SAFETY: a live global.
@@ -156,7 +157,8 @@ fn instantiation_fills_everything() {
         ty,
         GlobalType {
             val_type: I64,
-            mutable: true
+            mutable: true,
+            ref_type: None,
         }
     );
     // SAFETY: a live global.
