@@ -232,3 +232,46 @@ fn missing_imports_are_all_listed() {
         );
     }
 }
+
+/// WASI preview1 is 32-bit: a module importing it whose memory 0 is 64-bit cannot run.
+#[test]
+fn wasi_with_a_64_bit_memory_0_is_refused() {
+    let scratch = Scratch::new("wasi-memory64");
+    let input = scratch.write(
+        "wasi64.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+             (memory i64 1)
+             (func (export "_start")))"#,
+    );
+    for emit in ["exe", "obj"] {
+        let out = expect_error(&scratch, &input, &["--emit", emit]);
+        let stderr = out.stderr_text();
+        assert!(
+            stderr.contains("memory 0 is a 64-bit memory (memory64)")
+                && stderr.contains("wasi_snapshot_preview1::proc_exit"),
+            "{}",
+            out.describe()
+        );
+    }
+}
+
+/// A valid module using a proposal Kiln does not compile is named as such, with the
+/// validator's offset.
+#[test]
+fn unsupported_proposals_are_named() {
+    let scratch = Scratch::new("unsupported-proposal");
+    let input = scratch.write(
+        "gc.wat",
+        r#"(module (type $p (struct (field i32)))
+             (func (export "_start") (drop (struct.new $p (i32.const 1)))))"#,
+    );
+    let out = expect_error(&scratch, &input, &[]);
+    let stderr = out.stderr_text();
+    assert!(
+        stderr.contains("unsupported WebAssembly feature: garbage collection (Wasm 3.0 GC)")
+            && stderr.contains("byte offset"),
+        "{}",
+        out.describe()
+    );
+}

@@ -356,3 +356,54 @@ fn inspecting_something_else_is_an_error() {
     let out = kiln(["inspect".as_ref(), scratch.join("missing.wasm").as_os_str()]);
     out.assert_cli_error();
 }
+
+/// Index types of memories and the proposals a module uses, from the module and from an
+/// executable built from it (its manifest).
+#[test]
+fn memory_index_types_and_features() {
+    let scratch = Scratch::new("inspect-features");
+    let wat = scratch.write(
+        "features.wat",
+        r#"(module
+             (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+             (memory 1)
+             (memory $big i64 1 2)
+             (func $f (result i32) (return_call $g))
+             (func $g (result i32) (i32.load8_u $big (i64.const 0)))
+             (func (export "_start") (drop (call $f))))"#,
+    );
+    let exe = compile_ok(&wat, &scratch, "features", &[]);
+    for path in [&wat, &exe] {
+        let v = inspect_json(path);
+        let memories = v.get("memories").as_array();
+        let types: Vec<&str> = memories
+            .iter()
+            .map(|m| m.get("index_type").as_str().unwrap())
+            .collect();
+        assert_eq!(types, ["i32", "i64"], "{}", path.display());
+        let features: Vec<&str> = v
+            .get("features")
+            .as_array()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            features,
+            ["tail calls", "multiple memories", "memory64"],
+            "{}",
+            path.display()
+        );
+        let text = inspect(path, false).stdout_text();
+        assert!(
+            text.contains("1 pages minimum, maximum 2, 64-bit addresses")
+                && text.contains("features: tail calls, multiple memories, memory64"),
+            "{text}"
+        );
+    }
+    let plain = scratch.write("plain.wat", r#"(module (func (export "_start")))"#);
+    let text = inspect(&plain, false).stdout_text();
+    assert!(
+        text.contains("features: none past WebAssembly 1.0"),
+        "{text}"
+    );
+}

@@ -61,6 +61,7 @@ fixtures! {
     tail_calls_in_constant_stack: "tail_calls", memory: false;
     multiple_memories: "multi_memory", memory: true;
     memory64_past_4_gib: "memory64", memory: true;
+    typed_function_references: "typed_function_references", memory: false;
 }
 
 #[test]

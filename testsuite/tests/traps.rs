@@ -97,6 +97,7 @@ traps! {
     table_oob_copy => "out of bounds table access", IfKnown;
     table_oob_init_dropped => "out of bounds table access", IfKnown;
     indirect_call_null => "indirect call to null", Required;
+    null_call_ref => "null reference", Required;
     indirect_call_type_mismatch => "indirect call type mismatch", Required;
     indirect_call_arity_mismatch => "indirect call type mismatch", Required;
     stack_exhausted => "call stack exhausted", Required;
