@@ -140,13 +140,15 @@ struct CodegenArgs {
     cpu: Option<CpuArg>,
     /// How memory accesses are kept inside linear memory: `guard` reserves address space
     /// with guard pages and needs no per-access checks; `explicit` compares every access
-    /// against the memory size (for small address spaces).
+    /// against the memory size (for small address spaces). 64-bit memories (memory64)
+    /// are always checked explicitly.
     #[arg(long, value_enum, default_value_t = BoundsArg::Guard)]
     bounds_checks: BoundsArg,
-    /// With `--bounds-checks explicit`: address space to reserve for the module's linear
-    /// memory, e.g. `64MiB` (memory.grow fails beyond it) [default: the memory's declared
-    /// maximum, else 4GiB]. For devices whose address space or overcommit policy refuses
-    /// large reservations.
+    /// With `--bounds-checks explicit`: address space to reserve for each linear memory
+    /// the module defines, e.g. `64MiB` (memory.grow fails beyond it) [default: the
+    /// memory's declared maximum, else 4GiB; for a 64-bit memory, its maximum up to
+    /// 64GiB]. For devices whose address space or overcommit policy refuses large
+    /// reservations, or 64-bit memories that need more than 64GiB.
     #[arg(long, value_name = "SIZE")]
     reserve: Option<String>,
     /// Link with this recipe (cc, aarch64-linux-gnu-gcc, rust-lld, zig-cc) instead of trying the
@@ -309,7 +311,7 @@ fn options(
                         .into(),
                 )
             }
-            Some(size) => Some(parse_size("--reserve", size, 1 << 32)?),
+            Some(size) => Some(parse_size("--reserve", size, 1 << 48)?),
         },
         linker: match &codegen.linker {
             Some(name) => Some(Linker::parse(name).map_err(|e| e.0)?),
@@ -333,6 +335,7 @@ fn parse_size(flag: &str, text: &str, max: u64) -> Result<u64, String> {
         "k" | "kb" | "kib" => 10,
         "m" | "mb" | "mib" => 20,
         "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
         _ => return Err(bad()),
     };
     number
@@ -614,12 +617,14 @@ mod tests {
 
     #[test]
     fn sizes() {
-        let reserve = |t| parse_size("--reserve", t, 1 << 32);
+        let reserve = |t| parse_size("--reserve", t, 1 << 48);
         assert_eq!(reserve("65536"), Ok(65536));
         assert_eq!(reserve("64MiB"), Ok(64 << 20));
         assert_eq!(reserve("1G"), Ok(1 << 30));
         assert_eq!(reserve("4GiB"), Ok(1 << 32));
-        assert!(reserve("5GiB").is_err());
+        assert_eq!(reserve("5GiB"), Ok(5 << 30));
+        assert_eq!(reserve("1TiB"), Ok(1 << 40));
+        assert!(reserve("300TiB").is_err());
         assert!(reserve("0").is_err());
         assert!(reserve("12 parsecs").is_err());
         assert_eq!(parse_size("--max-memory", "5GiB", 1 << 48), Ok(5 << 30));
