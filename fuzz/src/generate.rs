@@ -11,11 +11,13 @@ use arbitrary::Unstructured;
 pub const FUEL: u32 = 2_000;
 
 /// The wasm-smith configuration for differential runs: the WebAssembly 2.0 features plus
-/// SIMD, i.e. everything Kiln compiles with one deterministic meaning. Left out: relaxed
-/// SIMD (Kiln's implementation-defined choices need not be wasmi's), and every proposal Kiln
-/// rejects (threads, exceptions, tail calls, GC, memory64, multi-memory, extended constant
-/// expressions, custom page sizes, wide arithmetic). No imports: the harness provides none
-/// a generated module could ask for. Everything is exported so its state can be compared.
+/// SIMD, tail calls, extended constant expressions, multiple memories and memory64, i.e.
+/// everything Kiln compiles with one deterministic meaning that the reference runs too.
+/// Left out: relaxed SIMD (Kiln's implementation-defined choices need not be wasmi's),
+/// typed function references (wasmi has none), and every proposal Kiln rejects (threads,
+/// exceptions, GC, custom page sizes, wide arithmetic). No imports: the harness provides
+/// none a generated module could ask for. Everything is exported so its state can be
+/// compared.
 pub fn differential_config() -> wasm_smith::Config {
     wasm_smith::Config {
         simd_enabled: true,
@@ -27,13 +29,13 @@ pub fn differential_config() -> wasm_smith::Config {
         sign_extension_ops_enabled: true,
         exceptions_enabled: false,
         threads_enabled: false,
-        tail_call_enabled: false,
+        tail_call_enabled: true,
         gc_enabled: false,
-        memory64_enabled: false,
-        extended_const_enabled: false,
+        memory64_enabled: true,
+        extended_const_enabled: true,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,
-        max_memories: 1,
+        max_memories: 2,
         max_tables: 3,
         max_imports: 0,
         min_types: 1,
@@ -46,6 +48,7 @@ pub fn differential_config() -> wasm_smith::Config {
         // engines, and each process can hold a batch of instances.
         memory_max_size_required: true,
         max_memory32_bytes: 16 * 65536,
+        max_memory64_bytes: 16 * 65536,
         table_max_size_required: true,
         max_table_elements: 1_000,
         ..wasm_smith::Config::default()
@@ -163,7 +166,8 @@ mod tests {
     #[test]
     fn generated_modules_are_valid_and_have_functions() {
         let config = super::differential_config();
-        let features = wasmparser::WasmFeatures::WASM2 | wasmparser::WasmFeatures::SIMD;
+        use wasmparser::WasmFeatures as F;
+        let features = F::WASM2 | F::TAIL_CALL | F::EXTENDED_CONST | F::MULTI_MEMORY | F::MEMORY64;
         for seed in 0..20u64 {
             let wasm = super::module(&config, seed).unwrap();
             wasmparser::Validator::new_with_features(features)
@@ -186,5 +190,42 @@ mod tests {
             assert!(funcs >= 2, "seed {seed}: {funcs} functions");
             assert_eq!(exported_funcs, funcs as usize, "seed {seed}");
         }
+    }
+
+    /// The Wasm 3.0 features the configuration enables do show up: some modules make
+    /// tail calls, have two memories, or a 64-bit one.
+    #[test]
+    fn generated_modules_use_the_wasm_3_features() {
+        let config = super::differential_config();
+        let (mut tail_calls, mut two_memories, mut memory64) = (0, 0, 0);
+        for seed in 0..100u64 {
+            let wasm = super::module(&config, seed).unwrap();
+            for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+                match payload.unwrap() {
+                    wasmparser::Payload::MemorySection(r) => {
+                        let memories: Vec<_> = r.into_iter().map(|m| m.unwrap()).collect();
+                        two_memories += usize::from(memories.len() == 2);
+                        memory64 += usize::from(memories.iter().any(|m| m.memory64));
+                    }
+                    wasmparser::Payload::CodeSectionEntry(body) => {
+                        let mut ops = body.get_operators_reader().unwrap();
+                        while !ops.eof() {
+                            if matches!(
+                                ops.read().unwrap(),
+                                wasmparser::Operator::ReturnCall { .. }
+                                    | wasmparser::Operator::ReturnCallIndirect { .. }
+                            ) {
+                                tail_calls += 1;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(
+            tail_calls > 0 && two_memories > 0 && memory64 > 0,
+            "tail calls {tail_calls}, two memories {two_memories}, memory64 {memory64}"
+        );
     }
 }

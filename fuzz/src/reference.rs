@@ -25,10 +25,10 @@ impl Default for Reference {
         config
             .wasm_simd(true)
             .wasm_relaxed_simd(false)
-            .wasm_multi_memory(false)
-            .wasm_tail_call(false)
-            .wasm_extended_const(false)
-            .wasm_memory64(false)
+            .wasm_multi_memory(true)
+            .wasm_tail_call(true)
+            .wasm_extended_const(true)
+            .wasm_memory64(true)
             .wasm_custom_page_sizes(false)
             .wasm_wide_arithmetic(false)
             // Deeper than the generated fuel allows, so only Kiln's stack limit can be hit.
