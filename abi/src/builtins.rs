@@ -120,6 +120,12 @@ builtins! {
         fn(table: u32, segment: u32, dst: u64, src: u32, len: u32) -> u32,
         fails: TableOutOfBounds;
     ElemDrop = "kiln_elem_drop" fn(segment: u32);
+    /// On a shared memory, at a checked native address: 1 ("not-equal") when the value
+    /// there differs, else 2 ("timed-out") after `timeout` ns (negative: forever).
+    MemoryAtomicWait32 = "kiln_memory_atomic_wait32"
+        fn(addr: usize, expected: u32, timeout: u64) -> u32;
+    MemoryAtomicWait64 = "kiln_memory_atomic_wait64"
+        fn(addr: usize, expected: u64, timeout: u64) -> u32;
 }
 
 /// The scalars of a builtin's Rust function type.

@@ -203,7 +203,8 @@ pub struct MemoryDesc {
     pub max_pages: u64,
     /// An [`index_type`] value.
     pub index_type: u32,
-    pub _pad: u32,
+    /// 1 for a shared memory (threads).
+    pub shared: u32,
 }
 
 #[repr(C)]

@@ -46,7 +46,7 @@ pub use traps::TrapKind;
 pub use vmctx::*;
 
 /// Bumped whenever anything in this crate changes shape.
-pub const ABI_VERSION: u32 = 7;
+pub const ABI_VERSION: u32 = 8;
 
 /// The native `main` the compiler emits into an executable's object; it calls
 /// [`RUN_MAIN_SYMBOL`] with the module's descriptor.

@@ -17,10 +17,14 @@ pub enum TrapKind {
     DeadlineExceeded = 10,
     /// `call_ref`, `return_call_ref` or `ref.as_non_null` on a null reference.
     NullReference = 11,
+    /// An atomic access at an address that is not a multiple of its size.
+    UnalignedAtomic = 12,
+    /// `memory.atomic.wait32/64` on a memory that is not shared.
+    AtomicWaitNonSharedMemory = 13,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 11] = [
+    pub const ALL: [TrapKind; 13] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -32,6 +36,8 @@ impl TrapKind {
         TrapKind::Unreachable,
         TrapKind::DeadlineExceeded,
         TrapKind::NullReference,
+        TrapKind::UnalignedAtomic,
+        TrapKind::AtomicWaitNonSharedMemory,
     ];
 
     pub fn from_u32(code: u32) -> Option<TrapKind> {
@@ -52,6 +58,8 @@ impl TrapKind {
             TrapKind::Unreachable => "unreachable instruction executed",
             TrapKind::DeadlineExceeded => "deadline exceeded",
             TrapKind::NullReference => "null reference",
+            TrapKind::UnalignedAtomic => "unaligned atomic",
+            TrapKind::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
         }
     }
 }

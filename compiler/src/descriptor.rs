@@ -413,6 +413,7 @@ impl Emitter<'_> {
             item.u64(field!(M, min_pages), memory.min_pages);
             item.u64(field!(M, max_pages), memory.max_pages.unwrap_or(u64::MAX));
             item.u32(field!(M, index_type), index_type(memory.memory64));
+            item.u32(field!(M, shared), memory.shared.into());
         }
         self.slice(r, items, env.memories.len())
     }

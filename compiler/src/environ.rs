@@ -28,6 +28,7 @@ fn wasm3_features() -> WasmFeatures {
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::MEMORY64
         | WasmFeatures::FUNCTION_REFERENCES
+        | WasmFeatures::THREADS
 }
 
 /// Proposals Kiln does not compile yet, by the names users know them by.
@@ -55,6 +56,7 @@ const SUPPORTED_FEATURES: &[(WasmFeatures, &str)] = &[
         WasmFeatures::FUNCTION_REFERENCES,
         "typed function references",
     ),
+    (WasmFeatures::THREADS, "threads (atomics, shared memories)"),
 ];
 
 /// The proposals past WebAssembly 1.0 a valid module uses: those without which it does
@@ -87,7 +89,6 @@ const MISSING_FEATURES: &[(WasmFeatures, &str)] = &[
         WasmFeatures::LEGACY_EXCEPTIONS,
         "legacy exception handling (try/catch/rethrow/delegate)",
     ),
-    (WasmFeatures::THREADS, "threads (atomics, shared memories)"),
     (WasmFeatures::GC, "garbage collection (Wasm 3.0 GC)"),
     (WasmFeatures::CUSTOM_PAGE_SIZES, "custom page sizes"),
     (WasmFeatures::WIDE_ARITHMETIC, "wide arithmetic"),
@@ -193,6 +194,8 @@ pub struct Memory {
     pub max_pages: Option<u64>,
     /// memory64: i64 addresses, always bounds-checked explicitly.
     pub memory64: bool,
+    /// A shared memory (threads).
+    pub shared: bool,
 }
 
 impl Memory {
@@ -201,6 +204,7 @@ impl Memory {
             min_pages: ty.initial,
             max_pages: ty.maximum,
             memory64: ty.memory64,
+            shared: ty.shared,
         }
     }
 }

@@ -13,6 +13,8 @@ pub const INDIRECT_CALL_TO_NULL: TrapCode = user(TrapKind::IndirectCallToNull);
 pub const INDIRECT_CALL_TYPE_MISMATCH: TrapCode = user(TrapKind::IndirectCallTypeMismatch);
 pub const DEADLINE_EXCEEDED: TrapCode = user(TrapKind::DeadlineExceeded);
 pub const NULL_REFERENCE: TrapCode = user(TrapKind::NullReference);
+pub const UNALIGNED_ATOMIC: TrapCode = user(TrapKind::UnalignedAtomic);
+pub const ATOMIC_WAIT_NON_SHARED: TrapCode = user(TrapKind::AtomicWaitNonSharedMemory);
 
 /// The runtime's kind for a trap site Cranelift recorded.
 pub fn trap_kind(code: TrapCode) -> Option<TrapKind> {
@@ -43,6 +45,8 @@ mod tests {
             INDIRECT_CALL_TO_NULL,
             DEADLINE_EXCEEDED,
             NULL_REFERENCE,
+            UNALIGNED_ATOMIC,
+            ATOMIC_WAIT_NON_SHARED,
         ] {
             assert!(trap_kind(code).is_some());
         }

@@ -326,3 +326,58 @@ pub unsafe extern "C" fn kiln_elem_drop(vmctx: *mut VMContext, segment: u32) {
     }
 }
 const _: fn_types::ElemDrop = kiln_elem_drop;
+
+/// `memory.atomic.wait32` on a shared memory (compiled code checked bounds and alignment,
+/// and that the memory is shared): 1 when the value differs; else nothing can notify
+/// (Kiln runs one thread), so it waits out the timeout and returns 2 ("timed-out").
+///
+/// # Safety
+/// `addr` must be a 4-aligned address inside a live memory.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_memory_atomic_wait32(
+    _vmctx: *mut VMContext,
+    addr: usize,
+    expected: u32,
+    timeout: u64,
+) -> u32 {
+    // SAFETY: caller's contract; other threads only ever access it atomically.
+    let value = unsafe { core::sync::atomic::AtomicU32::from_ptr(addr as *mut u32) };
+    if value.load(core::sync::atomic::Ordering::SeqCst) != expected {
+        return 1;
+    }
+    wait_out(timeout)
+}
+const _: fn_types::MemoryAtomicWait32 = kiln_memory_atomic_wait32;
+
+/// `memory.atomic.wait64`: as [`kiln_memory_atomic_wait32`] for an 8-byte value.
+///
+/// # Safety
+/// `addr` must be an 8-aligned address inside a live memory.
+#[no_mangle]
+pub unsafe extern "C" fn kiln_memory_atomic_wait64(
+    _vmctx: *mut VMContext,
+    addr: usize,
+    expected: u64,
+    timeout: u64,
+) -> u32 {
+    // SAFETY: caller's contract.
+    let value = unsafe { core::sync::atomic::AtomicU64::from_ptr(addr as *mut u64) };
+    if value.load(core::sync::atomic::Ordering::SeqCst) != expected {
+        return 1;
+    }
+    wait_out(timeout)
+}
+const _: fn_types::MemoryAtomicWait64 = kiln_memory_atomic_wait64;
+
+/// Sleeps for a wait's timeout in nanoseconds (an i64; negative is forever, which only
+/// `--max-time` ends) and returns 2, "timed-out".
+fn wait_out(timeout: u64) -> u32 {
+    let timeout = timeout as i64;
+    if timeout < 0 {
+        loop {
+            crate::sys::sleep_ms(u64::from(u32::MAX));
+        }
+    }
+    crate::sys::sleep_ms((timeout as u64).div_ceil(1_000_000));
+    2
+}

@@ -366,6 +366,14 @@ impl Instance {
                         index_type_name(m_ref.index64())
                     )));
                 }
+                if m_ref.shared() != (md.shared != 0) {
+                    let sharing = |s: bool| if s { "a shared" } else { "an unshared" };
+                    return Err(incompatible(format!(
+                        "expected {} memory, found {} one",
+                        sharing(md.shared != 0),
+                        sharing(m_ref.shared())
+                    )));
+                }
                 let declared_max = (md.max_pages != u64::MAX).then_some(md.max_pages);
                 check_limits(m_ref.pages(), m_ref.max_pages(), md.min_pages, declared_max)
                     .map_err(|e| incompatible(format!("memory {e}")))?;
@@ -458,8 +466,9 @@ impl Instance {
             } else {
                 max_bytes(1 << 32)
             };
-            let memory =
-                Memory::with_reservation(md.min_pages, max, reservation, index64).map_err(link)?;
+            let memory = Memory::with_reservation(md.min_pages, max, reservation, index64)
+                .map_err(link)?
+                .with_shared(md.shared != 0);
             let memory = NonNull::from(Box::leak(memory));
             inst.own_memories.push(memory);
             inst.vmctx.set_memory(i as u32, Memory::vm(memory.as_ptr()));

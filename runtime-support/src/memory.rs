@@ -19,6 +19,9 @@ pub struct Memory {
     reservation: usize,
     /// A 64-bit memory (memory64): i64 addresses, up to [`MAX_WASM_PAGES_64`] pages.
     index64: bool,
+    /// A shared memory (threads): only matters for import matching and `wait`, as Kiln
+    /// runs one thread.
+    shared: bool,
 }
 
 impl Memory {
@@ -61,6 +64,7 @@ impl Memory {
             max_pages,
             reservation,
             index64,
+            shared: false,
         });
         if memory.grow(min_pages).is_none() {
             let bytes = min_pages * WASM_PAGE_SIZE;
@@ -109,6 +113,16 @@ impl Memory {
     /// A 64-bit memory (memory64).
     pub fn index64(&self) -> bool {
         self.index64
+    }
+
+    /// The same memory, shared (threads).
+    pub fn with_shared(mut self: Box<Self>, shared: bool) -> Box<Self> {
+        self.shared = shared;
+        self
+    }
+
+    pub fn shared(&self) -> bool {
+        self.shared
     }
 
     /// Whether guard-mode code may use this memory: its reservation covers every address

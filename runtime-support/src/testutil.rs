@@ -242,7 +242,7 @@ impl ModuleBuilder {
             min_pages,
             max_pages,
             index_type: kiln_abi::index_type::I32,
-            _pad: 0,
+            shared: 0,
         });
     }
 

@@ -49,7 +49,7 @@ pub struct FileReport {
 
 /// The trap a spec-test message stands for.
 pub fn trap_kind_for(message: &str) -> Option<TrapKind> {
-    const KINDS: [(&str, TrapKind); 12] = [
+    const KINDS: [(&str, TrapKind); 14] = [
         ("unreachable", TrapKind::Unreachable),
         ("integer divide by zero", TrapKind::IntegerDivisionByZero),
         ("integer overflow", TrapKind::IntegerOverflow),
@@ -68,6 +68,11 @@ pub fn trap_kind_for(message: &str) -> Option<TrapKind> {
         ("call stack exhausted", TrapKind::StackOverflow),
         ("null function reference", TrapKind::NullReference),
         ("null reference", TrapKind::NullReference),
+        ("unaligned atomic", TrapKind::UnalignedAtomic),
+        (
+            "expected shared memory",
+            TrapKind::AtomicWaitNonSharedMemory,
+        ),
     ];
     KINDS
         .iter()

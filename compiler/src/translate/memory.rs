@@ -134,11 +134,22 @@ impl Translator<'_, '_> {
     /// Pops the address operand and returns the native pointer and immediate offset for
     /// an access of `size` bytes, emitting the bounds check where one is needed.
     pub(super) fn heap_address(&mut self, memarg: MemArg, size: u32) -> (Value, i32) {
+        self.heap_address_checked(memarg, size, false)
+    }
+
+    /// [`Self::heap_address`], with the bounds check also in guard mode when `always`
+    /// (for operations that touch no memory in compiled code, so cannot fault).
+    pub(super) fn heap_address_checked(
+        &mut self,
+        memarg: MemArg,
+        size: u32,
+        always: bool,
+    ) -> (Value, i32) {
         let mem = memarg.memory;
         let memory64 = self.m.env.memories[mem as usize].memory64;
         let index = self.pop();
         let index = self.widen(index);
-        if memory64 || self.m.bounds_checks == BoundsChecks::Explicit {
+        if always || memory64 || self.m.bounds_checks == BoundsChecks::Explicit {
             let length = self.memory_length(mem);
             // A 32-bit memory's `index + offset + size` cannot overflow 64 bits; a 64-bit
             // memory's can, and then the access is out of bounds.

@@ -5,6 +5,7 @@
 //! of instructions lives in its own file as an `impl Translator` block whose method
 //! returns `Ok(false)` for operators it does not handle.
 
+mod atomics;
 mod calls;
 mod control;
 mod memory;
@@ -165,7 +166,8 @@ pub fn translate_function(
             || t.call(&op)?
             || t.table(&op)?
             || t.simd(&op)?
-            || t.simd_memory(&op)?;
+            || t.simd_memory(&op)?
+            || t.atomic(&op)?;
         if !handled {
             return Err(Error::unsupported(format!(
                 "instruction `{op:?}` at byte offset {offset:#x}"

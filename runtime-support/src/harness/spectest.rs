@@ -66,6 +66,8 @@ pub(crate) struct Spectest {
     /// `table64`: the same as `table` with i64 indices (Wasm 3.0 scripts).
     table64: *mut Table,
     memory: *mut Memory,
+    /// `shared_memory`: one to two pages, shared (threads scripts).
+    shared_memory: *mut Memory,
     globals: [(&'static str, *mut VMGlobal, u8); 4],
 }
 
@@ -76,6 +78,7 @@ impl Spectest {
             table: Box::into_raw(Table::new(FUNCREF, 10, Some(20), 0)?),
             table64: Box::into_raw(Table::new(FUNCREF, 10, Some(20), 0)?.with_index64(true)),
             memory: Box::into_raw(Memory::new(1, Some(2))?),
+            shared_memory: Box::into_raw(Memory::new(1, Some(2))?.with_shared(true)),
             globals: [
                 ("global_i32", global(666), I32),
                 ("global_i64", global(666), I64),
@@ -130,6 +133,7 @@ impl Spectest {
             "table" => Ok(Extern::Table(self.table)),
             "table64" => Ok(Extern::Table(self.table64)),
             "memory" => Ok(Extern::Memory(self.memory)),
+            "shared_memory" => Ok(Extern::Memory(self.shared_memory)),
             _ => Err(format!("unknown import `spectest::{name}`")),
         }
     }
