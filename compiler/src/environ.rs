@@ -17,6 +17,7 @@ pub fn features(version: WasmVersion) -> WasmFeatures {
     match version {
         WasmVersion::V2 => WasmFeatures::WASM2,
         WasmVersion::V3 => wasm3_features(),
+        WasmVersion::ThreadsProposal => WasmFeatures::WASM1 | WasmFeatures::THREADS,
     }
 }
 

@@ -120,9 +120,12 @@ impl Default for Options {
 pub enum WasmVersion {
     /// WebAssembly 2.0 (SIMD included).
     V2,
-    /// WebAssembly 3.0, as far as Kiln supports it (see the README).
+    /// WebAssembly 3.0, as far as Kiln supports it (see the README), and threads.
     #[default]
     V3,
+    /// WebAssembly 1.0 plus threads: what the threads proposal's own test scripts are
+    /// written against (a second table, for one, is invalid there).
+    ThreadsProposal,
 }
 
 /// The result of [`compile`]: object bytes, or IR text for [`Emit::Clif`].

@@ -44,14 +44,14 @@ type Layout = &'static [(&'static str, WasmVersion, Option<&'static str>)];
 const SUITE_2_0: Layout = &[
     ("", WasmVersion::V2, None),
     ("proposals/relaxed-simd", WasmVersion::V3, None),
-    ("proposals/threads", WasmVersion::V3, None),
+    ("proposals/threads", WasmVersion::ThreadsProposal, None),
 ];
 /// `legacy/` is written in the folded `(try (do ...) (catch ...))` syntax of the legacy
 /// exception-handling proposal, which the wast crate does not parse.
 const SUITE_3_0: Layout = &[
     ("", WasmVersion::V3, None),
     ("custom", WasmVersion::V3, None),
-    ("proposals/threads", WasmVersion::V3, None),
+    ("proposals/threads", WasmVersion::ThreadsProposal, None),
     (
         "legacy",
         WasmVersion::V3,

@@ -98,6 +98,8 @@ traps! {
     table_oob_init_dropped => "out of bounds table access", IfKnown;
     indirect_call_null => "indirect call to null", Required;
     null_call_ref => "null reference", Required;
+    unaligned_atomic => "unaligned atomic", Required;
+    atomic_wait_unshared => "atomic wait on non-shared memory", Required;
     indirect_call_type_mismatch => "indirect call type mismatch", Required;
     indirect_call_arity_mismatch => "indirect call type mismatch", Required;
     stack_exhausted => "call stack exhausted", Required;

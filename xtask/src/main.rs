@@ -180,7 +180,11 @@ const SIMD_PROGRAMS: [&str; 2] = ["simd_autovec", "simd_intrinsics"];
 
 /// The C programs in `testsuite/programs/c/` (`NAME.c`), with the wasm features each is
 /// built with.
-const C_PROGRAMS: [(&str, &str); 2] = [("simd_c", "-msimd128"), ("tail_interp", "-mtail-call")];
+const C_PROGRAMS: [(&str, &str); 3] = [
+    ("simd_c", "-msimd128"),
+    ("tail_interp", "-mtail-call"),
+    ("atomics_c", "-matomics"),
+];
 
 /// Builds each of `C_PROGRAMS` twice with `zig cc` into `target/c-programs/`: `NAME.wasm`
 /// for wasm32-wasi with its features, and `NAME` natively, to compare outputs with. zig caches
@@ -424,6 +428,7 @@ fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, u
         "programs",
         "simd_programs",
         "tail_call_programs",
+        "atomics_programs",
         "traps",
         "instructions",
         "sandbox_attacks",
