@@ -18,10 +18,11 @@ code and prints `N passed, M failed` (assertions).
 
   --suite SUITE         2.0 (default): ../shared/spec-testsuite beside the workspace
                         (or $KILN_SPEC_SUITE): its top-level files, validated as
-                        Wasm 2.0, and proposals/relaxed-simd, as Wasm 3.0;
+                        Wasm 2.0, proposals/relaxed-simd, as Wasm 3.0, and
+                        proposals/threads, as Wasm 1.0 plus threads;
                         3.0: ../shared/spec-testsuite-3.0: its top-level files,
-                        custom/ and legacy/, as Wasm 3.0 (its proposals/ are not
-                        part of Wasm 3.0 and not run);
+                        custom/ and legacy/, as Wasm 3.0, and proposals/threads
+                        (its other proposals/ are not part of Wasm 3.0);
                         DIR: a 2.0-layout suite there. Outside this environment,
                         clone WebAssembly/testsuite at the commit in SOURCE.txt
   --bounds-checks MODE  guard (default): guard pages; explicit: checked accesses
