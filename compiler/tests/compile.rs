@@ -88,10 +88,21 @@ fn a_command_needs_start() {
 }
 
 #[test]
-fn atomics_are_reported_as_unsupported_by_the_validator() {
-    let wat = "(module (memory 1 1 shared) (func (export \"_start\")))";
+fn shared_memories_and_atomics_compile() {
+    let wat = "(module (memory 1 1 shared)
+        (func (export \"_start\") (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))))";
+    compile(wat.as_bytes(), &obj_options()).unwrap();
+}
+
+#[test]
+fn exceptions_are_reported_as_unsupported() {
+    let wat = "(module (tag $e) (func (export \"_start\") (throw $e)))";
     let err = compile(wat.as_bytes(), &obj_options()).err().unwrap();
-    assert!(err.message().contains("threads must be enabled"), "{err}");
+    assert!(
+        err.message()
+            .starts_with("unsupported WebAssembly feature: exception handling"),
+        "{err}"
+    );
 }
 
 #[test]
