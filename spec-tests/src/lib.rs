@@ -311,31 +311,44 @@ fn invoke_action(invoke: WastInvoke<'_>) -> Action {
 }
 
 /// Compiles, links and runs one `.wast` file; `name` is its path in the suite.
+///
+/// The file's objects and harness go to a directory of their own under the work
+/// directory, which is removed once every assertion passed (the suites' harnesses take
+/// gigabytes) and kept for a failing file, to rerun and debug.
 pub fn run_file(path: &Path, name: &str, config: &Config) -> FileReport {
     let start = Instant::now();
     let mut report = FileReport {
         name: name.to_string(),
         ..FileReport::default()
     };
-    if let Err(e) = run_file_inner(path, config, &mut report) {
+    let dir = config
+        .work_dir
+        .join(name.trim_end_matches(".wast").replace('/', "_"));
+    if let Err(e) = run_file_inner(path, config, &dir, &mut report) {
         report.failed += 1;
         report.failures.push(e);
+    }
+    if report.failed == 0 {
+        // Nothing to debug; a directory that cannot be removed only costs disk space.
+        let _ = std::fs::remove_dir_all(&dir);
     }
     report.elapsed = start.elapsed();
     report
 }
 
-fn run_file_inner(path: &Path, config: &Config, report: &mut FileReport) -> Result<(), String> {
+fn run_file_inner(
+    path: &Path,
+    config: &Config,
+    dir: &Path,
+    report: &mut FileReport,
+) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let buf = parse_buffer(&text).map_err(|e| format!("cannot parse: {e}"))?;
     let wast: Wast<'_> = parser::parse(&buf).map_err(|e| format!("cannot parse: {e}"))?;
-    let dir = config
-        .work_dir
-        .join(report.name.trim_end_matches(".wast").replace('/', "_"));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut planner = Planner {
         config,
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         objects: Vec::new(),
         symbols: Vec::new(),
         missing_feature: None,
