@@ -126,6 +126,13 @@ builtins! {
         fn(addr: usize, expected: u32, timeout: u64) -> u32;
     MemoryAtomicWait64 = "kiln_memory_atomic_wait64"
         fn(addr: usize, expected: u64, timeout: u64) -> u32;
+    /// A new exception of tag `tag` (an index in the caller's tag space) with room for
+    /// `slots` payload values, which the caller stores (see [`crate::exception`]).
+    ExceptionNew = "kiln_exception_new" fn(tag: u32, slots: u32) -> usize;
+    /// Unwinds to the innermost handler above the wasm frame `fp` (the thrower, whose own
+    /// handlers did not match) and resumes there with `exception`; never returns then.
+    /// Returns 1 when no wasm frame up to the host catches it.
+    Throw = "kiln_throw" fn(exception: usize, fp: usize) -> u32, fails: UncaughtException;
 }
 
 /// The scalars of a builtin's Rust function type.

@@ -73,6 +73,8 @@ pub struct ModuleDescriptor {
     pub memories: Slice<MemoryDesc>,
     /// All globals, imported first.
     pub globals: Slice<GlobalDesc>,
+    /// All tags (exception handling), imported first.
+    pub tags: Slice<TagDesc>,
     pub exports: Slice<ExportDesc>,
     pub data: Slice<DataDesc>,
     pub elements: Slice<ElemDesc>,
@@ -122,7 +124,7 @@ pub struct RefTypeDesc {
     pub key: Str,
 }
 
-/// Heap types of references (without GC: functions and external references).
+/// Heap types of references (without GC: functions, external and exception references).
 pub mod heap_type {
     pub const FUNC: u32 = 0;
     /// The bottom of the function types (`nullfuncref`).
@@ -131,6 +133,9 @@ pub mod heap_type {
     pub const NOEXTERN: u32 = 3;
     /// A function type of the module (typed function references).
     pub const CONCRETE: u32 = 4;
+    /// Exception references (`exnref`) and their bottom (`nullexnref`).
+    pub const EXN: u32 = 5;
+    pub const NOEXN: u32 = 6;
 }
 
 /// Import/export kinds.
@@ -139,6 +144,7 @@ pub mod extern_kind {
     pub const TABLE: u32 = 1;
     pub const MEMORY: u32 = 2;
     pub const GLOBAL: u32 = 3;
+    pub const TAG: u32 = 4;
 }
 
 #[repr(C)]
@@ -161,6 +167,14 @@ pub struct FunctionDesc {
     pub type_index: u32,
     /// Trap sites in this function, sorted by offset.
     pub traps: Slice<TrapSite>,
+    /// Calls with an exception handler, sorted by return offset.
+    pub handlers: Slice<crate::exception::HandlerSite>,
+}
+
+#[repr(C)]
+pub struct TagDesc {
+    /// The tag's function type (its parameters are the payload; no results).
+    pub type_index: u32,
 }
 
 #[repr(C)]

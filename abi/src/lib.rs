@@ -21,6 +21,10 @@
 //!   adapter loads the C function and the real vmctx from it and calls;
 //! - builtins are called directly with the C convention ([`builtins`]).
 
+//! # Exceptions
+//! See [`exception`]: handlers are found by walking frame pointers from the throwing
+//! function, so no host unwinder is involved.
+//!
 //! # Traps
 //! Compiled code traps with a machine trap instruction or a faulting memory access at a
 //! recorded [`TrapSite`]. Builtins that can fail return non-zero and the compiled caller
@@ -32,6 +36,7 @@ extern crate alloc;
 
 pub mod builtins;
 mod descriptor;
+pub mod exception;
 mod digest;
 pub mod manifest;
 mod text;
@@ -46,7 +51,7 @@ pub use traps::TrapKind;
 pub use vmctx::*;
 
 /// Bumped whenever anything in this crate changes shape.
-pub const ABI_VERSION: u32 = 8;
+pub const ABI_VERSION: u32 = 9;
 
 /// The native `main` the compiler emits into an executable's object; it calls
 /// [`RUN_MAIN_SYMBOL`] with the module's descriptor.
@@ -95,4 +100,5 @@ pub mod valtype {
     pub const V128: u8 = 0x7b;
     pub const FUNCREF: u8 = 0x70;
     pub const EXTERNREF: u8 = 0x6f;
+    pub const EXNREF: u8 = 0x69;
 }

@@ -21,10 +21,22 @@ pub enum TrapKind {
     UnalignedAtomic = 12,
     /// `memory.atomic.wait32/64` on a memory that is not shared.
     AtomicWaitNonSharedMemory = 13,
+    /// An exception no wasm frame caught reached the host (reported as
+    /// `error: wasm exception: ...`, not as a trap).
+    UncaughtException = 14,
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 13] = [
+    /// What the report says happened: `error: wasm trap: ` or, for an uncaught exception
+    /// (which is not a trap: `catch_all` could have caught it), `error: wasm exception: `.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            TrapKind::UncaughtException => "error: wasm exception: ",
+            _ => "error: wasm trap: ",
+        }
+    }
+
+    pub const ALL: [TrapKind; 14] = [
         TrapKind::StackOverflow,
         TrapKind::MemoryOutOfBounds,
         TrapKind::TableOutOfBounds,
@@ -38,13 +50,14 @@ impl TrapKind {
         TrapKind::NullReference,
         TrapKind::UnalignedAtomic,
         TrapKind::AtomicWaitNonSharedMemory,
+        TrapKind::UncaughtException,
     ];
 
     pub fn from_u32(code: u32) -> Option<TrapKind> {
         Self::ALL.into_iter().find(|k| *k as u32 == code)
     }
 
-    /// The text after `error: wasm trap: `.
+    /// The text after [`TrapKind::prefix`].
     pub fn message(self) -> &'static str {
         match self {
             TrapKind::StackOverflow => "call stack exhausted",
@@ -60,6 +73,7 @@ impl TrapKind {
             TrapKind::NullReference => "null reference",
             TrapKind::UnalignedAtomic => "unaligned atomic",
             TrapKind::AtomicWaitNonSharedMemory => "atomic wait on non-shared memory",
+            TrapKind::UncaughtException => "uncaught exception",
         }
     }
 }

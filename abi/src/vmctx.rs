@@ -95,6 +95,7 @@ pub struct VMCounts {
     pub tables: u32,
     pub memories: u32,
     pub globals: u32,
+    pub tags: u32,
 }
 
 /// Where the per-module arrays live after the [`VMContext`] head. Both sides compute it
@@ -115,6 +116,10 @@ pub struct VMContextLayout {
     /// `*mut VMGlobal` (the exporter's storage) in its first 8 bytes; a defined global's
     /// slot holds its value.
     pub globals: u32,
+    /// `[*const u8; tags]`, imported first: each tag's identity (see
+    /// [`crate::exception`]). A defined tag's slot holds its own address; an imported
+    /// tag's slot holds the exporter's.
+    pub tags: u32,
     /// Total size in bytes (a multiple of 16).
     pub size: u32,
 }
@@ -127,13 +132,15 @@ impl VMContextLayout {
         let tables = align16(sig_ids + counts.types * 4);
         let memories = align16(tables + counts.tables * 8);
         let globals = align16(memories + counts.memories * 8);
-        let size = align16(globals + counts.globals * VMGLOBAL_SIZE);
+        let tags = align16(globals + counts.globals * VMGLOBAL_SIZE);
+        let size = align16(tags + counts.tags * 8);
         VMContextLayout {
             funcrefs,
             sig_ids,
             tables,
             memories,
             globals,
+            tags,
             size,
         }
     }
@@ -152,6 +159,9 @@ impl VMContextLayout {
     }
     pub const fn global(&self, index: u32) -> u32 {
         self.globals + index * VMGLOBAL_SIZE
+    }
+    pub const fn tag(&self, index: u32) -> u32 {
+        self.tags + index * 8
     }
 }
 
@@ -178,17 +188,19 @@ mod tests {
             tables: 1,
             memories: 2,
             globals: 5,
+            tags: 2,
         });
         assert_eq!(l.funcrefs, 32);
         assert_eq!(l.sig_ids, 32 + 3 * 24 + 8);
         assert!(l.sig_ids < l.tables && l.tables < l.memories);
         assert!(l.memory(1) < l.globals && l.globals < l.size);
         for off in [
-            l.funcrefs, l.sig_ids, l.tables, l.memories, l.globals, l.size,
+            l.funcrefs, l.sig_ids, l.tables, l.memories, l.globals, l.tags, l.size,
         ] {
             assert_eq!(off % 16, 0);
         }
-        assert_eq!(l.global(4) + VMGLOBAL_SIZE, l.size);
+        assert_eq!(l.global(4) + VMGLOBAL_SIZE, l.tags);
+        assert_eq!(l.tag(1) + 8, l.size);
     }
 
     #[test]

@@ -11,10 +11,11 @@ use crate::translate::{self, ModuleContext};
 use crate::{traps, Cpu, Emit, OptLevel, Options};
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
-use cranelift_codegen::{control::ControlPlane, Context};
+use cranelift_codegen::{control::ControlPlane, Context, FinalizedMachExceptionHandler};
 use cranelift_frontend::FunctionBuilderContext;
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module, ModuleReloc};
 use cranelift_object::{ObjectBuilder, ObjectModule};
+use kiln_abi::exception::HandlerSite;
 use kiln_abi::{self as abi, TrapSite, VMContextLayout, VMCounts};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -142,6 +143,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         tables: env.tables.len() as u32,
         memories: env.memories.len() as u32,
         globals: env.globals.len() as u32,
+        tags: env.tags.len() as u32,
     });
     let ctx = ModuleContext {
         env,
@@ -190,6 +192,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
             id: f.id,
             len: f.code.len() as u32,
             traps: f.traps,
+            handlers: f.handlers,
         })
         .collect();
     let desc = descriptor::define(
@@ -232,6 +235,7 @@ struct FunctionCode {
     code: Vec<u8>,
     relocs: Vec<ModuleReloc>,
     traps: Vec<TrapSite>,
+    handlers: Vec<HandlerSite>,
     clif: String,
 }
 
@@ -314,6 +318,7 @@ fn compile_one(
             code: Vec::new(),
             relocs: Vec::new(),
             traps: Vec::new(),
+            handlers: Vec::new(),
             clif,
         });
     }
@@ -345,6 +350,9 @@ fn compile_one(
         });
     }
     trap_sites.sort_by_key(|t| t.offset);
+    let handlers = handler_sites(&compiled.buffer).map_err(|e| {
+        Error::new(format!("internal compiler error in {}: {e}", describe()))
+    })?;
     let relocs = compiled
         .buffer
         .relocs()
@@ -357,6 +365,32 @@ fn compile_one(
         code,
         relocs,
         traps: trap_sites,
+        handlers,
         clif: String::new(),
     })
+}
+
+/// The calls with an exception handler (`try_call`s, whose only handler is a catch-all
+/// edge to the enclosing construct's dispatch code; see `kiln_abi::exception`).
+fn handler_sites(
+    buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+) -> Result<Vec<HandlerSite>, String> {
+    let mut sites = Vec::new();
+    for call in buffer.call_sites() {
+        for handler in call.exception_handlers {
+            let FinalizedMachExceptionHandler::Default(handler_offset) = *handler else {
+                return Err(format!("unexpected exception handler {handler:?}"));
+            };
+            let sp_below_fp = call
+                .frame_offset
+                .ok_or("a call with a handler has no frame offset")?;
+            sites.push(HandlerSite {
+                return_offset: call.ret_addr,
+                handler_offset,
+                sp_below_fp,
+            });
+        }
+    }
+    sites.sort_by_key(|s| s.return_offset);
+    Ok(sites)
 }

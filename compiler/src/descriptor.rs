@@ -7,6 +7,7 @@ use crate::type_text;
 use crate::Options;
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
+use kiln_abi::exception::HandlerSite;
 use kiln_abi::{self as abi, const_op, extern_kind, segment_mode, valtype, TrapSite};
 use std::marker::PhantomData;
 use std::mem::size_of;
@@ -17,6 +18,7 @@ pub struct CompiledFunction {
     pub id: FuncId,
     pub len: u32,
     pub traps: Vec<TrapSite>,
+    pub handlers: Vec<HandlerSite>,
 }
 
 /// Defines the descriptor symbol and everything it points to; returns its id.
@@ -58,6 +60,7 @@ pub fn define(
     d.tables(r.nested(field!(M, tables)), env)?;
     d.memories(r.nested(field!(M, memories)), env)?;
     d.globals(r.nested(field!(M, globals)), env)?;
+    d.tags(r.nested(field!(M, tags)), env)?;
     d.exports(r.nested(field!(M, exports)), env)?;
     d.data(r.nested(field!(M, data)), env)?;
     d.elements(r.nested(field!(M, elements)), env)?;
@@ -340,12 +343,19 @@ impl Emitter<'_> {
     ) -> Result<(), Error> {
         use abi::FunctionDesc as F;
         use abi::TrapSite as S;
-        // Every function's trap sites live in one array; each function points into it.
+        use HandlerSite as H;
+        // Every function's trap sites live in one array, and its handler sites in
+        // another; each function points into them.
         let traps_id = self
             .module
             .declare_anonymous_data(false, false)
             .map_err(internal)?;
+        let handlers_id = self
+            .module
+            .declare_anonymous_data(false, false)
+            .map_err(internal)?;
         let mut traps = Writer::default();
+        let mut handlers = Writer::default();
         let mut items = Writer::default();
         for (index, &type_index) in env.func_types.iter().enumerate() {
             let index = index as u32;
@@ -373,12 +383,27 @@ impl Emitter<'_> {
                     t.u32(field!(S, offset), site.offset);
                     t.u32(field!(S, kind), site.kind);
                 }
+                let mut sites = item.nested(field!(F, handlers));
+                if !f.handlers.is_empty() {
+                    let at = handlers.bytes.len() as i64;
+                    sites.data_ptr(field!(abi::Slice<H>, ptr), handlers_id, at);
+                }
+                sites.usize(field!(abi::Slice<H>, len), f.handlers.len());
+                for site in &f.handlers {
+                    let mut h = handlers.record::<H>();
+                    h.u32(field!(H, return_offset), site.return_offset);
+                    h.u32(field!(H, handler_offset), site.handler_offset);
+                    h.u32(field!(H, sp_below_fp), site.sp_below_fp);
+                }
             }
         }
-        if traps.bytes.is_empty() {
-            traps.bytes.resize(8, 0); // keep the (unreferenced) object non-empty
+        for w in [&mut traps, &mut handlers] {
+            if w.bytes.is_empty() {
+                w.bytes.resize(8, 0); // keep the (unreferenced) object non-empty
+            }
         }
         self.define(traps_id, traps)?;
+        self.define(handlers_id, handlers)?;
         self.slice(r, items, env.func_types.len())
     }
 
@@ -435,6 +460,15 @@ impl Emitter<'_> {
             }
         }
         self.slice(r, items, env.globals.len())
+    }
+
+    fn tags(&mut self, r: Record<'_, abi::Slice<abi::TagDesc>>, env: &ModuleEnv<'_>) -> Result<(), Error> {
+        use abi::TagDesc as T;
+        let mut items = Writer::default();
+        for &type_index in &env.tags {
+            items.record::<T>().u32(field!(T, type_index), type_index);
+        }
+        self.slice(r, items, env.tags.len())
     }
 
     fn exports(
@@ -524,23 +558,27 @@ fn kind_code(kind: ImportKind) -> u32 {
         ImportKind::Table => extern_kind::TABLE,
         ImportKind::Memory => extern_kind::MEMORY,
         ImportKind::Global => extern_kind::GLOBAL,
+        ImportKind::Tag => extern_kind::TAG,
     }
 }
 
-/// The one-byte code of a reference type: its family. Typed function references
+/// The one-byte code of a reference type: its family (function, external or exception
+/// reference). Typed function references
 /// (`(ref $t)`, `(ref null func)`, ...) are funcrefs at run time, as concrete types are
 /// function types without GC; the exact type is part of a signature's key instead.
 fn ref_code(ty: RefType) -> u32 {
-    let func = match ty.heap_type() {
-        HeapType::Abstract { ty, .. } => {
-            matches!(ty, AbstractHeapType::Func | AbstractHeapType::NoFunc)
+    (match ty.heap_type() {
+        HeapType::Abstract {
+            ty: AbstractHeapType::Func | AbstractHeapType::NoFunc,
+            ..
         }
-        HeapType::Concrete(_) | HeapType::Exact(_) => true,
-    };
-    (if func {
-        valtype::FUNCREF
-    } else {
-        valtype::EXTERNREF
+        | HeapType::Concrete(_)
+        | HeapType::Exact(_) => valtype::FUNCREF,
+        HeapType::Abstract {
+            ty: AbstractHeapType::Exn | AbstractHeapType::NoExn,
+            ..
+        } => valtype::EXNREF,
+        HeapType::Abstract { .. } => valtype::EXTERNREF,
     }) as u32
 }
 

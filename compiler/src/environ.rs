@@ -12,7 +12,8 @@ use wasmparser::{
 
 /// The wasm features Kiln compiles for `version`: WebAssembly 2.0 (SIMD included), and
 /// for 3.0 also relaxed SIMD, tail calls, extended constant expressions, multiple
-/// memories and memory64.
+/// memories, memory64, typed function references, threads and exception handling (with
+/// the legacy `try`/`catch`/`rethrow`/`delegate` encoding that toolchains still emit).
 pub fn features(version: WasmVersion) -> WasmFeatures {
     match version {
         WasmVersion::V2 => WasmFeatures::WASM2,
@@ -30,9 +31,10 @@ fn wasm3_features() -> WasmFeatures {
         | WasmFeatures::MEMORY64
         | WasmFeatures::FUNCTION_REFERENCES
         | WasmFeatures::THREADS
+        | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::LEGACY_EXCEPTIONS
 }
 
-/// Proposals Kiln does not compile yet, by the names users know them by.
 /// Proposals past WebAssembly 1.0 that Kiln compiles, by the names users know them by.
 const SUPPORTED_FEATURES: &[(WasmFeatures, &str)] = &[
     (WasmFeatures::MUTABLE_GLOBAL, "mutable globals"),
@@ -58,6 +60,11 @@ const SUPPORTED_FEATURES: &[(WasmFeatures, &str)] = &[
         "typed function references",
     ),
     (WasmFeatures::THREADS, "threads (atomics, shared memories)"),
+    (WasmFeatures::EXCEPTIONS, "exception handling"),
+    (
+        WasmFeatures::LEGACY_EXCEPTIONS,
+        "legacy exception handling",
+    ),
 ];
 
 /// The proposals past WebAssembly 1.0 a valid module uses: those without which it does
@@ -84,11 +91,6 @@ const MISSING_FEATURES: &[(WasmFeatures, &str)] = &[
     (
         WasmFeatures::MEMORY64,
         "64-bit memories and tables (memory64)",
-    ),
-    (WasmFeatures::EXCEPTIONS, "exception handling"),
-    (
-        WasmFeatures::LEGACY_EXCEPTIONS,
-        "legacy exception handling (try/catch/rethrow/delegate)",
     ),
     (WasmFeatures::GC, "garbage collection (Wasm 3.0 GC)"),
     (WasmFeatures::CUSTOM_PAGE_SIZES, "custom page sizes"),
@@ -154,6 +156,7 @@ pub enum ImportKind {
     Table,
     Memory,
     Global,
+    Tag,
 }
 
 #[derive(Debug)]
@@ -259,6 +262,9 @@ pub struct ModuleEnv<'a> {
     pub num_imported_memories: u32,
     pub globals: Vec<Global>,
     pub num_imported_globals: u32,
+    /// Type index of every tag (exception handling), imported first.
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     pub exports: Vec<Export<'a>>,
     pub start: Option<u32>,
     pub elements: Vec<ElemSegment>,
@@ -367,13 +373,18 @@ impl<'a> ModuleEnv<'a> {
                         ExternalKind::Table => ImportKind::Table,
                         ExternalKind::Memory => ImportKind::Memory,
                         ExternalKind::Global => ImportKind::Global,
-                        ExternalKind::Tag => return Err(Error::unsupported("exception tags")),
+                        ExternalKind::Tag => ImportKind::Tag,
                     };
                     self.exports.push(Export {
                         name: export.name,
                         kind,
                         index: export.index,
                     });
+                }
+            }
+            Payload::TagSection(reader) => {
+                for tag in reader {
+                    self.tags.push(tag.map_err(Error::invalid)?.func_type_idx);
                 }
             }
             Payload::StartSection { func, .. } => self.start = Some(func),
@@ -443,7 +454,11 @@ impl<'a> ModuleEnv<'a> {
                 self.num_imported_globals += 1;
                 (ImportKind::Global, self.num_imported_globals - 1)
             }
-            TypeRef::Tag(_) => return Err(Error::unsupported("exception tags")),
+            TypeRef::Tag(tag) => {
+                self.tags.push(tag.func_type_idx);
+                self.num_imported_tags += 1;
+                (ImportKind::Tag, self.num_imported_tags - 1)
+            }
         };
         self.imports.push(Import {
             module,

@@ -13,6 +13,7 @@ pub fn kind_name(kind: ImportKind) -> &'static str {
         ImportKind::Table => "table",
         ImportKind::Memory => "memory",
         ImportKind::Global => "global",
+        ImportKind::Tag => "tag",
     }
 }
 

@@ -15,6 +15,7 @@ pub const DEADLINE_EXCEEDED: TrapCode = user(TrapKind::DeadlineExceeded);
 pub const NULL_REFERENCE: TrapCode = user(TrapKind::NullReference);
 pub const UNALIGNED_ATOMIC: TrapCode = user(TrapKind::UnalignedAtomic);
 pub const ATOMIC_WAIT_NON_SHARED: TrapCode = user(TrapKind::AtomicWaitNonSharedMemory);
+pub const UNCAUGHT_EXCEPTION: TrapCode = user(TrapKind::UncaughtException);
 
 /// The runtime's kind for a trap site Cranelift recorded.
 pub fn trap_kind(code: TrapCode) -> Option<TrapKind> {
@@ -47,6 +48,7 @@ mod tests {
             NULL_REFERENCE,
             UNALIGNED_ATOMIC,
             ATOMIC_WAIT_NON_SHARED,
+            UNCAUGHT_EXCEPTION,
         ] {
             assert!(trap_kind(code).is_some());
         }

@@ -37,6 +37,8 @@ pub fn ref_type(env: &ModuleEnv<'_>, ty: RefType) -> (u32, bool, String) {
                 AbstractHeapType::NoFunc => heap_type::NOFUNC,
                 AbstractHeapType::Extern => heap_type::EXTERN,
                 AbstractHeapType::NoExtern => heap_type::NOEXTERN,
+                AbstractHeapType::Exn => heap_type::EXN,
+                AbstractHeapType::NoExn => heap_type::NOEXN,
                 _ => heap_type::FUNC,
             },
             String::new(),

@@ -309,7 +309,7 @@ impl Harness {
     }
 }
 
-/// FNV-1a (64-bit) of an export's contents, `None` for functions. The fuzzer computes the
+/// FNV-1a (64-bit) of an export's contents, `None` for functions and tags. The fuzzer computes the
 /// same digest from its reference interpreter, so the byte stream is part of the protocol:
 /// a memory is its bytes; a table its length (u32 LE) and a byte per element (0 null, 1
 /// not); a global its value's little-endian bytes (4, 8 or 16; 1 byte, null or not, for
@@ -320,7 +320,7 @@ impl Harness {
 unsafe fn export_digest(export: &Extern) -> Option<u64> {
     let mut digest = Fnv1a::default();
     match *export {
-        Extern::Func(_) | Extern::HostFunc(_) => return None,
+        Extern::Func(_) | Extern::HostFunc(_) | Extern::Tag(..) => return None,
         Extern::Memory(memory) => {
             // SAFETY: a live memory (caller's contract); its bytes up to `byte_len`
             // are mapped and readable.
@@ -385,8 +385,7 @@ fn parse_value(text: &str, ty: u8) -> Result<u128, String> {
             .map(u128::from)
             .map_err(|_| bad()),
         valtype::V128 => u128::from_str_radix(payload, 16).map_err(|_| bad()),
-        valtype::FUNCREF if payload == "null" => Ok(0),
-        valtype::EXTERNREF if payload == "null" => Ok(0),
+        valtype::FUNCREF | valtype::EXNREF | valtype::EXTERNREF if payload == "null" => Ok(0),
         valtype::EXTERNREF => payload
             .parse::<u64>()
             .ok()
@@ -410,6 +409,8 @@ fn format_value(ty: u8, slot: u128) -> Result<String, String> {
         valtype::FUNCREF => "funcref:ref".into(),
         valtype::EXTERNREF if bits == 0 => "externref:null".into(),
         valtype::EXTERNREF => format!("externref:{}", bits - 1),
+        valtype::EXNREF if bits == 0 => "exnref:null".into(),
+        valtype::EXNREF => "exnref:ref".into(),
         other => {
             return Err(format!(
                 "cannot return a value of type {}",

@@ -38,6 +38,8 @@ pub enum Extern {
     Memory(*mut Memory),
     /// A global's storage and type.
     Global(*mut VMGlobal, GlobalType),
+    /// A tag's identity (see `kiln_abi::exception`) and the signature id of its type.
+    Tag(*const u8, u32),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -400,6 +402,21 @@ impl Instance {
                 }
                 vmctx.set_global(index, value_from_bits(g as u64));
             }
+            (extern_kind::TAG, Extern::Tag(identity, type_id)) => {
+                let td = d.tags.get(index as usize).ok_or_else(malformed)?;
+                if td.type_index >= vmctx.counts().types {
+                    return Err(malformed());
+                }
+                let expected = vmctx.sig_id(td.type_index);
+                if type_id != expected {
+                    return Err(incompatible(format!(
+                        "expected tag type {}, found {}",
+                        sig_name(expected),
+                        sig_name(type_id)
+                    )));
+                }
+                vmctx.set_tag(index, identity);
+            }
             (kind, ext) => {
                 return Err(incompatible(format!(
                     "expected a {}, found a {}",
@@ -472,6 +489,15 @@ impl Instance {
             let memory = NonNull::from(Box::leak(memory));
             inst.own_memories.push(memory);
             inst.vmctx.set_memory(i as u32, Memory::vm(memory.as_ptr()));
+        }
+
+        for i in imported(extern_kind::TAG)..d.tags.len() {
+            let i = i as u32;
+            if d.tags[i as usize].type_index >= counts.types {
+                return Err(link(format!("malformed descriptor: tag {i}")));
+            }
+            // A defined tag is identified by its own slot.
+            inst.vmctx.set_tag(i, inst.vmctx.tag_slot(i).cast_const().cast());
         }
 
         for i in inst.imported_globals..counts.globals {
@@ -602,6 +628,11 @@ impl Instance {
                 extern_kind::MEMORY => Extern::Memory(inst.vmctx.memory(e.index).cast()),
                 extern_kind::GLOBAL => {
                     Extern::Global(inst.global_ptr(e.index), inst.global_type(e.index))
+                }
+                extern_kind::TAG => {
+                    // SAFETY: as above.
+                    let tag = unsafe { &inst.desc.tags.as_slice()[e.index as usize] };
+                    Extern::Tag(inst.vmctx.tag(e.index), inst.vmctx.sig_id(tag.type_index))
                 }
                 _ => return None,
             };
@@ -783,6 +814,7 @@ struct Desc {
     tables: &'static [kiln_abi::TableDesc],
     memories: &'static [kiln_abi::MemoryDesc],
     globals: &'static [kiln_abi::GlobalDesc],
+    tags: &'static [kiln_abi::TagDesc],
     data: &'static [kiln_abi::DataDesc],
     elements: &'static [kiln_abi::ElemDesc],
     bounds_checks: u32,
@@ -802,6 +834,7 @@ impl Desc {
                 tables: desc.tables.as_slice(),
                 memories: desc.memories.as_slice(),
                 globals: desc.globals.as_slice(),
+                tags: desc.tags.as_slice(),
                 data: desc.data.as_slice(),
                 elements: desc.elements.as_slice(),
                 bounds_checks: desc.bounds_checks,
@@ -824,6 +857,7 @@ fn counts(desc: &ModuleDescriptor) -> Result<Counts, InstantiationError> {
         tables: n(desc.tables.len)?,
         memories: n(desc.memories.len)?,
         globals: n(desc.globals.len)?,
+        tags: n(desc.tags.len)?,
     })
 }
 
@@ -864,6 +898,7 @@ fn extern_kind_of(e: &Extern) -> u32 {
         Extern::Table(_) => extern_kind::TABLE,
         Extern::Memory(_) => extern_kind::MEMORY,
         Extern::Global(..) => extern_kind::GLOBAL,
+        Extern::Tag(..) => extern_kind::TAG,
     }
 }
 
@@ -873,6 +908,7 @@ fn kind_name(kind: u32) -> &'static str {
         extern_kind::TABLE => "table",
         extern_kind::MEMORY => "memory",
         extern_kind::GLOBAL => "global",
+        extern_kind::TAG => "tag",
         _ => "unknown kind",
     }
 }
@@ -886,6 +922,7 @@ pub(crate) fn valtype_name(t: u8) -> &'static str {
         valtype::V128 => "v128",
         valtype::FUNCREF => "funcref",
         valtype::EXTERNREF => "externref",
+        valtype::EXNREF => "exnref",
         _ => "?",
     }
 }

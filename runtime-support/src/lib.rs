@@ -22,6 +22,7 @@ extern crate alloc;
 
 mod builtins;
 mod bytes;
+mod exceptions;
 pub mod entry;
 mod harness;
 pub mod instance;

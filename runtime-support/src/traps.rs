@@ -109,6 +109,45 @@ pub fn lookup(pc: usize) -> Option<TrapInfo> {
     None
 }
 
+/// What the return address of a frame tells the exception unwinder.
+pub(crate) enum CallSite {
+    /// Not in compiled wasm: the caller is a trampoline from the host.
+    NotWasm,
+    /// A call in a wasm function without a handler: unwind further.
+    NoHandler,
+    /// A `try_call`: resume at `pc` with the stack pointer `sp_below_fp` under the
+    /// caller's frame pointer.
+    Handler { pc: usize, sp_below_fp: usize },
+}
+
+/// Looks up the call that returns to `return_address` in registered compiled code.
+pub(crate) fn call_site(return_address: usize) -> CallSite {
+    // The call instruction itself ends at the return address: look up the byte before it
+    // (a call can be the last instruction of a function).
+    let pc = return_address.wrapping_sub(1);
+    for desc in modules() {
+        // SAFETY: registered descriptors are valid 'static compiler output.
+        let functions = unsafe { desc.functions.as_slice() };
+        for f in functions {
+            let start = f.body as usize;
+            if f.body.is_null() || pc < start || pc - start >= f.body_len as usize {
+                continue;
+            }
+            let offset = (return_address - start) as u32;
+            // SAFETY: as above.
+            let sites = unsafe { f.handlers.as_slice() };
+            return match sites.binary_search_by_key(&offset, |s| s.return_offset) {
+                Ok(i) => CallSite::Handler {
+                    pc: start + sites[i].handler_offset as usize,
+                    sp_below_fp: sites[i].sp_below_fp as usize,
+                },
+                Err(_) => CallSite::NoHandler,
+            };
+        }
+    }
+    CallSite::NotWasm
+}
+
 /// What the platform signal handler does about a fault.
 pub(crate) enum FaultAction {
     /// Not a wasm trap: let the real crash happen.
@@ -143,10 +182,19 @@ pub fn report_and_exit(kind: TrapKind, location: TrapLocation<'_>) -> ! {
 }
 
 /// Writes the report in pieces, without allocating:
-/// `error: wasm trap: <message>\n  in wasm function <index> `<name>`\n`.
+/// `error: wasm trap: <message>\n  in wasm function <index> `<name>`\n` (`error: wasm
+/// exception: uncaught exception (tag `<export name>`)` for an exception).
 pub fn write_report(kind: TrapKind, location: TrapLocation<'_>, out: &mut dyn FnMut(&[u8])) {
-    out(b"error: wasm trap: ");
+    out(kind.prefix().as_bytes());
     out(kind.message().as_bytes());
+    if kind == TrapKind::UncaughtException {
+        let tag = crate::exceptions::uncaught_tag_name();
+        if !tag.is_empty() {
+            out(b" (tag `");
+            out(tag.as_bytes());
+            out(b"`)");
+        }
+    }
     match location {
         TrapLocation::Function { index, name } => {
             out(b"\n  in wasm function ");

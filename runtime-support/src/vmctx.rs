@@ -167,4 +167,22 @@ impl Vmctx {
         // SAFETY: in bounds (checked), 16-aligned, owned by us.
         unsafe { self.global_slot(index).write(value) };
     }
+
+    /// The slot of tag `index`, whose address is the identity of a tag this instance
+    /// defines (see `kiln_abi::exception`).
+    pub fn tag_slot(&self, index: u32) -> *mut *const u8 {
+        assert!(index < self.counts.tags, "tag index out of range");
+        self.field(self.layout.tag(index))
+    }
+
+    /// The identity of tag `index` (own or imported).
+    pub fn tag(&self, index: u32) -> *const u8 {
+        // SAFETY: in bounds (checked), aligned, plain data.
+        unsafe { self.tag_slot(index).read() }
+    }
+
+    pub fn set_tag(&self, index: u32, identity: *const u8) {
+        // SAFETY: in bounds (checked), aligned, owned by us.
+        unsafe { self.tag_slot(index).write(identity) };
+    }
 }

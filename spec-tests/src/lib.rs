@@ -3,6 +3,7 @@
 //! one executable per file, and the file's commands drive that executable.
 
 pub mod harness;
+mod legacy_text;
 mod values;
 
 use harness::{Harness, Response};
@@ -257,6 +258,10 @@ impl Planner<'_> {
                     },
                 }
             }
+            WastDirective::AssertException { exec, .. } => match self.action(exec) {
+                Ok(action) => Step::AssertTrap(action, Some(TrapKind::UncaughtException)),
+                Err(step) => step,
+            },
             WastDirective::AssertExhaustion { call, .. } => {
                 Step::AssertExhaustion(invoke_action(call))
             }
@@ -343,6 +348,7 @@ fn run_file_inner(
     report: &mut FileReport,
 ) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let text = legacy_text::unfold_legacy_try(&text);
     let buf = parse_buffer(&text).map_err(|e| format!("cannot parse: {e}"))?;
     let wast: Wast<'_> = parser::parse(&buf).map_err(|e| format!("cannot parse: {e}"))?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -1,7 +1,8 @@
 //! Values on the harness protocol, and matching results against a `.wast` expectation.
 //!
 //! Protocol values: `i32:HEX`, `i64:HEX`, `f32:HEX`, `f64:HEX` (raw bits, lowercase hex),
-//! `v128:HEX` (the 16 bytes as one little-endian number, 32 digits), `funcref:null`, `funcref:ref`, `externref:null`, `externref:N` (host reference N).
+//! `v128:HEX` (the 16 bytes as one little-endian number, 32 digits), `funcref:null`, `funcref:ref`, `externref:null`, `externref:N` (host reference N),
+//! `exnref:null`, `exnref:ref`.
 
 use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
@@ -29,6 +30,10 @@ fn ref_kind(ty: &HeapType<'_>) -> &'static str {
             ty: wast::core::AbstractHeapType::Func,
             ..
         } => "funcref",
+        HeapType::Abstract {
+            ty: wast::core::AbstractHeapType::Exn | wast::core::AbstractHeapType::NoExn,
+            ..
+        } => "exnref",
         _ => "externref",
     }
 }
@@ -44,6 +49,7 @@ pub enum Expected {
     V128(Lanes),
     FuncNull,
     ExternNull,
+    ExnNull,
     /// `(ref.null)` without a type (Wasm 3.0 scripts): a null reference of any type.
     AnyNull,
     /// A non-null funcref (the spec only checks that there is one).
@@ -70,6 +76,7 @@ impl Expected {
             WastRetCore::F64(p) => Expected::F64(nan_pattern(p, |v| v.bits)),
             WastRetCore::V128(p) => Expected::V128(Lanes::from_wast(p)),
             WastRetCore::RefNull(Some(ty)) if ref_kind(ty) == "funcref" => Expected::FuncNull,
+            WastRetCore::RefNull(Some(ty)) if ref_kind(ty) == "exnref" => Expected::ExnNull,
             WastRetCore::RefNull(None) => Expected::AnyNull,
             WastRetCore::RefNull(_) => Expected::ExternNull,
             WastRetCore::RefFunc(_) => Expected::FuncRef,
@@ -98,6 +105,7 @@ impl Expected {
             }
             Expected::FuncNull => actual == "funcref:null",
             Expected::ExternNull => actual == "externref:null",
+            Expected::ExnNull => actual == "exnref:null",
             Expected::AnyNull => payload == "null",
             Expected::FuncRef => actual == "funcref:ref",
             Expected::Extern(None) => kind == "externref" && payload != "null",

@@ -2,7 +2,8 @@
 //! (bounds, null and signature checks), `call_ref` (typed: a null check only), and their
 //! tail-call forms `return_call`, `return_call_indirect` and `return_call_ref`, which
 //! replace the caller's frame (every wasm function uses
-//! Cranelift's `tail` convention, see `kiln_abi`).
+//! Cranelift's `tail` convention, see `kiln_abi`). Inside a `try_table` or legacy `try`,
+//! calls are `try_call`s (see [`super::exceptions`]).
 
 use super::{fixed_flags, Translator};
 use crate::error::Error;
@@ -111,6 +112,17 @@ impl Translator<'_, '_> {
     fn emit_call(&mut self, callee: Callee, num_params: usize, tail: bool) {
         let args = self.peek_n(num_params).to_vec();
         self.stack.truncate(self.stack.len() - num_params);
+        if let (false, Some(dispatch)) = (tail, self.current_handler()) {
+            let (callee, all) = match callee {
+                Callee::Defined(f) => (Ok(f), [&[self.vmctx], &args[..]].concat()),
+                Callee::Pointer { sig, code, vmctx } => {
+                    (Err((sig, code)), [&[vmctx], &args[..]].concat())
+                }
+            };
+            let results = self.try_call(dispatch, callee, &all);
+            self.stack.extend(results);
+            return;
+        }
         let ins = self.b.ins();
         let call = match callee {
             Callee::Defined(f) => {

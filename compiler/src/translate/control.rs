@@ -15,6 +15,13 @@ pub(crate) enum FrameKind {
         /// An `else` was seen: at `end`, the else block needs no fallthrough.
         has_else: bool,
     },
+    /// `try_table`: exceptions inside go to `dispatch`, which tries the catch clauses.
+    TryTable {
+        dispatch: ir::Block,
+        catches: Vec<wasmparser::Catch>,
+    },
+    /// Legacy `try`: see [`super::exceptions`].
+    LegacyTry(super::exceptions::LegacyTry),
 }
 
 pub(crate) struct Frame {
@@ -29,6 +36,10 @@ pub(crate) struct Frame {
     pub height: usize,
     /// Some branch or fallthrough reaches `end`.
     pub end_reachable: bool,
+    /// Where an exception thrown inside this frame goes first: the dispatch block (one
+    /// `i64` parameter, the exception) of the innermost enclosing `try_table`/`try`, or
+    /// none (it leaves the function).
+    pub handler: Option<ir::Block>,
 }
 
 impl Frame {
@@ -41,6 +52,7 @@ impl Frame {
             num_results,
             height: 0,
             end_reachable: false,
+            handler: None,
         }
     }
 
@@ -177,12 +189,21 @@ impl Translator<'_, '_> {
     /// reachable again; nothing in between is translated.
     pub(super) fn skip_unreachable(&mut self, op: &Operator<'_>) -> Result<(), Error> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                self.dead_depth += 1
-            }
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => self.dead_depth += 1,
             Operator::Else if self.dead_depth == 0 => self.translate_else(),
-            Operator::End if self.dead_depth == 0 => self.translate_end(),
-            Operator::End => self.dead_depth -= 1,
+            Operator::Catch { .. } | Operator::CatchAll if self.dead_depth == 0 => {
+                self.exception(op)?;
+            }
+            Operator::End | Operator::Delegate { .. } if self.dead_depth == 0 => {
+                if !self.exception(op)? {
+                    self.translate_end();
+                }
+            }
+            Operator::End | Operator::Delegate { .. } => self.dead_depth -= 1,
             _ => {}
         }
         Ok(())
@@ -212,7 +233,7 @@ impl Translator<'_, '_> {
         self.reachable = true;
     }
 
-    fn translate_end(&mut self) {
+    pub(super) fn translate_end(&mut self) {
         let mut frame = self.frames.pop().expect("validated: end closes a frame");
         if self.reachable {
             let args = block_args(self.peek_n(frame.num_results));
@@ -231,6 +252,7 @@ impl Translator<'_, '_> {
                 frame.end_reachable = true;
             }
             FrameKind::Loop => self.b.seal_block(frame.branch_target),
+            FrameKind::TryTable { .. } | FrameKind::LegacyTry(_) => self.finish_handler(&frame),
             _ => {}
         }
         self.stack.truncate(frame.height);
@@ -264,12 +286,23 @@ impl Translator<'_, '_> {
         (target, block_args(self.peek_n(arity)))
     }
 
+    /// Jumps to the frame `depth` levels out with `values` (a catch clause's payload).
+    pub(super) fn jump_to_label(&mut self, depth: u32, values: &[ir::Value]) {
+        let index = self.frames.len() - 1 - depth as usize;
+        let frame = &mut self.frames[index];
+        if !matches!(frame.kind, FrameKind::Loop) {
+            frame.end_reachable = true;
+        }
+        let target = frame.branch_target;
+        self.b.ins().jump(target, &block_args(values));
+    }
+
     fn branch_call(&mut self, depth: u32) -> BlockCall {
         let (target, args) = self.branch_args(depth);
         BlockCall::new(target, args, &mut self.b.func.dfg.value_lists)
     }
 
-    fn push_frame(
+    pub(super) fn push_frame(
         &mut self,
         kind: FrameKind,
         branch_target: ir::Block,
@@ -285,10 +318,11 @@ impl Translator<'_, '_> {
             num_results,
             height: self.stack.len() - num_params,
             end_reachable: false,
+            handler: self.current_handler(),
         });
     }
 
-    fn new_block(&mut self, params: &[Type]) -> ir::Block {
+    pub(super) fn new_block(&mut self, params: &[Type]) -> ir::Block {
         let block = self.b.create_block();
         for &ty in params {
             self.b.append_block_param(block, ty);
@@ -296,7 +330,7 @@ impl Translator<'_, '_> {
         block
     }
 
-    fn block_type(&self, blockty: BlockType) -> (Vec<Type>, Vec<Type>) {
+    pub(super) fn block_type(&self, blockty: BlockType) -> (Vec<Type>, Vec<Type>) {
         match blockty {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(ty) => (vec![], vec![clif_type(ty)]),

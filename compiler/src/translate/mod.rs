@@ -8,6 +8,7 @@
 mod atomics;
 mod calls;
 mod control;
+mod exceptions;
 mod memory;
 mod numeric;
 mod simd;
@@ -167,7 +168,8 @@ pub fn translate_function(
             || t.table(&op)?
             || t.simd(&op)?
             || t.simd_memory(&op)?
-            || t.atomic(&op)?;
+            || t.atomic(&op)?
+            || t.exception(&op)?;
         if !handled {
             return Err(Error::unsupported(format!(
                 "instruction `{op:?}` at byte offset {offset:#x}"
