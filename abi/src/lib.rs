@@ -67,6 +67,10 @@ pub const DEFAULT_DESCRIPTOR_SYMBOL: &str = "kiln_module";
 /// and as `wasmtime run` reports a trap).
 pub const TRAP_EXIT_STATUS: i32 = 134;
 
+/// Exit status of an executable whose module let an exception escape `_start` (or the
+/// start function): an error, not a trap, as under `wasmtime run`.
+pub const UNCAUGHT_EXCEPTION_EXIT_STATUS: i32 = 1;
+
 /// Wasm page size in bytes.
 pub const WASM_PAGE_SIZE: u64 = 65536;
 /// Most pages a 32-bit memory can have.

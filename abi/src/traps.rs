@@ -57,6 +57,14 @@ impl TrapKind {
         Self::ALL.into_iter().find(|k| *k as u32 == code)
     }
 
+    /// The exit status of an executable that ends this way.
+    pub fn exit_status(self) -> i32 {
+        match self {
+            TrapKind::UncaughtException => crate::UNCAUGHT_EXCEPTION_EXIT_STATUS,
+            _ => crate::TRAP_EXIT_STATUS,
+        }
+    }
+
     /// The text after [`TrapKind::prefix`].
     pub fn message(self) -> &'static str {
         match self {

@@ -9,7 +9,7 @@ use crate::traps::{self, TrapLocation};
 use crate::{limits, sig_registry, sys, wasi};
 use core::ffi::{c_char, CStr};
 use kiln_abi::manifest;
-use kiln_abi::{ModuleDescriptor, TRAP_EXIT_STATUS};
+use kiln_abi::ModuleDescriptor;
 
 /// Stack size of the thread that runs wasm.
 pub const WASM_STACK_SIZE: usize = 8 << 20;
@@ -145,7 +145,7 @@ fn run(desc: &'static ModuleDescriptor) -> i32 {
             traps::write_report(kind, TrapLocation::Instantiation(&context), &mut |b| {
                 sys::write_stderr(b)
             });
-            return TRAP_EXIT_STATUS;
+            return kind.exit_status();
         }
     };
     let Some(Extern::Func(start)) = instance.export("_start") else {

@@ -5,13 +5,13 @@
 //! redirecting it, the alternate stack) is in [`crate::sys`]; it calls [`handle_fault`]
 //! with the PC. A hit under a protected call ([`call_protected`], see [`recover`]) resumes
 //! at that call, which returns the trap kind; a hit without one is reported and the process
-//! exits with [`TRAP_EXIT_STATUS`]; a miss is left to the platform layer, which lets the
+//! exits with [`TrapKind::exit_status`]; a miss is left to the platform layer, which lets the
 //! real crash happen.
 
 use crate::prelude::*;
 use crate::{limits, sys};
 use core::ptr;
-use kiln_abi::{ModuleDescriptor, TrapKind, TRAP_EXIT_STATUS};
+use kiln_abi::{ModuleDescriptor, TrapKind};
 pub(crate) use recover::Resume;
 pub use recover::{call_protected, in_protected_call};
 
@@ -158,7 +158,7 @@ pub(crate) enum FaultAction {
 
 /// Called by the platform signal handler with the faulting PC. A wasm trap returns to the
 /// innermost [`call_protected`] of this thread when there is one; otherwise it is reported
-/// and the process exits with [`TRAP_EXIT_STATUS`] (a standalone executable). Anything
+/// and the process exits with [`TrapKind::exit_status`] (a standalone executable). Anything
 /// else is [`FaultAction::NotWasm`]. Async-signal-safe.
 pub(crate) fn handle_fault(pc: usize) -> FaultAction {
     let Some(info) = lookup(pc) else {
@@ -172,13 +172,14 @@ pub(crate) fn handle_fault(pc: usize) -> FaultAction {
         name: info.func_name,
     };
     write_report(info.kind, location, &mut |b| sys::write_stderr(b));
-    sys::exit_now(TRAP_EXIT_STATUS)
+    sys::exit_now(info.kind.exit_status())
 }
 
-/// Prints a trap to stderr (write(2) only) and exits with [`TRAP_EXIT_STATUS`].
+/// Prints a trap to stderr (write(2) only) and exits with its status
+/// ([`TrapKind::exit_status`]).
 pub fn report_and_exit(kind: TrapKind, location: TrapLocation<'_>) -> ! {
     write_report(kind, location, &mut |b| sys::write_stderr(b));
-    sys::exit_now(TRAP_EXIT_STATUS)
+    sys::exit_now(kind.exit_status())
 }
 
 /// Writes the report in pieces, without allocating:
