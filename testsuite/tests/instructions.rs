@@ -62,6 +62,7 @@ fixtures! {
     multiple_memories: "multi_memory", memory: true;
     memory64_past_4_gib: "memory64", memory: true;
     typed_function_references: "typed_function_references", memory: false;
+    exception_handling_and_legacy_encoding: "exceptions", memory: false;
 }
 
 #[test]

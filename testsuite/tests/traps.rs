@@ -69,6 +69,7 @@ macro_rules! traps {
 
 traps! {
     unreachable => "unreachable instruction executed", Required;
+    not_caught_by_catch_all => "unreachable instruction executed", Required;
     in_start_function => "unreachable instruction executed", Required;
     div_by_zero_i32 => "integer divide by zero", Required;
     in_tail_called_function => "integer divide by zero", Required;

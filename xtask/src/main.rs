@@ -180,14 +180,33 @@ const SIMD_PROGRAMS: [&str; 2] = ["simd_autovec", "simd_intrinsics"];
 
 /// The C programs in `testsuite/programs/c/` (`NAME.c`), with the wasm features each is
 /// built with.
-const C_PROGRAMS: [(&str, &str); 3] = [
-    ("simd_c", "-msimd128"),
-    ("tail_interp", "-mtail-call"),
-    ("atomics_c", "-matomics"),
+const C_PROGRAMS: [(&str, &str, &[&str]); 5] = [
+    ("simd_c", "simd_c", &["-msimd128"]),
+    ("tail_interp", "tail_interp", &["-mtail-call"]),
+    ("atomics_c", "atomics_c", &["-matomics"]),
+    // setjmp/longjmp as wasm exceptions, in the legacy encoding clang still emits by
+    // default and in the standard one.
+    (
+        "sjlj_c",
+        "sjlj_legacy",
+        &["-mexception-handling", "-mllvm", "-wasm-enable-sjlj"],
+    ),
+    (
+        "sjlj_c",
+        "sjlj_standard",
+        &[
+            "-mexception-handling",
+            "-mllvm",
+            "-wasm-enable-sjlj",
+            "-mllvm",
+            "-wasm-use-legacy-eh=false",
+        ],
+    ),
 ];
 
-/// Builds each of `C_PROGRAMS` twice with `zig cc` into `target/c-programs/`: `NAME.wasm`
-/// for wasm32-wasi with its features, and `NAME` natively, to compare outputs with. zig caches
+/// Builds each of `C_PROGRAMS` (source file, output name, wasm features) twice with
+/// `zig cc` into `target/c-programs/`: `NAME.wasm` for wasm32-wasi with its features, and
+/// `NAME` natively, to compare outputs with. zig caches
 /// what it compiled (the first wasm build also builds its wasi-libc, about 30 s), so
 /// building every time costs a second. Without zig this says so and builds nothing;
 /// the tests of these programs then fail with the install command.
@@ -214,13 +233,15 @@ fn build_c_programs(root: &Path, target: &Path) -> Result<(), String> {
     // No fused multiply-add in either build (clang contracts a*b+c by default where the
     // CPU has FMA, and zig compiles for this machine's CPU), so float results agree.
     let flags = ["-O2", "-ffp-contract=off"];
-    for (name, feature) in C_PROGRAMS {
-        let source = root.join(format!("testsuite/programs/c/{name}.c"));
+    for (source, name, features) in C_PROGRAMS {
+        let source = root.join(format!("testsuite/programs/c/{source}.c"));
         step(&format!(
-            "building {name}.c with zig cc for wasm32-wasi ({feature}) and natively"
+            "building {name} with zig cc for wasm32-wasi ({}) and natively",
+            features.join(" ")
         ));
         // `-s`: no DWARF sections (they are most of the module otherwise).
-        run(zig(&["cc", "--target=wasm32-wasi", feature, "-s"])
+        run(zig(&["cc", "--target=wasm32-wasi", "-s"])
+            .args(features)
             .args(flags)
             .arg(&source)
             .arg("-o")
@@ -429,6 +450,7 @@ fn cargo_test_cross(root: &Path, target: &str, runner: &str) -> Result<(usize, u
         "simd_programs",
         "tail_call_programs",
         "atomics_programs",
+        "exception_programs",
         "traps",
         "instructions",
         "sandbox_attacks",
