@@ -129,6 +129,8 @@ builtins! {
     /// A new exception of tag `tag` (an index in the caller's tag space) with room for
     /// `slots` payload values, which the caller stores (see [`crate::exception`]).
     ExceptionNew = "kiln_exception_new" fn(tag: u32, slots: u32) -> usize;
+    /// Frees `exception` unless it escaped (see [`crate::exception::VMException`]).
+    ExceptionFree = "kiln_exception_free" fn(exception: usize);
     /// Unwinds to the innermost handler above the wasm frame `fp` (the thrower, whose own
     /// handlers did not match) and resumes there with `exception`; never returns then.
     /// Returns 1 when no wasm frame up to the host catches it.

@@ -8,6 +8,11 @@
 //! ([`crate::VMContextLayout::tag`]): one per defined tag and instance, shared by every
 //! module importing it, so matching a `catch` is a pointer comparison in compiled code.
 //!
+//! An exception that never escaped is freed
+//! ([`crate::builtins::Builtin::ExceptionFree`]) where it is caught by a clause that
+//! does not keep it: `catch`/`catch_all` of a `try_table`, a legacy `catch` whose body
+//! cannot `rethrow` it.
+//!
 //! Throwing never leaves compiled code unless the exception escapes a function:
 //! - a `throw` (or `throw_ref`, or a legacy `rethrow`) inside a `try_table`/`try` of the
 //!   same function jumps to that construct's dispatch code, which compares tags clause
@@ -30,11 +35,18 @@ use core::mem::{offset_of, size_of};
 pub struct VMException {
     /// The tag's identity: the address of its slot in the defining instance's vmctx.
     pub tag: *const u8,
-    pub _reserved: usize,
+    /// Non-zero once an `exnref` to it was handed to wasm code (`catch_ref`,
+    /// `catch_all_ref`): from then on nothing knows when the last reference is gone, and
+    /// the object is never freed.
+    pub escaped: u32,
+    /// How many payload slots follow.
+    pub slots: u32,
 }
 
 /// Offset of [`VMException::tag`].
 pub const TAG_OFFSET: u32 = offset_of!(VMException, tag) as u32;
+/// Offset of [`VMException::escaped`].
+pub const ESCAPED_OFFSET: u32 = offset_of!(VMException, escaped) as u32;
 /// Offset of the first payload slot.
 pub const PAYLOAD_OFFSET: u32 = size_of::<VMException>() as u32;
 /// Bytes per payload value (a v128 fits).

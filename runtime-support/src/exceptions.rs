@@ -6,13 +6,14 @@
 //! unwound and no unwinding library is needed. Resuming is [`resume::jump`]: a few
 //! instructions per architecture.
 //!
-//! Exception objects are never freed: an `exnref` can be stored anywhere (globals,
-//! tables, other instances), and without a garbage collector nothing knows when the last
-//! one is gone. Each costs 16 bytes plus 16 per payload value.
+//! An exception object is freed where compiled code catches it without keeping it. Once
+//! an `exnref` to it was handed to wasm code it is never freed: an `exnref` can be stored
+//! anywhere (globals, tables, other instances), and without a garbage collector nothing
+//! knows when the last one is gone. Each costs 16 bytes plus 16 per payload value.
 
 use crate::instance::InstanceData;
 use crate::traps::{self, CallSite};
-use alloc::alloc::{alloc, handle_alloc_error, Layout};
+use alloc::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kiln_abi::builtins::fn_types;
 use kiln_abi::exception::{VMException, PAYLOAD_OFFSET, SLOT_SIZE};
@@ -27,8 +28,7 @@ mod resume;
 pub unsafe extern "C" fn kiln_exception_new(vmctx: *mut VMContext, tag: u32, slots: u32) -> usize {
     // SAFETY: caller's contract.
     let identity = unsafe { InstanceData::from_vmctx(vmctx) }.vmctx.tag(tag);
-    let size = PAYLOAD_OFFSET as usize + slots as usize * SLOT_SIZE as usize;
-    let layout = Layout::from_size_align(size, 16).expect("exception size overflows");
+    let layout = layout(slots);
     // SAFETY: the size is at least the head's, which is not zero.
     let exception = unsafe { alloc(layout) }.cast::<VMException>();
     if exception.is_null() {
@@ -38,12 +38,33 @@ pub unsafe extern "C" fn kiln_exception_new(vmctx: *mut VMContext, tag: u32, slo
     unsafe {
         exception.write(VMException {
             tag: identity,
-            _reserved: 0,
+            escaped: 0,
+            slots,
         })
     };
     exception as usize
 }
 const _: fn_types::ExceptionNew = kiln_exception_new;
+
+fn layout(slots: u32) -> Layout {
+    let size = PAYLOAD_OFFSET as usize + slots as usize * SLOT_SIZE as usize;
+    Layout::from_size_align(size, 16).expect("exception size overflows")
+}
+
+/// # Safety
+/// `exception` must come from [`kiln_exception_new`], and unless it escaped, nothing may
+/// use it afterwards (compiled code frees it where it is caught for good).
+#[no_mangle]
+pub unsafe extern "C" fn kiln_exception_free(_vmctx: *mut VMContext, exception: usize) {
+    let exception = exception as *mut VMException;
+    // SAFETY: a live exception object (caller's contract).
+    let (escaped, slots) = unsafe { ((*exception).escaped, (*exception).slots) };
+    if escaped == 0 {
+        // SAFETY: allocated in `kiln_exception_new` with this layout; unused from now on.
+        unsafe { dealloc(exception.cast(), layout(slots)) };
+    }
+}
+const _: fn_types::ExceptionFree = kiln_exception_free;
 
 /// # Safety
 /// `exception` must come from [`kiln_exception_new`] and `fp` must be the frame pointer

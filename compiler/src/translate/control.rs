@@ -192,8 +192,12 @@ impl Translator<'_, '_> {
             Operator::Block { .. }
             | Operator::Loop { .. }
             | Operator::If { .. }
-            | Operator::TryTable { .. }
-            | Operator::Try { .. } => self.dead_depth += 1,
+            | Operator::TryTable { .. } => self.dead_depth += 1,
+            Operator::Try { .. } => {
+                // Counted, so the tries that are translated keep their numbers.
+                self.next_legacy_try()?;
+                self.dead_depth += 1;
+            }
             Operator::Else if self.dead_depth == 0 => self.translate_else(),
             Operator::Catch { .. } | Operator::CatchAll if self.dead_depth == 0 => {
                 self.exception(op)?;

@@ -19,8 +19,8 @@ use cranelift_codegen::ir::{
 };
 use cranelift_frontend::Variable;
 use kiln_abi::builtins::Builtin;
-use kiln_abi::exception::{PAYLOAD_OFFSET, SLOT_SIZE, TAG_OFFSET};
-use wasmparser::{Catch, Operator};
+use kiln_abi::exception::{ESCAPED_OFFSET, PAYLOAD_OFFSET, SLOT_SIZE, TAG_OFFSET};
+use wasmparser::{Catch, FunctionBody, Operator};
 
 /// The state of a legacy `try` frame.
 pub(crate) struct LegacyTry {
@@ -35,6 +35,40 @@ pub(crate) struct LegacyTry {
     /// `delegate`: exceptions from the body go to the handler of this label (counted
     /// outside the `try`).
     delegate: Option<u32>,
+    /// Some `rethrow` names one of its catches: a caught exception must be kept.
+    rethrown: bool,
+}
+
+/// For each legacy `try` of `body`, in order: whether a `rethrow` names one of its
+/// catch clauses.
+pub(super) fn rethrown_tries(body: &FunctionBody<'_>) -> Result<Vec<bool>, Error> {
+    let mut rethrown = Vec::new();
+    // The try (by number) each open frame is, if it is one; the function's frame first.
+    let mut frames: Vec<Option<usize>> = vec![None];
+    let mut reader = body.get_operators_reader().map_err(Error::invalid)?;
+    while !reader.eof() {
+        match reader.read().map_err(Error::invalid)? {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => frames.push(None),
+            Operator::Try { .. } => {
+                frames.push(Some(rethrown.len()));
+                rethrown.push(false);
+            }
+            Operator::End | Operator::Delegate { .. } => {
+                frames.pop();
+            }
+            Operator::Rethrow { relative_depth } => {
+                let index = frames.len().checked_sub(1 + relative_depth as usize);
+                if let Some(Some(t)) = index.map(|i| frames[i]) {
+                    rethrown[t] = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(rethrown)
 }
 
 fn trusted() -> MemFlagsData {
@@ -62,6 +96,7 @@ impl Translator<'_, '_> {
                 self.frames.last_mut().unwrap().handler = Some(dispatch);
             }
             Operator::Try { blockty } => {
+                let rethrown = self.next_legacy_try()?;
                 let (params, results) = self.block_type(blockty);
                 let end = self.new_block(&results);
                 let dispatch = self.new_block(&[types::I64]);
@@ -72,6 +107,7 @@ impl Translator<'_, '_> {
                     catching: false,
                     next_test: None,
                     delegate: None,
+                    rethrown,
                 });
                 self.push_frame(kind, end, end, params.len(), results.len());
                 self.frames.last_mut().unwrap().handler = Some(dispatch);
@@ -97,6 +133,32 @@ impl Translator<'_, '_> {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Whether the next legacy `try` of the function (in order, reachable or not) has a
+    /// catch that some `rethrow` names.
+    pub(super) fn next_legacy_try(&mut self) -> Result<bool, Error> {
+        if self.legacy_tries.is_none() {
+            let body = &self.m.env.bodies[self.def_index];
+            self.legacy_tries = Some(rethrown_tries(body)?);
+        }
+        let index = self.legacy_tries_seen;
+        self.legacy_tries_seen += 1;
+        Ok(self.legacy_tries.as_ref().unwrap()[index])
+    }
+
+    /// Frees a caught exception that nothing else can reach (unless it escaped, which the
+    /// runtime checks).
+    fn free_exception(&mut self, exception: Value) {
+        self.call_builtin(Builtin::ExceptionFree, &[exception]);
+    }
+
+    /// Marks an exception whose `exnref` goes to wasm code: it is never freed.
+    fn mark_escaped(&mut self, exception: Value) {
+        let one = self.b.ins().iconst(types::I32, 1);
+        self.b
+            .ins()
+            .store(trusted(), one, exception, ESCAPED_OFFSET as i32);
     }
 
     /// The dispatch block an exception thrown here goes to, if any.
@@ -244,16 +306,21 @@ impl Translator<'_, '_> {
                             self.b.switch_to_block(hit);
                             let mut values = self.payload(exception, tag);
                             if matches!(catch, Catch::OneRef { .. }) {
+                                self.mark_escaped(exception);
                                 values.push(exception);
+                            } else {
+                                self.free_exception(exception);
                             }
                             self.jump_to_label(label, &values);
                             self.b.switch_to_block(miss);
                         }
                         Catch::All { label } => {
+                            self.free_exception(exception);
                             self.jump_to_label(label, &[]);
                             return;
                         }
                         Catch::AllRef { label } => {
+                            self.mark_escaped(exception);
                             self.jump_to_label(label, &[exception]);
                             return;
                         }
@@ -302,7 +369,7 @@ impl Translator<'_, '_> {
         } else {
             t.next_test.take()
         };
-        let exception_var = t.exception;
+        let (exception_var, rethrown) = (t.exception, t.rethrown);
         frame.handler = outer;
         if self.reachable {
             let args: Vec<BlockArg> = self
@@ -337,6 +404,10 @@ impl Translator<'_, '_> {
             }
             None => None,
         };
+        if !rethrown {
+            // Caught for good: the body cannot rethrow it.
+            self.free_exception(exception);
+        }
         let FrameKind::LegacyTry(ref mut t) = self.frames.last_mut().unwrap().kind else {
             unreachable!();
         };

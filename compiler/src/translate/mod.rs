@@ -150,6 +150,9 @@ pub fn translate_function(
         func_refs: HashMap::new(),
         sig_refs: HashMap::new(),
         builtin_refs: HashMap::new(),
+        def_index,
+        legacy_tries: None,
+        legacy_tries_seen: 0,
     };
 
     let mut reader = body.get_operators_reader().map_err(Error::invalid)?;
@@ -216,6 +219,12 @@ pub(crate) struct Translator<'m, 'f> {
     func_refs: HashMap<u32, ir::FuncRef>,
     sig_refs: HashMap<u32, ir::SigRef>,
     builtin_refs: HashMap<Builtin, ir::FuncRef>,
+    /// The function's index among the defined functions.
+    pub def_index: usize,
+    /// For each legacy `try`, whether a `rethrow` names its catches (computed at the
+    /// first one, see `exceptions::rethrown_tries`), and how many were seen so far.
+    pub legacy_tries: Option<Vec<bool>>,
+    pub legacy_tries_seen: usize,
 }
 
 /// Flags for loads of values that are fixed once the instance exists (pointers in the
