@@ -36,8 +36,8 @@ extern crate alloc;
 
 pub mod builtins;
 mod descriptor;
-pub mod exception;
 mod digest;
+pub mod exception;
 pub mod manifest;
 mod text;
 mod traps;

@@ -350,9 +350,8 @@ fn compile_one(
         });
     }
     trap_sites.sort_by_key(|t| t.offset);
-    let handlers = handler_sites(&compiled.buffer).map_err(|e| {
-        Error::new(format!("internal compiler error in {}: {e}", describe()))
-    })?;
+    let handlers = handler_sites(&compiled.buffer)
+        .map_err(|e| Error::new(format!("internal compiler error in {}: {e}", describe())))?;
     let relocs = compiled
         .buffer
         .relocs()

@@ -462,7 +462,11 @@ impl Emitter<'_> {
         self.slice(r, items, env.globals.len())
     }
 
-    fn tags(&mut self, r: Record<'_, abi::Slice<abi::TagDesc>>, env: &ModuleEnv<'_>) -> Result<(), Error> {
+    fn tags(
+        &mut self,
+        r: Record<'_, abi::Slice<abi::TagDesc>>,
+        env: &ModuleEnv<'_>,
+    ) -> Result<(), Error> {
         use abi::TagDesc as T;
         let mut items = Writer::default();
         for &type_index in &env.tags {

@@ -61,10 +61,7 @@ const SUPPORTED_FEATURES: &[(WasmFeatures, &str)] = &[
     ),
     (WasmFeatures::THREADS, "threads (atomics, shared memories)"),
     (WasmFeatures::EXCEPTIONS, "exception handling"),
-    (
-        WasmFeatures::LEGACY_EXCEPTIONS,
-        "legacy exception handling",
-    ),
+    (WasmFeatures::LEGACY_EXCEPTIONS, "legacy exception handling"),
 ];
 
 /// The proposals past WebAssembly 1.0 a valid module uses: those without which it does

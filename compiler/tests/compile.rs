@@ -95,12 +95,24 @@ fn shared_memories_and_atomics_compile() {
 }
 
 #[test]
-fn exceptions_are_reported_as_unsupported() {
-    let wat = "(module (tag $e) (func (export \"_start\") (throw $e)))";
+fn exceptions_in_both_encodings_compile() {
+    let standard = "(module (tag $e) (func (export \"_start\")
+        (block $h (try_table (catch $e $h) (throw $e)))))";
+    let legacy = "(module (tag $e) (func (export \"_start\")
+        try (throw $e) catch $e end))";
+    for wat in [standard, legacy] {
+        compile(wat.as_bytes(), &obj_options()).unwrap();
+    }
+}
+
+#[test]
+fn garbage_collection_is_reported_as_unsupported() {
+    let wat = "(module (type $s (struct (field i32)))
+        (func (export \"_start\") (drop (struct.new $s (i32.const 1)))))";
     let err = compile(wat.as_bytes(), &obj_options()).err().unwrap();
     assert!(
         err.message()
-            .starts_with("unsupported WebAssembly feature: exception handling"),
+            .starts_with("unsupported WebAssembly feature: garbage collection"),
         "{err}"
     );
 }

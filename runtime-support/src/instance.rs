@@ -497,7 +497,8 @@ impl Instance {
                 return Err(link(format!("malformed descriptor: tag {i}")));
             }
             // A defined tag is identified by its own slot.
-            inst.vmctx.set_tag(i, inst.vmctx.tag_slot(i).cast_const().cast());
+            inst.vmctx
+                .set_tag(i, inst.vmctx.tag_slot(i).cast_const().cast());
         }
 
         for i in inst.imported_globals..counts.globals {

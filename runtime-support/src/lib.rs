@@ -22,8 +22,8 @@ extern crate alloc;
 
 mod builtins;
 mod bytes;
-mod exceptions;
 pub mod entry;
+mod exceptions;
 mod harness;
 pub mod instance;
 pub mod limits;

@@ -170,6 +170,7 @@ impl ModuleBuilder {
             body_len: 0,
             type_index,
             traps: leak(vec![]),
+            handlers: leak(vec![]),
         });
         index
     }
@@ -192,6 +193,7 @@ impl ModuleBuilder {
             body_len,
             type_index,
             traps: leak(traps),
+            handlers: leak(vec![]),
         });
         self.functions.len() as u32 - 1
     }
@@ -319,6 +321,7 @@ impl ModuleBuilder {
             tables: leak(self.tables),
             memories: leak(self.memories),
             globals: leak(self.globals),
+            tags: leak(vec![]),
             exports: leak(self.exports),
             data: leak(self.data),
             elements: leak(self.elements),

@@ -10,8 +10,9 @@
 
 use crate::prelude::*;
 use crate::{limits, sys};
+use core::ops::Range;
 use core::ptr;
-use kiln_abi::{ModuleDescriptor, TrapKind};
+use kiln_abi::{FunctionDesc, ModuleDescriptor, TrapKind};
 pub(crate) use recover::Resume;
 pub use recover::{call_protected, in_protected_call};
 
@@ -42,30 +43,49 @@ pub struct TrapInfo {
 struct Node {
     desc: *const ModuleDescriptor,
     next: *const Node,
+    /// The addresses its defined functions' code spans.
+    code: Range<usize>,
+    /// Index of its first defined function (imports come first, without code).
+    first_defined: usize,
+    /// Defined functions lie in index order in memory (how the compiler lays them out),
+    /// so a PC can be found by binary search.
+    sorted: bool,
 }
 
 static MODULES: AtomicPtr<Node> = AtomicPtr::new(ptr::null_mut());
 
-fn modules() -> impl Iterator<Item = &'static ModuleDescriptor> {
+fn nodes() -> impl Iterator<Item = &'static Node> {
     let mut p: *const Node = MODULES.load(Ordering::Acquire);
     core::iter::from_fn(move || {
-        // SAFETY: nodes are published fully initialised (Release) and never freed; their
-        // descriptors are 'static.
+        // SAFETY: nodes are published fully initialised (Release) and never freed.
         let node = unsafe { p.as_ref()? };
         p = node.next;
-        // SAFETY: as above.
-        Some(unsafe { &*node.desc })
+        Some(node)
     })
 }
 
 /// Makes the trap handler aware of `desc`'s code (once per descriptor).
 pub fn register_module(desc: &'static ModuleDescriptor) {
-    if modules().any(|d| ptr::eq(d, desc)) {
+    if nodes().any(|n| ptr::eq(n.desc, desc)) {
         return;
     }
+    // SAFETY: descriptors are valid 'static compiler output (Instance::new's contract).
+    let functions = unsafe { desc.functions.as_slice() };
+    let first_defined = functions.iter().take_while(|f| f.body.is_null()).count();
+    let defined = &functions[first_defined..];
+    let span = |f: &FunctionDesc| f.body as usize..f.body as usize + f.body_len as usize;
+    let sorted = defined
+        .windows(2)
+        .all(|w| !w[1].body.is_null() && span(&w[0]).end <= w[1].body as usize);
+    let start = defined.iter().map(|f| span(f).start).min().unwrap_or(0);
+    let end = defined.iter().map(|f| span(f).end).max().unwrap_or(0);
+    let code = start..end;
     let node = Box::into_raw(Box::new(Node {
         desc,
         next: ptr::null(),
+        code,
+        first_defined,
+        sorted,
     }));
     let mut head = MODULES.load(Ordering::Acquire);
     loop {
@@ -78,35 +98,55 @@ pub fn register_module(desc: &'static ModuleDescriptor) {
     }
 }
 
-/// The trap site at `pc`, if it is one in registered compiled code. Async-signal-safe:
-/// no allocation, no locks.
-pub fn lookup(pc: usize) -> Option<TrapInfo> {
-    for desc in modules() {
+/// The compiled function whose code contains `pc`, with its index in its module.
+/// Async-signal-safe: no allocation, no locks.
+fn function_at(pc: usize) -> Option<(usize, &'static FunctionDesc)> {
+    let contains = |f: &FunctionDesc| {
+        let start = f.body as usize;
+        !f.body.is_null() && pc >= start && pc - start < f.body_len as usize
+    };
+    for node in nodes().filter(|n| n.code.contains(&pc)) {
         // SAFETY: registered descriptors are valid 'static compiler output.
-        let functions = unsafe { desc.functions.as_slice() };
-        for (index, f) in functions.iter().enumerate() {
-            let start = f.body as usize;
-            if f.body.is_null() || pc < start || pc - start >= f.body_len as usize {
-                continue;
-            }
-            let offset = (pc - start) as u32;
-            // SAFETY: as above.
-            let (sites, name) = unsafe { (f.traps.as_slice(), f.name.as_str()) };
-            // Functions do not overlap: a PC inside one but not at a trap site is a crash.
-            let site = sites.iter().find(|s| s.offset == offset)?;
-            let kind = match TrapKind::from_u32(site.kind)? {
-                // An interrupt makes stack checks fail on purpose (see `limits`).
-                TrapKind::StackOverflow if limits::deadline_passed() => TrapKind::DeadlineExceeded,
-                kind => kind,
-            };
-            return Some(TrapInfo {
-                kind,
-                func_index: index as u32,
-                func_name: name,
-            });
+        let functions = unsafe { (*node.desc).functions.as_slice() };
+        let found = if node.sorted {
+            let defined = &functions[node.first_defined..];
+            let after = defined.partition_point(|f| f.body as usize <= pc);
+            after
+                .checked_sub(1)
+                .map(|i| node.first_defined + i)
+                .filter(|&i| contains(&functions[i]))
+        } else {
+            functions.iter().position(contains)
+        };
+        if let Some(index) = found {
+            return Some((index, &functions[index]));
         }
     }
     None
+}
+
+/// The trap site at `pc`, if it is one in registered compiled code. Async-signal-safe:
+/// no allocation, no locks.
+pub fn lookup(pc: usize) -> Option<TrapInfo> {
+    let (index, f) = function_at(pc)?;
+    let offset = (pc - f.body as usize) as u32;
+    // SAFETY: registered descriptors are valid 'static compiler output.
+    let (sites, name) = unsafe { (f.traps.as_slice(), f.name.as_str()) };
+    // Functions do not overlap: a PC inside one but not at a trap site is a crash.
+    let site = sites
+        .binary_search_by_key(&offset, |s| s.offset)
+        .ok()
+        .map(|i| &sites[i])?;
+    let kind = match TrapKind::from_u32(site.kind)? {
+        // An interrupt makes stack checks fail on purpose (see `limits`).
+        TrapKind::StackOverflow if limits::deadline_passed() => TrapKind::DeadlineExceeded,
+        kind => kind,
+    };
+    Some(TrapInfo {
+        kind,
+        func_index: index as u32,
+        func_name: name,
+    })
 }
 
 /// What the return address of a frame tells the exception unwinder.
@@ -124,28 +164,20 @@ pub(crate) enum CallSite {
 pub(crate) fn call_site(return_address: usize) -> CallSite {
     // The call instruction itself ends at the return address: look up the byte before it
     // (a call can be the last instruction of a function).
-    let pc = return_address.wrapping_sub(1);
-    for desc in modules() {
-        // SAFETY: registered descriptors are valid 'static compiler output.
-        let functions = unsafe { desc.functions.as_slice() };
-        for f in functions {
-            let start = f.body as usize;
-            if f.body.is_null() || pc < start || pc - start >= f.body_len as usize {
-                continue;
-            }
-            let offset = (return_address - start) as u32;
-            // SAFETY: as above.
-            let sites = unsafe { f.handlers.as_slice() };
-            return match sites.binary_search_by_key(&offset, |s| s.return_offset) {
-                Ok(i) => CallSite::Handler {
-                    pc: start + sites[i].handler_offset as usize,
-                    sp_below_fp: sites[i].sp_below_fp as usize,
-                },
-                Err(_) => CallSite::NoHandler,
-            };
-        }
+    let Some((_, f)) = function_at(return_address.wrapping_sub(1)) else {
+        return CallSite::NotWasm;
+    };
+    let start = f.body as usize;
+    let offset = (return_address - start) as u32;
+    // SAFETY: registered descriptors are valid 'static compiler output.
+    let sites = unsafe { f.handlers.as_slice() };
+    match sites.binary_search_by_key(&offset, |s| s.return_offset) {
+        Ok(i) => CallSite::Handler {
+            pc: start + sites[i].handler_offset as usize,
+            sp_below_fp: sites[i].sp_below_fp as usize,
+        },
+        Err(_) => CallSite::NoHandler,
     }
-    CallSite::NotWasm
 }
 
 /// What the platform signal handler does about a fault.

@@ -199,13 +199,12 @@ impl Translator<'_, '_> {
                 self.dead_depth += 1;
             }
             Operator::Else if self.dead_depth == 0 => self.translate_else(),
-            Operator::Catch { .. } | Operator::CatchAll if self.dead_depth == 0 => {
+            Operator::End if self.dead_depth == 0 => self.translate_end(),
+            // Legacy `catch`/`catch_all` start reachable code; `delegate` ends a `try`.
+            Operator::Catch { .. } | Operator::CatchAll | Operator::Delegate { .. }
+                if self.dead_depth == 0 =>
+            {
                 self.exception(op)?;
-            }
-            Operator::End | Operator::Delegate { .. } if self.dead_depth == 0 => {
-                if !self.exception(op)? {
-                    self.translate_end();
-                }
             }
             Operator::End | Operator::Delegate { .. } => self.dead_depth -= 1,
             _ => {}

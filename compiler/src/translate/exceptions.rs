@@ -115,7 +115,10 @@ impl Translator<'_, '_> {
             Operator::Catch { tag_index } => self.legacy_catch(Some(tag_index)),
             Operator::CatchAll => self.legacy_catch(None),
             Operator::Delegate { relative_depth } => {
-                let frame = self.frames.last_mut().expect("validated: delegate ends a try");
+                let frame = self
+                    .frames
+                    .last_mut()
+                    .expect("validated: delegate ends a try");
                 let FrameKind::LegacyTry(ref mut t) = frame.kind else {
                     unreachable!("validated: delegate ends a try");
                 };
@@ -354,7 +357,11 @@ impl Translator<'_, '_> {
     /// Legacy `catch $tag` (`Some`) or `catch_all` (`None`): ends the body or the previous
     /// catch body and starts this clause's body, entered when the exception matches.
     fn legacy_catch(&mut self, tag: Option<u32>) {
-        let outer = self.frames.len().checked_sub(2).and_then(|i| self.frames[i].handler);
+        let outer = self
+            .frames
+            .len()
+            .checked_sub(2)
+            .and_then(|i| self.frames[i].handler);
         let frame = self.frames.last_mut().expect("validated: catch inside try");
         let (end, num_results, height) = (frame.end, frame.num_results, frame.height);
         let FrameKind::LegacyTry(ref mut t) = frame.kind else {

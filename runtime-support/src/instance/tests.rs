@@ -115,6 +115,7 @@ fn instantiation_fills_everything() {
         tables: 1,
         memories: 1,
         globals: 3,
+        tags: 0,
     });
     // SAFETY: reading the sig id array of a live context.
     let sig0 = unsafe {

@@ -79,7 +79,7 @@ fn lookup_finds_registered_trap_sites() {
     register_module(desc);
     register_module(desc);
     assert_eq!(
-        modules().filter(|d| ptr::eq(*d, desc)).count(),
+        nodes().filter(|n| ptr::eq(n.desc, desc)).count(),
         1,
         "registered once"
     );
@@ -96,6 +96,39 @@ fn lookup_finds_registered_trap_sites() {
     assert_eq!(hit(base + 16), None, "between functions");
     assert_eq!(hit(base + 48), None, "past the end");
     assert_eq!(hit(0), None);
+}
+
+static FAKE_CODE_2: [u8; 64] = [0; 64];
+
+#[test]
+fn lookup_works_when_functions_are_not_in_address_order() {
+    let body = FAKE_CODE_2.as_ptr();
+    let mut b = ModuleBuilder::new();
+    let t = b.ty(V_V);
+    let site = |offset, kind: TrapKind| {
+        vec![TrapSite {
+            offset,
+            kind: kind as u32,
+        }]
+    };
+    b.func_with_traps(
+        "high",
+        body.wrapping_add(32),
+        16,
+        t,
+        site(1, TrapKind::Unreachable),
+    );
+    b.func_with_traps("low", body, 16, t, site(2, TrapKind::IntegerOverflow));
+    let desc = b.build();
+    register_module(desc);
+    let node = nodes().find(|n| ptr::eq(n.desc, desc)).unwrap();
+    assert!(!node.sorted);
+    let base = body as usize;
+    let hit = |pc| lookup(pc).map(|i| (i.kind, i.func_index, i.func_name));
+    assert_eq!(hit(base + 33), Some((TrapKind::Unreachable, 0, "high")));
+    assert_eq!(hit(base + 2), Some((TrapKind::IntegerOverflow, 1, "low")));
+    assert!(matches!(call_site(base + 40), CallSite::NoHandler));
+    assert!(matches!(call_site(base + 20), CallSite::NotWasm));
 }
 
 /// Maps `code` into an executable page (leaked).
