@@ -45,6 +45,8 @@ const WASMTIME_CARGO_VERSION: &str = "48.0.8";
 /// Programs whose name starts with this use 128-bit SIMD (a cargo package
 /// glob for the Rust ones).
 const SIMD_PREFIX: &str = "simd_";
+/// Programs whose name starts with this throw and catch wasm exceptions.
+const EXCEPTIONS_PREFIX: &str = "eh_";
 const SIMD_GLOB: &str = "simd_*";
 
 struct Options {
@@ -531,8 +533,22 @@ fn build_c(
     Ok((wasm, native))
 }
 
-/// `clang --target=wasm32-wasi -O2 [-msimd128] source -o wasm -lm`.
+/// `clang --target=wasm32-wasi -O2 [-msimd128] source -o wasm -lm`; the `eh_*` programs
+/// (setjmp/longjmp as wasm exceptions) with zig's clang instead, whose wasi-libc has the
+/// exception-based setjmp runtime, in the standard encoding (wasmtime 49 has no legacy
+/// exception handling).
 fn clang_wasm(source: &Path, wasm: &Path, simd: bool) -> Result<(), String> {
+    let name = source.file_stem().unwrap_or_default().to_string_lossy();
+    if name.starts_with(EXCEPTIONS_PREFIX) {
+        return run(Command::new("python3")
+            .args(["-m", "ziglang", "cc", "--target=wasm32-wasi", "-O2", "-s"])
+            .args(["-mexception-handling", "-mllvm", "-wasm-enable-sjlj"])
+            .args(["-mllvm", "-wasm-use-legacy-eh=false"])
+            .arg(source)
+            .arg("-o")
+            .arg(wasm)
+            .arg("-lm"));
+    }
     run(Command::new("clang")
         .args(["--target=wasm32-wasi", "-O2"])
         .args(simd.then_some("-msimd128"))
