@@ -158,7 +158,17 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         swap_i32_sub_operands: options.swap_i32_sub_operands,
     };
 
-    let compiled = compile_functions(&ctx, &*isa, options.emit == Emit::Clif)?;
+    // The manifest's feature list costs a validation per proposal (about a sixth of the
+    // code generation's time): it runs beside code generation.
+    let (compiled, features) = std::thread::scope(|scope| {
+        let features = options
+            .entry
+            .then(|| scope.spawn(|| crate::environ::features_used(env.wasm)));
+        let compiled = compile_functions(&ctx, &*isa, options.emit == Emit::Clif);
+        let features = features.map(|f| f.join().expect("listing features panicked"));
+        (compiled, features.unwrap_or_default())
+    });
+    let compiled = compiled?;
     if options.emit == Emit::Clif {
         let clif = compiled.into_iter().map(|f| f.clif).collect();
         return Ok(Output {
@@ -204,7 +214,6 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         &host_adapters,
     )?;
     if options.entry {
-        let features = crate::environ::features_used(env.wasm);
         let text = manifest::render(env, &features, options);
         let id = module
             .declare_data(abi::manifest::SYMBOL, Linkage::Export, false, false)

@@ -45,8 +45,39 @@ const WASMTIME_CARGO_VERSION: &str = "48.0.8";
 /// Programs whose name starts with this use 128-bit SIMD (a cargo package
 /// glob for the Rust ones).
 const SIMD_PREFIX: &str = "simd_";
-/// Programs whose name starts with this throw and catch wasm exceptions.
+/// Programs whose name starts with this throw and catch wasm exceptions; they get a
+/// geomean of their own (their ratios to wasmtime are far from the others').
 const EXCEPTIONS_PREFIX: &str = "eh_";
+
+/// Which geomean a program counts in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Scalar,
+    Simd,
+    Exceptions,
+}
+
+impl Group {
+    fn of(name: &str, simd: bool) -> Group {
+        if simd {
+            Group::Simd
+        } else if name.starts_with(EXCEPTIONS_PREFIX) {
+            Group::Exceptions
+        } else {
+            Group::Scalar
+        }
+    }
+
+    const ALL: [(Group, &'static str, &'static str); 3] = [
+        (Group::Scalar, "geomean", "geomean"),
+        (Group::Simd, "SIMD geomean", "simd_geomean"),
+        (
+            Group::Exceptions,
+            "exceptions geomean",
+            "exceptions_geomean",
+        ),
+    ];
+}
 const SIMD_GLOB: &str = "simd_*";
 
 struct Options {
@@ -867,7 +898,7 @@ fn max_rss(samples: &[Sample]) -> u64 {
 struct Row<'a> {
     name: &'a str,
     language: &'a str,
-    simd: bool,
+    group: Group,
     wasm_bytes: u64,
     medians: [f64; 3],
     kiln_vs_wasmtime: f64,
@@ -886,7 +917,7 @@ impl Report {
                 Row {
                     name: &m.program.name,
                     language: m.program.language,
-                    simd: m.program.simd,
+                    group: Group::of(&m.program.name, m.program.simd),
                     wasm_bytes: fs::metadata(&m.program.wasm).map(|d| d.len()).unwrap_or(0),
                     medians: [k, w, n].map(|s| median(&mut seconds(s))),
                     kiln_vs_wasmtime: ratio(k, w),
@@ -901,8 +932,8 @@ impl Report {
 
     /// Geomeans of kiln/wasmtime, kiln/native and wasmtime/native over the
     /// SIMD programs (`simd`) or the others; `None` when there are none.
-    fn geomeans(rows: &[Row], simd: bool) -> Option<[f64; 3]> {
-        let group: Vec<&Row> = rows.iter().filter(|r| r.simd == simd).collect();
+    fn geomeans(rows: &[Row], group: Group) -> Option<[f64; 3]> {
+        let group: Vec<&Row> = rows.iter().filter(|r| r.group == group).collect();
         if group.is_empty() {
             return None;
         }
@@ -937,7 +968,8 @@ impl Report {
              ratios are medians of the per-round ratios (lower is faster for kiln). \
              Spread = interquartile range / median over the rounds. Peak RSS in MiB. \
              Machine: {} cores, {}. Peer: `{}` ({}). The geomean covers the scalar \
-             programs; the SIMD geomean the `{SIMD_GLOB}` programs, built for wasm with \
+             programs; the exceptions geomean the `{EXCEPTIONS_PREFIX}*` programs (wasm \
+             exceptions thrown and caught); the SIMD geomean the `{SIMD_GLOB}` programs, built for wasm with \
              SIMD and natively with the host's SIMD{}, and run by all three at that one \
              CPU level (kiln `--cpu baseline`; wasmtime with the extensions past it \
              switched off).\n",
@@ -961,7 +993,7 @@ impl Report {
                 out,
                 "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.0}%/{:.0}%/{:.0}% | {:.0}/{:.0}/{:.0} |",
                 r.name,
-                if r.simd {
+                if r.group == Group::Simd {
                     format!("{}, SIMD", r.language)
                 } else {
                     r.language.to_string()
@@ -981,8 +1013,8 @@ impl Report {
                 r.rss_kib[2] as f64 / 1024.0,
             );
         }
-        for (simd, label) in [(false, "geomean"), (true, "SIMD geomean")] {
-            if let Some([kw, kn, wn]) = Self::geomeans(&rows, simd) {
+        for (group, label, _) in Group::ALL {
+            if let Some([kw, kn, wn]) = Self::geomeans(&rows, group) {
                 let _ = writeln!(
                     out,
                     "| **{label}** | | | | | | **{kw:.3}** | **{kn:.3}** | **{wn:.3}** | | |"
@@ -1045,7 +1077,7 @@ impl Report {
                  \"max_rss_kib\": {{\"kiln\": {}, \"wasmtime\": {}, \"native\": {}}}}}{}",
                 r.name,
                 r.language,
-                r.simd,
+                r.group == Group::Simd,
                 r.wasm_bytes,
                 r.medians[0],
                 r.medians[1],
@@ -1062,8 +1094,8 @@ impl Report {
                 if i + 1 < rows.len() { "," } else { "" }
             );
         }
-        let geomean_json = |simd: bool| {
-            match Self::geomeans(&rows, simd) {
+        let geomean_json = |group: Group| {
+            match Self::geomeans(&rows, group) {
             Some([kw, kn, wn]) => format!(
                 "{{\"kiln_wasmtime\": {kw:.4}, \"kiln_native\": {kn:.4}, \"wasmtime_native\": {wn:.4}}}"
             ),
@@ -1072,13 +1104,12 @@ impl Report {
         };
         let _ = writeln!(
             out,
-            "  ],\n  \"rounds\": {},\n  \"wasmtime\": {{\"version\": \"{}\", \"source\": \"{}\"}},\n  \"geomean\": {},\n  \"simd_geomean\": {},",
-            self.rounds,
-            self.wasmtime_version,
-            self.wasmtime_source,
-            geomean_json(false),
-            geomean_json(true)
+            "  ],\n  \"rounds\": {},\n  \"wasmtime\": {{\"version\": \"{}\", \"source\": \"{}\"}},",
+            self.rounds, self.wasmtime_version, self.wasmtime_source,
         );
+        for (group, _, key) in Group::ALL {
+            let _ = writeln!(out, "  \"{key}\": {},", geomean_json(group));
+        }
         let cold: Vec<String> = self
             .cold_medians()
             .iter()
