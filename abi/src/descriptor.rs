@@ -184,6 +184,9 @@ pub struct TrapSite {
     pub offset: u32,
     /// A [`TrapKind`] value.
     pub kind: u32,
+    /// Byte offset in the wasm module of the instruction that traps, or
+    /// [`crate::NO_INDEX`] where there is none (the prologue's stack check).
+    pub wasm_offset: u32,
 }
 
 #[repr(C)]

@@ -51,7 +51,7 @@ pub use traps::TrapKind;
 pub use vmctx::*;
 
 /// Bumped whenever anything in this crate changes shape.
-pub const ABI_VERSION: u32 = 9;
+pub const ABI_VERSION: u32 = 10;
 
 /// The native `main` the compiler emits into an executable's object; it calls
 /// [`RUN_MAIN_SYMBOL`] with the module's descriptor.

@@ -356,6 +356,7 @@ fn compile_one(
         trap_sites.push(TrapSite {
             offset: trap.offset,
             kind: kind as u32,
+            wasm_offset: wasm_offset_at(&compiled.buffer, trap.offset),
         });
     }
     trap_sites.sort_by_key(|t| t.offset);
@@ -401,4 +402,19 @@ fn handler_sites(
     }
     sites.sort_by_key(|s| s.return_offset);
     Ok(sites)
+}
+
+/// The wasm byte offset of the instruction whose machine code covers `code_offset`, or
+/// `abi::NO_INDEX` (code with no wasm instruction, such as the prologue).
+fn wasm_offset_at(
+    buffer: &cranelift_codegen::MachBufferFinalized<cranelift_codegen::Final>,
+    code_offset: u32,
+) -> u32 {
+    let srclocs = buffer.get_srclocs_sorted();
+    let after = srclocs.partition_point(|s| s.start <= code_offset);
+    after
+        .checked_sub(1)
+        .map(|i| &srclocs[i])
+        .filter(|s| code_offset < s.end && !s.loc.is_default())
+        .map_or(abi::NO_INDEX, |s| s.loc.bits())
 }

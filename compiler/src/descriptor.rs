@@ -382,6 +382,7 @@ impl Emitter<'_> {
                     let mut t = traps.record::<S>();
                     t.u32(field!(S, offset), site.offset);
                     t.u32(field!(S, kind), site.kind);
+                    t.u32(field!(S, wasm_offset), site.wasm_offset);
                 }
                 let mut sites = item.nested(field!(F, handlers));
                 if !f.handlers.is_empty() {

@@ -22,8 +22,13 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 /// Where a trap happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrapLocation<'a> {
-    /// In compiled code: the function's index in its module and its name (may be empty).
-    Function { index: u32, name: &'a str },
+    /// In compiled code: the function's index in its module, its name (may be empty) and
+    /// the wasm byte offset of the instruction, when there is one.
+    Function {
+        index: u32,
+        name: &'a str,
+        wasm_offset: Option<u32>,
+    },
     /// While instantiating (an active segment that does not fit).
     Instantiation(&'a str),
     /// Outside compiled code: the deadline passed while the program was blocked in a
@@ -36,6 +41,8 @@ pub struct TrapInfo {
     pub kind: TrapKind,
     pub func_index: u32,
     pub func_name: &'static str,
+    /// The trapping instruction's offset in the wasm module, if known.
+    pub wasm_offset: Option<u32>,
 }
 
 /// One registered module. Nodes are pushed at the head and never freed, so the signal
@@ -146,6 +153,7 @@ pub fn lookup(pc: usize) -> Option<TrapInfo> {
         kind,
         func_index: index as u32,
         func_name: name,
+        wasm_offset: Some(site.wasm_offset).filter(|&o| o != kiln_abi::NO_INDEX),
     })
 }
 
@@ -202,6 +210,7 @@ pub(crate) fn handle_fault(pc: usize) -> FaultAction {
     let location = TrapLocation::Function {
         index: info.func_index,
         name: info.func_name,
+        wasm_offset: info.wasm_offset,
     };
     write_report(info.kind, location, &mut |b| sys::write_stderr(b));
     sys::exit_now(info.kind.exit_status())
@@ -215,8 +224,9 @@ pub fn report_and_exit(kind: TrapKind, location: TrapLocation<'_>) -> ! {
 }
 
 /// Writes the report in pieces, without allocating:
-/// `error: wasm trap: <message>\n  in wasm function <index> `<name>`\n` (`error: wasm
-/// exception: uncaught exception (tag `<export name>`)` for an exception).
+/// `error: wasm trap: <message>\n  in wasm function <index> `<name>` at offset 0x<hex>\n`
+/// (`error: wasm exception: uncaught exception (tag `<export name>`)` for an exception;
+/// the offset is the trapping instruction's in the wasm module).
 pub fn write_report(kind: TrapKind, location: TrapLocation<'_>, out: &mut dyn FnMut(&[u8])) {
     out(kind.prefix().as_bytes());
     out(kind.message().as_bytes());
@@ -229,7 +239,11 @@ pub fn write_report(kind: TrapKind, location: TrapLocation<'_>, out: &mut dyn Fn
         }
     }
     match location {
-        TrapLocation::Function { index, name } => {
+        TrapLocation::Function {
+            index,
+            name,
+            wasm_offset,
+        } => {
             out(b"\n  in wasm function ");
             let mut digits = [0u8; 10];
             out(decimal(index, &mut digits));
@@ -237,6 +251,11 @@ pub fn write_report(kind: TrapKind, location: TrapLocation<'_>, out: &mut dyn Fn
                 out(b" `");
                 out(name.as_bytes());
                 out(b"`");
+            }
+            if let Some(offset) = wasm_offset {
+                out(b" at offset 0x");
+                let mut hex = [0u8; 8];
+                out(lower_hex(offset, &mut hex));
             }
         }
         TrapLocation::Instantiation(what) => {
@@ -246,6 +265,19 @@ pub fn write_report(kind: TrapKind, location: TrapLocation<'_>, out: &mut dyn Fn
         TrapLocation::BlockedInHostCall => out(b"\n  while blocked in a host call"),
     }
     out(b"\n");
+}
+
+/// `n` in lowercase hexadecimal without leading zeros.
+fn lower_hex(mut n: u32, buf: &mut [u8; 8]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b"0123456789abcdef"[(n % 16) as usize];
+        n /= 16;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
 }
 
 fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {

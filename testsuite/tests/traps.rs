@@ -44,7 +44,9 @@ fn check_trap(fixture: &str, message: &str, frame: Frame) {
         let lines = out.stderr_lines();
         match (frame, lines.get(1)) {
             (_, Some(line)) if line.starts_with("  in wasm function") => {
-                assert_eq!(line, TRAP_FUNCTION, "wrong trapping function: {context}")
+                let rest = line.strip_prefix(TRAP_FUNCTION);
+                assert!(rest.is_some(), "wrong trapping function: {context}");
+                check_offset(fixture, rest.unwrap(), &context);
             }
             (Frame::IfKnown, _) => {}
             (Frame::Required, _) => {
@@ -52,6 +54,38 @@ fn check_trap(fixture: &str, message: &str, frame: Frame) {
             }
         }
     }
+}
+
+/// After the function: nothing (a trap in the prologue's stack check, which is no wasm
+/// instruction) or ` at offset 0xHEX`, the offset in the module of an instruction of
+/// `trap_here` (function 3, the third body: every fixture imports one function).
+fn check_offset(fixture: &str, rest: &str, context: &str) {
+    if rest.is_empty() {
+        return;
+    }
+    let hex = rest
+        .strip_prefix(" at offset 0x")
+        .unwrap_or_else(|| panic!("expected ` at offset 0xHEX` after the function: {context}"));
+    let offset = usize::from_str_radix(hex, 16).expect("a hexadecimal offset");
+    let wasm = wat::parse_file(kiln_testsuite::wat_fixture(&format!("traps/{fixture}.wat")))
+        .expect("the fixture parses");
+    let body = wasmparser::Parser::new(0)
+        .parse_all(&wasm)
+        .filter_map(|p| match p.unwrap() {
+            wasmparser::Payload::CodeSectionEntry(body) => Some(body),
+            _ => None,
+        })
+        .nth(2)
+        .expect("function 3 has a body");
+    let mut ops = body.get_operators_reader().unwrap();
+    let mut instructions = Vec::new();
+    while !ops.eof() {
+        instructions.push(ops.read_with_offset().unwrap().1);
+    }
+    assert!(
+        instructions.contains(&offset),
+        "offset {offset:#x} is not an instruction of `trap_here` ({instructions:x?}): {context}"
+    );
 }
 
 macro_rules! traps {

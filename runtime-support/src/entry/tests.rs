@@ -207,6 +207,7 @@ fn main_child() {
             let site = TrapSite {
                 offset: TRAP_OFFSET,
                 kind: TrapKind::IntegerOverflow as u32,
+                wasm_offset: kiln_abi::NO_INDEX,
             };
             let f = b.func_with_traps("_start", code, TRAPPING_CODE.len() as u32, 3, vec![site]);
             b.export("_start", FUNC, f);

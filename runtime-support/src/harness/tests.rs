@@ -80,6 +80,7 @@ fn trapping_function(b: &mut ModuleBuilder, name: &'static str, ty: u32) -> u32 
     let site = TrapSite {
         offset: TRAP_OFFSET,
         kind: TrapKind::Unreachable as u32,
+        wasm_offset: kiln_abi::NO_INDEX,
     };
     let code = executable(TRAPPING_CODE);
     b.func_with_traps(name, code, TRAPPING_CODE.len() as u32, ty, vec![site])
@@ -167,6 +168,7 @@ fn modules() -> Vec<Option<&'static ModuleDescriptor>> {
     let site = TrapSite {
         offset: (kiln_test_recurse_trap as *const () as usize - start) as u32,
         kind: TrapKind::StackOverflow as u32,
+        wasm_offset: kiln_abi::NO_INDEX,
     };
     let len = (kiln_test_recurse_end as *const () as usize - start) as u32;
     let f_recurse = h.func_with_traps("recurse", start as *const u8, len, t_vv, vec![site]);

@@ -15,24 +15,30 @@ fn report_format() {
             TrapKind::Unreachable,
             TrapLocation::Function {
                 index: 7,
-                name: "boom"
+                name: "boom",
+                wasm_offset: Some(0x1a2f),
             }
         ),
-        "error: wasm trap: unreachable instruction executed\n  in wasm function 7 `boom`\n"
+        "error: wasm trap: unreachable instruction executed\n  in wasm function 7 `boom` at offset 0x1a2f\n"
     );
     assert_eq!(
         report(
             TrapKind::IntegerDivisionByZero,
-            TrapLocation::Function { index: 0, name: "" }
+            TrapLocation::Function {
+                index: 0,
+                name: "",
+                wasm_offset: Some(0),
+            }
         ),
-        "error: wasm trap: integer divide by zero\n  in wasm function 0\n"
+        "error: wasm trap: integer divide by zero\n  in wasm function 0 at offset 0x0\n"
     );
     assert_eq!(
         report(
             TrapKind::StackOverflow,
             TrapLocation::Function {
                 index: u32::MAX,
-                name: ""
+                name: "",
+                wasm_offset: None,
             }
         ),
         "error: wasm trap: call stack exhausted\n  in wasm function 4294967295\n"
@@ -55,14 +61,17 @@ fn lookup_finds_registered_trap_sites() {
         TrapSite {
             offset: 3,
             kind: TrapKind::MemoryOutOfBounds as u32,
+            wasm_offset: kiln_abi::NO_INDEX,
         },
         TrapSite {
             offset: 10,
             kind: TrapKind::Unreachable as u32,
+            wasm_offset: kiln_abi::NO_INDEX,
         },
         TrapSite {
             offset: 12,
             kind: 999,
+            wasm_offset: kiln_abi::NO_INDEX,
         },
     ];
     b.func_with_traps("first", body, 16, t, sites);
@@ -71,7 +80,11 @@ fn lookup_finds_registered_trap_sites() {
         body.wrapping_add(32),
         16,
         t,
-        vec![TrapSite { offset: 0, kind: 4 }],
+        vec![TrapSite {
+            offset: 0,
+            kind: 4,
+            wasm_offset: 0x2a,
+        }],
     );
     let desc = b.build();
     let base = body as usize;
@@ -91,6 +104,8 @@ fn lookup_finds_registered_trap_sites() {
     );
     assert_eq!(hit(base + 10), Some((TrapKind::Unreachable, 1, "first")));
     assert_eq!(hit(base + 32), Some((TrapKind::IndirectCallToNull, 2, "")));
+    assert_eq!(lookup(base + 32).unwrap().wasm_offset, Some(0x2a));
+    assert_eq!(lookup(base + 3).unwrap().wasm_offset, None);
     assert_eq!(hit(base + 4), None, "inside a function but not a trap site");
     assert_eq!(hit(base + 12), None, "unknown trap kind");
     assert_eq!(hit(base + 16), None, "between functions");
@@ -109,6 +124,7 @@ fn lookup_works_when_functions_are_not_in_address_order() {
         vec![TrapSite {
             offset,
             kind: kind as u32,
+            wasm_offset: kiln_abi::NO_INDEX,
         }]
     };
     b.func_with_traps(
@@ -182,6 +198,7 @@ fn run_trapping_code(register_site: bool) -> ! {
         vec![TrapSite {
             offset: TRAP_OFFSET,
             kind: TrapKind::Unreachable as u32,
+            wasm_offset: kiln_abi::NO_INDEX,
         }]
     } else {
         vec![]

@@ -379,6 +379,7 @@ fn register_test_code() -> *const u8 {
         vec![TrapSite {
             offset,
             kind: kind as u32,
+            wasm_offset: kiln_abi::NO_INDEX,
         }]
     };
     b.func_with_traps(
