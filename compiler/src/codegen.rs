@@ -23,10 +23,10 @@ use target_lexicon::{Architecture, Triple};
 
 /// What compiling a module produced.
 pub struct Output {
-    /// The object file bytes (empty for `Emit::Clif`).
+    /// The object file bytes (empty for a listing).
     pub object: Vec<u8>,
-    /// Cranelift IR of every function, for `Emit::Clif`.
-    pub clif: String,
+    /// The text of every function, for a listing kind ([`Emit::is_listing`]).
+    pub listing: String,
 }
 
 pub fn build_isa(options: &Options) -> Result<OwnedTargetIsa, Error> {
@@ -118,7 +118,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
     for def_index in 0..num_defined {
         let func_index = env.num_imported_funcs + def_index as u32;
         let sig = translate::wasm_signature(env.func_type(func_index));
-        let name = format!("kiln_wasm_function_{func_index}");
+        let name = crate::symbols::function_symbol(func_index, env.func_name(func_index));
         func_ids.push(
             module
                 .declare_function(&name, Linkage::Local, &sig)
@@ -164,16 +164,16 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         let features = options
             .entry
             .then(|| scope.spawn(|| crate::environ::features_used(env.wasm)));
-        let compiled = compile_functions(&ctx, &*isa, options.emit == Emit::Clif);
+        let compiled = compile_functions(&ctx, &*isa, options.emit);
         let features = features.map(|f| f.join().expect("listing features panicked"));
         (compiled, features.unwrap_or_default())
     });
     let compiled = compiled?;
-    if options.emit == Emit::Clif {
-        let clif = compiled.into_iter().map(|f| f.clif).collect();
+    if options.emit.is_listing() {
+        let listing = compiled.into_iter().map(|f| f.listing).collect();
         return Ok(Output {
             object: Vec::new(),
-            clif,
+            listing,
         });
     }
     for f in &compiled {
@@ -234,7 +234,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
         .map_err(|e| Error::new(format!("cannot write the object: {e}")))?;
     Ok(Output {
         object,
-        clif: String::new(),
+        listing: String::new(),
     })
 }
 
@@ -245,7 +245,8 @@ struct FunctionCode {
     relocs: Vec<ModuleReloc>,
     traps: Vec<TrapSite>,
     handlers: Vec<HandlerSite>,
-    clif: String,
+    /// The function's text, for a listing kind.
+    listing: String,
 }
 
 /// Translates and compiles every defined function on all cores; results come back in
@@ -253,7 +254,7 @@ struct FunctionCode {
 fn compile_functions(
     ctx: &ModuleContext<'_>,
     isa: &dyn isa::TargetIsa,
-    want_clif: bool,
+    emit: Emit,
 ) -> Result<Vec<FunctionCode>, Error> {
     let count = ctx.env.bodies.len();
     let next = AtomicUsize::new(0);
@@ -272,14 +273,8 @@ fn compile_functions(
                     if def_index >= count {
                         break;
                     }
-                    let result = compile_one(
-                        ctx,
-                        isa,
-                        def_index,
-                        &mut context,
-                        &mut builder_ctx,
-                        want_clif,
-                    );
+                    let result =
+                        compile_one(ctx, isa, def_index, &mut context, &mut builder_ctx, emit);
                     let failed = result.is_err();
                     results.lock().unwrap()[def_index] = Some(result);
                     if failed {
@@ -308,7 +303,7 @@ fn compile_one(
     def_index: usize,
     context: &mut Context,
     builder_ctx: &mut FunctionBuilderContext,
-    want_clif: bool,
+    emit: Emit,
 ) -> Result<FunctionCode, Error> {
     context.clear();
     let env = ctx.env;
@@ -319,8 +314,8 @@ fn compile_one(
     };
     translate::translate_function(ctx, def_index, &mut context.func, builder_ctx)
         .map_err(|e| Error::new(format!("{} (in {})", e.message(), describe())))?;
-    if want_clif {
-        let clif = format!("; wasm {}\n{}\n", describe(), context.func.display());
+    if emit == Emit::Clif {
+        let listing = format!("; wasm {}\n{}\n", describe(), context.func.display());
         return Ok(FunctionCode {
             id: ctx.func_ids[def_index],
             alignment: 1,
@@ -328,9 +323,10 @@ fn compile_one(
             relocs: Vec::new(),
             traps: Vec::new(),
             handlers: Vec::new(),
-            clif,
+            listing,
         });
     }
+    context.set_disasm(emit == Emit::Asm);
     context
         .compile(isa, &mut ControlPlane::default())
         .map_err(|e| {
@@ -375,7 +371,17 @@ fn compile_one(
         relocs,
         traps: trap_sites,
         handlers,
-        clif: String::new(),
+        listing: match emit {
+            Emit::ClifOptimized => {
+                format!(
+                    "; wasm {} (optimised)\n{}\n",
+                    describe(),
+                    context.func.display()
+                )
+            }
+            Emit::Asm => asm_listing(&describe(), compiled),
+            _ => String::new(),
+        },
     })
 }
 
@@ -417,4 +423,27 @@ fn wasm_offset_at(
         .map(|i| &srclocs[i])
         .filter(|s| code_offset < s.end && !s.loc.is_default())
         .map_or(abi::NO_INDEX, |s| s.loc.bits())
+}
+
+/// `--emit asm` for one function: Cranelift's disassembly, then which code offsets each
+/// wasm instruction became.
+fn asm_listing(describe: &str, compiled: &cranelift_codegen::CompiledCode) -> String {
+    let mut text = format!(
+        "; wasm {describe}: {} bytes of machine code\n",
+        compiled.buffer.data().len()
+    );
+    text.push_str(compiled.vcode.as_deref().unwrap_or("; (no disassembly)\n"));
+    text.push_str("; wasm offset -> code offsets\n");
+    for s in compiled.buffer.get_srclocs_sorted() {
+        if !s.loc.is_default() {
+            text.push_str(&format!(
+                ";   {:#x} -> {:#x}..{:#x}\n",
+                s.loc.bits(),
+                s.start,
+                s.end
+            ));
+        }
+    }
+    text.push('\n');
+    text
 }

@@ -18,6 +18,7 @@ mod imports;
 mod inspect;
 mod manifest;
 mod output;
+mod symbols;
 mod translate;
 mod traps;
 mod type_text;
@@ -39,8 +40,20 @@ pub enum Emit {
     Exe,
     /// The native object, not linked.
     Obj,
-    /// Cranelift IR of every function, as text.
+    /// Cranelift IR of every function as translated from wasm, as text.
     Clif,
+    /// Cranelift IR of every function after Cranelift's optimisations and legalisation.
+    ClifOptimized,
+    /// Machine code of every function, in Cranelift's disassembly (registers allocated),
+    /// with the wasm offsets of its instructions.
+    Asm,
+}
+
+impl Emit {
+    /// Whether the output is a text listing instead of an object.
+    pub fn is_listing(self) -> bool {
+        matches!(self, Emit::Clif | Emit::ClifOptimized | Emit::Asm)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,10 +141,11 @@ pub enum WasmVersion {
     ThreadsProposal,
 }
 
-/// The result of [`compile`]: object bytes, or IR text for [`Emit::Clif`].
+/// The result of [`compile`]: object bytes, or the text listing of a listing kind
+/// ([`Emit::is_listing`]).
 pub struct Compiled {
     pub object: Vec<u8>,
-    pub clif: String,
+    pub listing: String,
 }
 
 /// Compiles a module given as wasm binary or WebAssembly text.
@@ -146,7 +160,7 @@ pub fn compile(input: &[u8], options: &Options) -> Result<Compiled, Error> {
     let out = codegen::compile_module(&env, options)?;
     Ok(Compiled {
         object: out.object,
-        clif: out.clif,
+        listing: out.listing,
     })
 }
 

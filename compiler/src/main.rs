@@ -54,7 +54,7 @@ struct CompileArgs {
     /// The module to compile: a WebAssembly binary or WebAssembly text file.
     input: PathBuf,
     /// Where to write the result [default: the input's name without extension, plus
-    /// `.o`/`.clif`/`.exe` as the output kind and target need].
+    /// `.o`/`.clif`/`.s`/`.exe` as the output kind and target need].
     #[arg(short, long)]
     output: Option<PathBuf>,
     /// What to produce.
@@ -190,8 +190,13 @@ enum EmitArg {
     Exe,
     /// A native object file (link it with the runtime library yourself).
     Obj,
-    /// Cranelift IR of every function, for debugging.
+    /// Cranelift IR of every function as translated from wasm, for debugging.
     Clif,
+    /// Cranelift IR of every function after Cranelift's optimisations.
+    ClifOpt,
+    /// Machine code of every function (Cranelift's disassembly, registers allocated),
+    /// annotated with the wasm offsets of its instructions: what a profile points at.
+    Asm,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -410,13 +415,16 @@ fn compile(args: CompileArgs) -> Result<(), String> {
         EmitArg::Exe => Emit::Exe,
         EmitArg::Obj => Emit::Obj,
         EmitArg::Clif => Emit::Clif,
+        EmitArg::ClifOpt => Emit::ClifOptimized,
+        EmitArg::Asm => Emit::Asm,
     };
     let options = options(&args.codegen, &args.grants, emit, Cpu::Baseline)?;
     let output = args.output.clone().unwrap_or_else(|| {
         let suffix = match emit {
             Emit::Exe => options.target.exe_suffix(),
             Emit::Obj => ".o",
-            Emit::Clif => ".clif",
+            Emit::Clif | Emit::ClifOptimized => ".clif",
+            Emit::Asm => ".s",
         };
         let stem = args.input.file_stem().unwrap_or_default().to_string_lossy();
         PathBuf::from(format!("{stem}{suffix}"))

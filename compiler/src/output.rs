@@ -26,7 +26,9 @@ pub fn build_bytes(bytes: &[u8], output: &Path, options: &Options) -> Result<(),
     let compiled = compile(bytes, options)?;
     let staged = Staged::new(output)?;
     match options.emit {
-        Emit::Clif => staged.write(compiled.clif.as_bytes())?,
+        Emit::Clif | Emit::ClifOptimized | Emit::Asm => {
+            staged.write(compiled.listing.as_bytes())?
+        }
         Emit::Obj => staged.write(&compiled.object)?,
         Emit::Exe => link(
             &compiled.object,

@@ -151,9 +151,74 @@ fn clif_output_names_functions() {
     let wat = "(module (func $helper (result i32) (i32.const 7)) (func (export \"_start\") (drop (call $helper))))";
     let out = compile(wat.as_bytes(), &options).unwrap();
     assert!(
-        out.clif.contains("; wasm function 0 `helper`"),
+        out.listing.contains("; wasm function 0 `helper`"),
         "{}",
-        out.clif
+        out.listing
     );
-    assert!(out.clif.contains("iconst.i32 7"), "{}", out.clif);
+    assert!(out.listing.contains("iconst.i32 7"), "{}", out.listing);
+}
+
+/// Profilers and debuggers name compiled wasm functions from the symbol table:
+/// `wasm[INDEX]::NAME`, demangled, in the objects of every target (the linker keeps
+/// them; `testsuite/tests/symbols.rs` checks an executable).
+#[test]
+fn objects_name_wasm_functions_after_the_name_section() {
+    let wat = r#"(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+      (func $_ZN3foo3barEi (result i32) (i32.const 1))
+      (func $_ZN5crate6module5parse17h0123456789abcdefE (result i32) (i32.const 2))
+      (func (export "_start") (call $exit (i32.const 0))))"#;
+    for (name, _) in kiln_targets::TARGETS {
+        let options = Options {
+            target: Target::parse(name).unwrap(),
+            ..obj_options()
+        };
+        let out = compile(wat.as_bytes(), &options).unwrap();
+        let file = object::File::parse(&*out.object).unwrap();
+        let names: Vec<String> = file
+            .symbols()
+            .filter_map(|s| s.name().ok().map(str::to_string))
+            .collect();
+        for expected in [
+            "wasm[1]::foo::bar(int)",
+            "wasm[2]::crate::module::parse",
+            "wasm[3]",
+        ] {
+            assert!(
+                names
+                    .iter()
+                    .any(|n| n.trim_start_matches('_') == expected || n == expected),
+                "{name}: no symbol {expected} in {names:?}"
+            );
+        }
+    }
+}
+
+/// `--emit clif-opt` and `--emit asm`: the optimised IR and the machine code per
+/// function, with wasm offsets (the views for a benchmark that regressed).
+#[test]
+fn optimised_ir_and_machine_code_listings() {
+    let wat =
+        "(module (func $helper (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+        (func (export \"_start\") (drop (call $helper (i32.const 2)))))";
+    let wasm = wat::parse_str(wat).unwrap();
+    let listing = |emit| {
+        let options = Options {
+            emit,
+            ..Options::default()
+        };
+        compile(&wasm, &options).unwrap().listing
+    };
+    let optimised = listing(Emit::ClifOptimized);
+    assert!(
+        optimised.contains("; wasm function 0 `helper` (optimised)") && optimised.contains("udiv"),
+        "{optimised}"
+    );
+    let asm = listing(Emit::Asm);
+    assert!(asm.contains("; wasm function 0 `helper`: "), "{asm}");
+    assert!(asm.contains("; wasm offset -> code offsets"), "{asm}");
+    // The division (at 0x2d in the binary) maps to machine code.
+    let div = 0x2d;
+    assert_eq!(wasm[div], 0x6e, "i32.div_u is at {div:#x}");
+    assert!(asm.contains(&format!(";   {div:#x} -> 0x")), "{asm}");
 }
