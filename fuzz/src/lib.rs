@@ -8,6 +8,7 @@
 //! regression test (`testsuite/tests/fuzz_regressions.rs`) replays it.
 
 pub mod compiler;
+pub mod exceptions;
 pub mod generate;
 pub mod native;
 pub mod reference;
@@ -242,9 +243,14 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn save(dir: &Path, p: &Prepared) -> Result<PathBuf, String> {
+    save_module(dir, p.seed, &p.wasm)
+}
+
+/// Writes the module of `seed` to `dir/SEED.wasm`.
+pub(crate) fn save_module(dir: &Path, seed: u64, wasm: &[u8]) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let path = dir.join(format!("{:016x}.wasm", p.seed));
-    std::fs::write(&path, &p.wasm).map_err(|e| e.to_string())?;
+    let path = dir.join(format!("{seed:016x}.wasm"));
+    std::fs::write(&path, wasm).map_err(|e| e.to_string())?;
     Ok(path)
 }
 

@@ -57,6 +57,11 @@ struct Cli {
     /// Spec testsuite whose modules the compiler fuzzer mutates (default: ../shared/spec-testsuite).
     #[arg(long)]
     corpus: Option<PathBuf>,
+    /// Fuzz exception handling instead: modules that throw and catch run in Kiln, and
+    /// wasmtime (`--wasmtime`, required) must agree on every call's outcome (wasmi has no
+    /// exceptions). Findings go to WORK_DIR/exception-findings.
+    #[arg(long)]
+    exceptions: bool,
 }
 
 #[derive(Subcommand)]
@@ -168,6 +173,26 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
     });
+    if cli.exceptions {
+        let wasmtime = cli
+            .wasmtime
+            .clone()
+            .or_else(|| Some(repo_root().join(BENCH_WASMTIME)).filter(|p| p.is_file()))
+            .ok_or(
+                "--exceptions needs wasmtime: --wasmtime PATH, or run `cargo xtask bench` \
+                 once to install the pinned release",
+            )?;
+        let (seconds, batch) = (cli.seconds, cli.batch);
+        return exceptions_campaign(
+            seconds,
+            batch,
+            seed,
+            &options,
+            runtime_lib,
+            &work_dir,
+            &wasmtime,
+        );
+    }
     let corpus_dir = cli
         .corpus
         .unwrap_or_else(|| repo_root().join("../shared/spec-testsuite"));
@@ -238,6 +263,52 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         s.agreed + s.inconclusive + s.compiler_inputs - s.compiler_crashes.len()
     );
     Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn exceptions_campaign(
+    seconds: u64,
+    batch: usize,
+    seed: u64,
+    options: &kiln::Options,
+    runtime_lib: PathBuf,
+    work_dir: &Path,
+    wasmtime: &Path,
+) -> Result<ExitCode, String> {
+    eprintln!(
+        "kiln-fuzz: exceptions, seed {seed}, {seconds} s, wasmtime {}",
+        wasmtime.display()
+    );
+    let native = kiln_fuzz::native::Native {
+        options: options.clone(),
+        runtime_lib,
+        work_dir: work_dir.join("exceptions"),
+    };
+    let s = kiln_fuzz::exceptions::campaign(
+        seed,
+        Duration::from_secs(seconds),
+        batch.max(1),
+        &native,
+        wasmtime,
+        &work_dir.join("exception-findings"),
+    )?;
+    for finding in &s.divergences {
+        eprintln!("kiln-fuzz: {finding}");
+    }
+    println!(
+        "fuzz: exceptions, seed {seed}: {} modules ({:.0}/min), {} calls; {} agreed with \
+         wasmtime, {} skipped",
+        s.modules,
+        s.modules as f64 / (s.elapsed.as_secs_f64() / 60.0),
+        s.calls,
+        s.agreed,
+        s.skipped
+    );
+    println!("{} passed, {} failed", s.agreed, s.divergences.len());
+    Ok(if s.divergences.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

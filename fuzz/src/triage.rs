@@ -8,7 +8,7 @@
 
 use crate::native::{Case, Native};
 use crate::trace::{Call, Outcome, Trace};
-use kiln_abi::hex;
+use kiln_abi::{hex, TrapKind};
 use std::path::Path;
 use std::process::Command;
 
@@ -37,6 +37,23 @@ pub fn wasmtime_agrees_with_kiln(
     let Some(Ok(_)) = kiln.instantiation else {
         return Ok(false);
     };
+    let script = script(wasm, calls, &kiln, globals);
+    let path = native.work_dir.join("triage.wast");
+    std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
+    let status = Command::new(wasmtime)
+        .arg("wast")
+        .arg(&path)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", wasmtime.display()))?
+        .status;
+    Ok(status.success())
+}
+
+/// A `.wast` script that instantiates `wasm` and expects every call of `calls` to end
+/// as it did in Kiln's trace `kiln` (values, traps, uncaught exceptions) and the
+/// exported `globals` to hold Kiln's values after each call. It stops before a call
+/// that exhausted the stack (depth is not specified).
+pub fn script(wasm: &[u8], calls: &[Call], kiln: &Trace, globals: &[String]) -> String {
     let mut script = format!("(module binary \"{}\")\n", escape(wasm));
     for (i, call) in calls.iter().enumerate() {
         let Some((outcome, _)) = kiln.calls.get(i) else {
@@ -53,9 +70,20 @@ pub fn wasmtime_agrees_with_kiln(
                 let values: Vec<String> = values.iter().map(|v| wast_value(v, true)).collect();
                 script.push_str(&format!("(assert_return {invoke} {})\n", values.join(" ")));
             }
-            Outcome::Trapped(_) => script.push_str(&format!("(assert_trap {invoke} \"\")\n")),
+            Outcome::Trapped(TrapKind::StackOverflow) => break,
+            Outcome::Trapped(TrapKind::UncaughtException) => {
+                script.push_str(&format!("(assert_exception {invoke})\n"))
+            }
+            // wasmtime's trap errors say "wasm trap"; an uncaught exception's does not
+            // (an empty message would match both).
+            Outcome::Trapped(_) => {
+                script.push_str(&format!("(assert_trap {invoke} \"wasm trap\")\n"))
+            }
         }
-        for (name, value) in globals.iter().zip(&kiln.global_values[i]) {
+        for (name, value) in globals
+            .iter()
+            .zip(kiln.global_values.get(i).into_iter().flatten())
+        {
             script.push_str(&format!(
                 "(assert_return (get \"{}\") {})\n",
                 escape(name.as_bytes()),
@@ -63,15 +91,7 @@ pub fn wasmtime_agrees_with_kiln(
             ));
         }
     }
-    let path = native.work_dir.join("triage.wast");
-    std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
-    let status = Command::new(wasmtime)
-        .arg("wast")
-        .arg(&path)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", wasmtime.display()))?
-        .status;
-    Ok(status.success())
+    script
 }
 
 /// Every export whose digest differs between the traces is one of `globals`.
@@ -97,8 +117,9 @@ fn escape(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("\\{b:02x}")).collect()
 }
 
-/// A protocol value (`i32:HEX`, ...) as a `.wast` constant. An expected NaN is any
-/// arithmetic NaN (the spec lets payloads vary).
+/// A protocol value (`i32:HEX`, ...) as a `.wast` constant. An expected arithmetic NaN
+/// (quiet bit set) is any arithmetic NaN, since the spec lets computed payloads vary; a
+/// signalling NaN can only have been stored (a constant, a global), so it is exact.
 fn wast_value(value: &str, expected: bool) -> String {
     let (kind, bits) = value.split_once(':').unwrap_or((value, ""));
     match kind {
@@ -147,8 +168,10 @@ fn float(
     text: String,
 ) -> String {
     let sign = if negative { "-" } else { "" };
+    let quiet_bit = if kind == "f32" { 22 } else { 51 };
+    let quiet = (payload >> quiet_bit) & 1 == 1;
     if value.is_nan() {
-        if expected {
+        if expected && quiet {
             format!("({kind}.const nan:arithmetic)")
         } else {
             format!("({kind}.const {sign}nan:0x{payload:x})")
