@@ -17,9 +17,13 @@ fn wat_files(dir: &str) -> Vec<PathBuf> {
     files
 }
 
+/// Validates with wasmparser's default features plus the legacy exception-handling
+/// encoding (`instructions/exceptions.wat` uses both encodings).
 fn validate(path: &Path) -> Result<(), String> {
     let wasm = wat::parse_file(path).map_err(|e| format!("does not parse: {e}"))?;
-    wasmparser::Validator::new()
+    let features =
+        wasmparser::WasmFeatures::default() | wasmparser::WasmFeatures::LEGACY_EXCEPTIONS;
+    wasmparser::Validator::new_with_features(features)
         .validate_all(&wasm)
         .map(drop)
         .map_err(|e| format!("invalid: {e}"))
