@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use kiln_testsuite::json::{self, Json};
 use kiln_testsuite::{compile_ok, kiln, wasm_program, Output, Scratch};
+use serde_json::Value as Json;
 
 fn inspect(path: &Path, json_flag: bool) -> Output {
     let mut args = vec!["inspect".to_owned(), path.to_string_lossy().into_owned()];
@@ -21,7 +21,7 @@ fn inspect(path: &Path, json_flag: bool) -> Output {
 
 fn inspect_json(path: &Path) -> Json {
     let out = inspect(path, true);
-    json::parse(&out.stdout_text()).unwrap_or_else(|e| {
+    serde_json::from_str(&out.stdout_text()).unwrap_or_else(|e| {
         panic!(
             "`kiln inspect --json` printed invalid JSON ({e})\n{}",
             out.describe()
@@ -31,14 +31,15 @@ fn inspect_json(path: &Path) -> Json {
 
 /// (module, name, kind) of every import, in order.
 fn json_imports(v: &Json) -> Vec<(String, String, String)> {
-    v.get("imports")
+    v["imports"]
         .as_array()
+        .expect("an array")
         .iter()
         .map(|i| {
             (
-                i.get("module").as_str().unwrap().to_owned(),
-                i.get("name").as_str().unwrap().to_owned(),
-                i.get("kind").as_str().unwrap().to_owned(),
+                i["module"].as_str().unwrap().to_owned(),
+                i["name"].as_str().unwrap().to_owned(),
+                i["kind"].as_str().unwrap().to_owned(),
             )
         })
         .collect()
@@ -111,34 +112,34 @@ fn module_imports_exports_and_memory_match_wasmparser() {
         let path = wasm_program(program);
         let expected = facts(&std::fs::read(&path).unwrap());
         let v = inspect_json(&path);
-        assert_eq!(v.get("kind").as_str(), Some("module"), "{program}");
+        assert_eq!(v["kind"].as_str(), Some("module"), "{program}");
         assert_eq!(json_imports(&v), expected.imports, "{program}: imports");
-        let exports: Vec<(String, String)> = v
-            .get("exports")
+        let exports: Vec<(String, String)> = v["exports"]
             .as_array()
+            .expect("an array")
             .iter()
             .map(|e| {
                 (
-                    e.get("name").as_str().unwrap().to_owned(),
-                    e.get("kind").as_str().unwrap().to_owned(),
+                    e["name"].as_str().unwrap().to_owned(),
+                    e["kind"].as_str().unwrap().to_owned(),
                 )
             })
             .collect();
         assert_eq!(exports, expected.exports, "{program}: exports");
-        let memories: Vec<(u64, Option<u64>)> = v
-            .get("memories")
+        let memories: Vec<(u64, Option<u64>)> = v["memories"]
             .as_array()
+            .expect("an array")
             .iter()
             .map(|m| {
                 (
-                    m.get("min_pages").as_f64().unwrap() as u64,
-                    m.get("max_pages").as_f64().map(|x| x as u64),
+                    m["min_pages"].as_f64().unwrap() as u64,
+                    m["max_pages"].as_f64().map(|x| x as u64),
                 )
             })
             .collect();
         assert_eq!(memories, expected.memories, "{program}: memories");
         assert!(
-            v.get("grants").as_array().is_empty(),
+            v["grants"].as_array().expect("an array").is_empty(),
             "{program}: a module has no grants"
         );
 
@@ -164,9 +165,9 @@ fn module_imports_exports_and_memory_match_wasmparser() {
 fn capabilities_follow_the_imports() {
     // wasi_raw imports file functions; hello only writes to stdout.
     let raw = inspect_json(&wasm_program("wasi_raw"));
-    let caps: Vec<&str> = raw
-        .get("capabilities")
+    let caps: Vec<&str> = raw["capabilities"]
         .as_array()
+        .expect("an array")
         .iter()
         .filter_map(Json::as_str)
         .collect();
@@ -179,9 +180,9 @@ fn capabilities_follow_the_imports() {
         "wasi_raw reads the environment: {caps:?}"
     );
     let hello = inspect_json(&wasm_program("hello"));
-    let caps: Vec<&str> = hello
-        .get("capabilities")
+    let caps: Vec<&str> = hello["capabilities"]
         .as_array()
+        .expect("an array")
         .iter()
         .filter_map(Json::as_str)
         .collect();
@@ -204,8 +205,8 @@ fn wat_module_with_memory_limits() {
              (func (export "_start") (call $exit (i32.const 0))))"#,
     );
     let v = inspect_json(&wat);
-    assert_eq!(v.get("kind").as_str(), Some("module"));
-    assert_eq!(v.get("name").as_str(), Some("limits"));
+    assert_eq!(v["kind"].as_str(), Some("module"));
+    assert_eq!(v["name"].as_str(), Some("limits"));
     assert_eq!(
         json_imports(&v),
         vec![
@@ -221,14 +222,14 @@ fn wat_module_with_memory_limits() {
             ),
         ]
     );
-    let memory = &v.get("memories").as_array()[0];
-    assert_eq!(memory.get("min_pages").as_f64(), Some(2.0));
-    assert_eq!(memory.get("max_pages").as_f64(), Some(10.0));
-    let exports: Vec<&str> = v
-        .get("exports")
+    let memory = &v["memories"].as_array().expect("an array")[0];
+    assert_eq!(memory["min_pages"].as_f64(), Some(2.0));
+    assert_eq!(memory["max_pages"].as_f64(), Some(10.0));
+    let exports: Vec<&str> = v["exports"]
         .as_array()
+        .expect("an array")
         .iter()
-        .filter_map(|e| e.get("name").as_str())
+        .filter_map(|e| e["name"].as_str())
         .collect();
     assert_eq!(exports, ["memory", "answer", "_start"]);
     let text = inspect(&wat, false).stdout_text();
@@ -241,8 +242,8 @@ fn wat_module_with_memory_limits() {
     );
     let v = inspect_json(&wat);
     assert_eq!(
-        v.get("memories").as_array()[0].get("max_pages"),
-        &Json::Null
+        v["memories"].as_array().expect("an array")[0]["max_pages"],
+        Json::Null
     );
 }
 
@@ -272,16 +273,16 @@ fn executable_shows_its_grants() {
         ],
     );
     let v = inspect_json(&exe);
-    assert_eq!(v.get("kind").as_str(), Some("executable"));
-    let grants = v.get("grants").as_array();
+    assert_eq!(v["kind"].as_str(), Some("executable"));
+    let grants = v["grants"].as_array().expect("an array");
     let dirs: Vec<(&str, &str, bool)> = grants
         .iter()
-        .filter(|g| g.get("kind").as_str() == Some("dir"))
+        .filter(|g| g["kind"].as_str() == Some("dir"))
         .map(|g| {
             (
-                g.get("host").as_str().unwrap(),
-                g.get("guest").as_str().unwrap(),
-                g.get("read_only").as_bool().unwrap(),
+                g["host"].as_str().unwrap(),
+                g["guest"].as_str().unwrap(),
+                g["read_only"].as_bool().unwrap(),
             )
         })
         .collect();
@@ -290,13 +291,8 @@ fn executable_shows_its_grants() {
     assert_eq!(dirs, [(&*data_s, "/data", false), (&*ro_s, "/ro", true)]);
     let envs: Vec<(&str, &str)> = grants
         .iter()
-        .filter(|g| g.get("kind").as_str() == Some("env"))
-        .map(|g| {
-            (
-                g.get("key").as_str().unwrap(),
-                g.get("value").as_str().unwrap(),
-            )
-        })
+        .filter(|g| g["kind"].as_str() == Some("env"))
+        .map(|g| (g["key"].as_str().unwrap(), g["value"].as_str().unwrap()))
         .collect();
     assert_eq!(
         envs,
@@ -326,11 +322,11 @@ fn executable_with_inherit_env_and_without_grants() {
         &["--inherit-env"],
     );
     let v = inspect_json(&inherit);
-    let kinds: Vec<&str> = v
-        .get("grants")
+    let kinds: Vec<&str> = v["grants"]
         .as_array()
+        .expect("an array")
         .iter()
-        .filter_map(|g| g.get("kind").as_str())
+        .filter_map(|g| g["kind"].as_str())
         .collect();
     assert_eq!(kinds, ["inherit-env"]);
     let text = inspect(&inherit, false).stdout_text();
@@ -338,8 +334,8 @@ fn executable_with_inherit_env_and_without_grants() {
 
     let bare = compile_ok(&wasm_program("hello"), &scratch, "bare", &[]);
     let v = inspect_json(&bare);
-    assert_eq!(v.get("kind").as_str(), Some("executable"));
-    assert!(v.get("grants").as_array().is_empty());
+    assert_eq!(v["kind"].as_str(), Some("executable"));
+    assert!(v["grants"].as_array().expect("an array").is_empty());
     let text = inspect(&bare, false).stdout_text();
     assert!(text.contains("grants (0)"), "{text}");
 }
@@ -375,15 +371,15 @@ fn memory_index_types_and_features() {
     let exe = compile_ok(&wat, &scratch, "features", &[]);
     for path in [&wat, &exe] {
         let v = inspect_json(path);
-        let memories = v.get("memories").as_array();
+        let memories = v["memories"].as_array().expect("an array");
         let types: Vec<&str> = memories
             .iter()
-            .map(|m| m.get("index_type").as_str().unwrap())
+            .map(|m| m["index_type"].as_str().unwrap())
             .collect();
         assert_eq!(types, ["i32", "i64"], "{}", path.display());
-        let features: Vec<&str> = v
-            .get("features")
+        let features: Vec<&str> = v["features"]
             .as_array()
+            .expect("an array")
             .iter()
             .map(|f| f.as_str().unwrap())
             .collect();
