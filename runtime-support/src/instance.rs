@@ -4,6 +4,11 @@
 //! Several instances can live in one process and link to each other: the resolver passed
 //! to [`Instance::new`] returns, for each import, an [`Extern`] taken from another
 //! instance's [`Instance::export`] (or a host function / runtime-owned object).
+//!
+//! This file creates instances (memories, tables, globals, tags, segments, the start
+//! function) and lists exports; import matching is in `link`, constant expressions in
+//! `const_eval`, calls from the host in `invoke`, and the names used in error messages in
+//! `names`.
 
 use crate::memory::Memory;
 use crate::prelude::*;
@@ -12,14 +17,13 @@ use crate::table::{self, Table};
 pub use crate::types::GlobalType;
 use crate::types::RefType;
 use crate::vmctx::{Counts, Vmctx};
-use crate::{limits, sig_registry, traps};
+use crate::{limits, traps};
 use core::cell::Cell;
 use core::fmt;
 use core::ptr::NonNull;
 use kiln_abi::{
-    self, const_op, extern_kind, index_type, segment_mode, valtype, BoundsChecks, ConstExpr,
-    ConstOp, ImportDesc, ModuleDescriptor, TrapKind, VMContext, VMFuncRef, VMGlobal, VMHostFunc,
-    VMMemory, ABI_VERSION, NO_INDEX,
+    self, extern_kind, index_type, segment_mode, BoundsChecks, ImportDesc, ModuleDescriptor,
+    TrapKind, VMContext, VMFuncRef, VMGlobal, VMHostFunc, VMMemory, ABI_VERSION, NO_INDEX,
 };
 
 /// Something an instance imports or exports. The pointers stay valid while the instance
@@ -233,199 +237,6 @@ impl Instance {
         // SAFETY: only used during `new`, before compiled code or builtins can reach the
         // data; `&mut self` excludes other borrows through this handle.
         unsafe { self.data.as_mut() }
-    }
-
-    /// Fills signature ids and imports.
-    fn link(
-        &self,
-        d: &Desc,
-        resolve: &mut impl FnMut(&ImportDesc) -> Result<Extern, String>,
-    ) -> Result<(), InstantiationError> {
-        let inst = self.data();
-        for (t, ty) in d.types.iter().enumerate() {
-            // SAFETY: descriptor slices are valid (Instance::new's contract).
-            let (params, results) = unsafe { (ty.params.as_slice(), ty.results.as_slice()) };
-            // SAFETY: as above.
-            let key = unsafe { ty.key.as_str() };
-            let id = sig_registry::intern(params, results, key, ty.trampoline);
-            inst.vmctx.set_sig_id(t as u32, id);
-        }
-        for import in d.imports {
-            let ext = resolve(import).map_err(InstantiationError::Link)?;
-            self.link_import(d, import, ext)
-                .map_err(InstantiationError::Link)?;
-        }
-        Ok(())
-    }
-
-    fn link_import(&self, d: &Desc, import: &ImportDesc, ext: Extern) -> Result<(), String> {
-        let inst = self.data();
-        let vmctx = &inst.vmctx;
-        // SAFETY: descriptor names are UTF-8 (Instance::new's contract).
-        let (module, name) = unsafe { (import.module.as_str(), import.name.as_str()) };
-        let incompatible =
-            |what: String| format!("incompatible import type for `{module}::{name}`: {what}");
-        let malformed = || {
-            format!(
-                "malformed descriptor: import `{module}::{name}` has index {}",
-                import.index
-            )
-        };
-        let index = import.index;
-        match (import.kind, ext) {
-            (extern_kind::FUNC, Extern::Func(_) | Extern::HostFunc(_)) => {
-                let f = d.functions.get(index as usize).ok_or_else(malformed)?;
-                if f.type_index >= vmctx.counts().types {
-                    return Err(malformed());
-                }
-                let expected = vmctx.sig_id(f.type_index);
-                let funcref = match ext {
-                    Extern::Func(p) => {
-                        // SAFETY: resolver's contract: `p` is a live funcref.
-                        let p = unsafe { &*p };
-                        if p.type_id != expected {
-                            return Err(incompatible(format!(
-                                "expected function type {}, found {}",
-                                sig_name(expected),
-                                sig_name(p.type_id)
-                            )));
-                        }
-                        VMFuncRef {
-                            fn_ptr: p.fn_ptr,
-                            vmctx: p.vmctx,
-                            type_id: p.type_id,
-                            _pad: 0,
-                        }
-                    }
-                    Extern::HostFunc(p) => {
-                        // Compiled code calls it through the type's host adapter (see the
-                        // `kiln_abi` docs on calling conventions).
-                        let adapter = d.types[f.type_index as usize].host_adapter;
-                        if adapter.is_null() {
-                            return Err(malformed());
-                        }
-                        let host = inst.host_funcs.get(index as usize).ok_or_else(malformed)?;
-                        host.set(VMHostFunc {
-                            host_fn: p,
-                            vmctx: vmctx.raw(),
-                        });
-                        VMFuncRef {
-                            fn_ptr: adapter,
-                            vmctx: host.as_ptr().cast(),
-                            type_id: expected,
-                            _pad: 0,
-                        }
-                    }
-                    _ => unreachable!(),
-                };
-                vmctx.set_funcref(index, funcref);
-            }
-            (extern_kind::TABLE, Extern::Table(t)) => {
-                let td = d.tables.get(index as usize).ok_or_else(malformed)?;
-                // SAFETY: resolver's contract: `t` is a live runtime table.
-                let t_ref = unsafe { &*t };
-                if t_ref.index64() != (td.index_type == index_type::I64) {
-                    return Err(incompatible(format!(
-                        "expected a table with {} indices, found one with {}",
-                        index_type_name(td.index_type == index_type::I64),
-                        index_type_name(t_ref.index64())
-                    )));
-                }
-                // SAFETY: descriptor strings are UTF-8 (Instance::new's contract).
-                let elem = unsafe { RefType::from_desc(&td.elem) };
-                if u32::from(t_ref.elem_type()) == td.elem_type && t_ref.elem() != elem {
-                    return Err(incompatible(format!(
-                        "expected a table of {}, found one of {}",
-                        elem.name(),
-                        t_ref.elem().name()
-                    )));
-                }
-                if u32::from(t_ref.elem_type()) != td.elem_type {
-                    return Err(incompatible(format!(
-                        "expected a table of {}, found one of {}",
-                        valtype_name(td.elem_type as u8),
-                        valtype_name(t_ref.elem_type())
-                    )));
-                }
-                let declared_max = (td.max != NO_INDEX).then_some(td.max);
-                check_limits(
-                    t_ref.size().into(),
-                    t_ref.max().map(u64::from),
-                    td.min.into(),
-                    declared_max.map(u64::from),
-                )
-                .map_err(|e| incompatible(format!("table {e}")))?;
-                vmctx.set_table(index, Table::vm(t));
-            }
-            (extern_kind::MEMORY, Extern::Memory(m)) => {
-                let md = d.memories.get(index as usize).ok_or_else(malformed)?;
-                // SAFETY: resolver's contract: `m` is a live runtime memory.
-                let m_ref = unsafe { &*m };
-                if m_ref.index64() != (md.index_type == index_type::I64) {
-                    return Err(incompatible(format!(
-                        "expected a memory with {} addresses, found one with {}",
-                        index_type_name(md.index_type == index_type::I64),
-                        index_type_name(m_ref.index64())
-                    )));
-                }
-                if m_ref.shared() != (md.shared != 0) {
-                    let sharing = |s: bool| if s { "a shared" } else { "an unshared" };
-                    return Err(incompatible(format!(
-                        "expected {} memory, found {} one",
-                        sharing(md.shared != 0),
-                        sharing(m_ref.shared())
-                    )));
-                }
-                let declared_max = (md.max_pages != u64::MAX).then_some(md.max_pages);
-                check_limits(m_ref.pages(), m_ref.max_pages(), md.min_pages, declared_max)
-                    .map_err(|e| incompatible(format!("memory {e}")))?;
-                let guarded = d.bounds_checks == BoundsChecks::Guard as u32 && !m_ref.index64();
-                if guarded && !m_ref.has_guard_reservation() {
-                    return Err(incompatible(
-                        "the memory has a small reservation (explicit bounds checks) but this \
-                         module was compiled for guard pages"
-                            .to_string(),
-                    ));
-                }
-                vmctx.set_memory(index, Memory::vm(m));
-            }
-            (extern_kind::GLOBAL, Extern::Global(g, ty)) => {
-                let gd = d.globals.get(index as usize).ok_or_else(malformed)?;
-                // SAFETY: descriptor strings are UTF-8 (Instance::new's contract).
-                let expected = unsafe { GlobalType::from_desc(gd) };
-                if !ty.matches(expected) {
-                    return Err(incompatible(format!(
-                        "expected global {}, found global {}",
-                        expected.name(),
-                        ty.name()
-                    )));
-                }
-                vmctx.set_global(index, value_from_bits(g as u64));
-            }
-            (extern_kind::TAG, Extern::Tag(identity, type_id)) => {
-                let td = d.tags.get(index as usize).ok_or_else(malformed)?;
-                if td.type_index >= vmctx.counts().types {
-                    return Err(malformed());
-                }
-                let expected = vmctx.sig_id(td.type_index);
-                if type_id != expected {
-                    return Err(incompatible(format!(
-                        "expected tag type {}, found {}",
-                        sig_name(expected),
-                        sig_name(type_id)
-                    )));
-                }
-                vmctx.set_tag(index, identity);
-            }
-            (kind, ext) => {
-                return Err(incompatible(format!(
-                    "expected a {}, found a {}",
-                    kind_name(kind),
-                    kind_name(extern_kind_of(&ext))
-                )))
-            }
-        }
-        Ok(())
     }
 
     /// Fills defined functions, the memory, globals and tables.
@@ -709,102 +520,6 @@ impl InstanceData {
         // SAFETY: descriptor contents are valid (Instance::new's contract).
         unsafe { GlobalType::from_desc(&self.desc.globals.as_slice()[index as usize]) }
     }
-
-    /// Evaluates a constant expression (global initialisers, table initialisers, segment
-    /// offsets and element items): its operations on a value stack.
-    pub fn eval(&self, e: &ConstExpr) -> Result<VMGlobal, String> {
-        // SAFETY: descriptor contents are valid (Instance::new's contract).
-        let ops = unsafe { e.ops.as_slice() };
-        if let [op] = ops {
-            // The common case, without a stack.
-            return self.push_value(op);
-        }
-        let mut stack: Vec<VMGlobal> = Vec::with_capacity(ops.len());
-        for op in ops {
-            let arithmetic: Option<fn(u64, u64) -> u64> = match op.op {
-                const_op::I32_ADD => Some(|a, b| (a as u32).wrapping_add(b as u32).into()),
-                const_op::I32_SUB => Some(|a, b| (a as u32).wrapping_sub(b as u32).into()),
-                const_op::I32_MUL => Some(|a, b| (a as u32).wrapping_mul(b as u32).into()),
-                const_op::I64_ADD => Some(u64::wrapping_add),
-                const_op::I64_SUB => Some(u64::wrapping_sub),
-                const_op::I64_MUL => Some(u64::wrapping_mul),
-                _ => None,
-            };
-            let value = match arithmetic {
-                Some(f) => match (stack.pop(), stack.pop()) {
-                    (Some(b), Some(a)) => value_from_bits(f(value_bits(&a), value_bits(&b))),
-                    _ => return Err(malformed_const(op)),
-                },
-                None => self.push_value(op)?,
-            };
-            stack.push(value);
-        }
-        match stack.as_slice() {
-            [value] => Ok(*value),
-            _ => Err("malformed descriptor: a constant expression leaves no single value".into()),
-        }
-    }
-
-    /// The value a non-arithmetic constant operation pushes.
-    fn push_value(&self, op: &ConstOp) -> Result<VMGlobal, String> {
-        let counts = self.vmctx.counts();
-        match op.op {
-            const_op::VALUE => Ok(VMGlobal { bytes: op.bits }),
-            const_op::REF_NULL => Ok(value_from_bits(0)),
-            const_op::GLOBAL_GET if op.index < counts.globals => {
-                // SAFETY: our own slot, or an imported global's storage, which the resolver
-                // guaranteed to be live.
-                Ok(unsafe { self.global_ptr(op.index).read() })
-            }
-            const_op::REF_FUNC if op.index < counts.functions => {
-                Ok(value_from_bits(self.vmctx.funcref_ptr(op.index) as u64))
-            }
-            _ => Err(malformed_const(op)),
-        }
-    }
-}
-
-fn malformed_const(op: &ConstOp) -> String {
-    format!(
-        "malformed descriptor: constant operation {{ op: {}, index: {} }}",
-        op.op, op.index
-    )
-}
-
-/// Calls `func` through the trampoline of its signature. `values` holds the arguments and
-/// receives the results (16 bytes a value, see [`value_from_bits`]).
-///
-/// While compiled code runs, this frame owns nothing with a destructor, so a trap caught by
-/// an enclosing [`crate::traps::call_protected`] abandons it harmlessly.
-///
-/// # Safety
-/// `func` must be a live funcref and `values` must hold arguments of its parameter types.
-pub unsafe fn invoke(func: *const VMFuncRef, values: &mut [VMGlobal]) -> Result<(), String> {
-    // SAFETY: caller's contract.
-    let f = unsafe { &*func };
-    let (trampoline, needed) = call_info(f.type_id)?;
-    if values.len() < needed {
-        return Err(format!(
-            "calling a function of type {} needs {needed} value slots",
-            sig_name(f.type_id)
-        ));
-    }
-    // SAFETY: the trampoline matches the function's signature; `values` is big enough.
-    unsafe { trampoline(f.fn_ptr, f.vmctx, values.as_mut_ptr()) };
-    Ok(())
-}
-
-/// The trampoline of signature `type_id` and how many value slots a call needs.
-fn call_info(type_id: u32) -> Result<(kiln_abi::Trampoline, usize), String> {
-    match (
-        sig_registry::signature(type_id),
-        sig_registry::trampoline(type_id),
-    ) {
-        (Some((params, results)), Some(trampoline)) => {
-            Ok((trampoline, params.len().max(results.len())))
-        }
-        _ => Err(format!("funcref with unknown signature id {type_id}")),
-    }
 }
 
 /// The descriptor's slices, read once.
@@ -885,66 +600,13 @@ fn guarded(d: &Desc) -> bool {
     d.bounds_checks == BoundsChecks::Guard as u32
 }
 
-fn index_type_name(index64: bool) -> &'static str {
-    if index64 {
-        "64-bit"
-    } else {
-        "32-bit"
-    }
-}
+mod const_eval;
+mod invoke;
+mod link;
+mod names;
 
-fn extern_kind_of(e: &Extern) -> u32 {
-    match e {
-        Extern::Func(_) | Extern::HostFunc(_) => extern_kind::FUNC,
-        Extern::Table(_) => extern_kind::TABLE,
-        Extern::Memory(_) => extern_kind::MEMORY,
-        Extern::Global(..) => extern_kind::GLOBAL,
-        Extern::Tag(..) => extern_kind::TAG,
-    }
-}
-
-fn kind_name(kind: u32) -> &'static str {
-    match kind {
-        extern_kind::FUNC => "function",
-        extern_kind::TABLE => "table",
-        extern_kind::MEMORY => "memory",
-        extern_kind::GLOBAL => "global",
-        extern_kind::TAG => "tag",
-        _ => "unknown kind",
-    }
-}
-
-pub(crate) fn valtype_name(t: u8) -> &'static str {
-    match t {
-        valtype::I32 => "i32",
-        valtype::I64 => "i64",
-        valtype::F32 => "f32",
-        valtype::F64 => "f64",
-        valtype::V128 => "v128",
-        valtype::FUNCREF => "funcref",
-        valtype::EXTERNREF => "externref",
-        valtype::EXNREF => "exnref",
-        _ => "?",
-    }
-}
-
-/// `[i32 i64] -> [f64]`
-pub(crate) fn signature_name(params: &[u8], results: &[u8]) -> String {
-    let list = |ts: &[u8]| {
-        ts.iter()
-            .map(|&t| valtype_name(t))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    format!("[{}] -> [{}]", list(params), list(results))
-}
-
-fn sig_name(id: u32) -> String {
-    match sig_registry::signature(id) {
-        Some((p, r)) => signature_name(&p, &r),
-        None => format!("#{id}"),
-    }
-}
+pub use invoke::invoke;
+pub(crate) use names::{signature_name, valtype_name};
 
 #[cfg(test)]
 mod tests;

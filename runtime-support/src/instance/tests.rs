@@ -1,4 +1,5 @@
 use super::*;
+use crate::sig_registry;
 use crate::builtins::*;
 use crate::testutil::*;
 use kiln_abi::extern_kind::{FUNC, GLOBAL, MEMORY, TABLE};
