@@ -1,6 +1,6 @@
 use super::*;
-use crate::sig_registry;
 use crate::builtins::*;
+use crate::sig_registry;
 use crate::testutil::*;
 use kiln_abi::extern_kind::{FUNC, GLOBAL, MEMORY, TABLE};
 use kiln_abi::segment_mode::{ACTIVE, DECLARED, PASSIVE};
