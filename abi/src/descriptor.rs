@@ -49,10 +49,6 @@ impl<T> Slice<T> {
     }
 }
 
-/// Field sizes of the descriptor structs, for the compiler's data writer.
-pub const STR_SIZE: u32 = core::mem::size_of::<Str>() as u32;
-pub const SLICE_SIZE: u32 = core::mem::size_of::<Slice<u8>>() as u32;
-
 /// Everything the runtime needs to instantiate a compiled module.
 #[repr(C)]
 pub struct ModuleDescriptor {

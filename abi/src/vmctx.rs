@@ -178,7 +178,7 @@ pub type Trampoline =
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConstExpr, ConstOp, SLICE_SIZE, STR_SIZE};
+    use crate::{ConstExpr, ConstOp, Slice, Str};
 
     #[test]
     fn layout_is_aligned_and_ordered() {
@@ -210,8 +210,8 @@ mod tests {
         assert_eq!(VMCTX_STACK_LIMIT, 16);
         assert_eq!(VMFUNCREF_SIZE, 24);
         assert_eq!(VMGLOBAL_SIZE, 16);
-        assert_eq!(STR_SIZE, 16);
-        assert_eq!(SLICE_SIZE, 16);
+        assert_eq!(core::mem::size_of::<Str>(), 16);
+        assert_eq!(core::mem::size_of::<Slice<u8>>(), 16);
         assert_eq!(core::mem::size_of::<ConstExpr>(), 16);
         assert_eq!(core::mem::size_of::<ConstOp>(), 24);
     }
