@@ -39,9 +39,8 @@ pub fn build_isa(options: &Options) -> Result<OwnedTargetIsa, Error> {
     set(&mut flags, "opt_level", opt)?;
     // ELF and Mach-O executables are position independent (through the GOT); COFF has
     // no GOT and relocates absolute addresses instead.
-    let windows =
-        options.target.triple.operating_system == target_lexicon::OperatingSystem::Windows;
-    set(&mut flags, "is_pic", if windows { "false" } else { "true" })?;
+    let coff = options.target.binary_format() == target_lexicon::BinaryFormat::Coff;
+    set(&mut flags, "is_pic", if coff { "false" } else { "true" })?;
     // Wasm functions may return several values.
     set(&mut flags, "enable_multi_ret_implicit_sret", "true")?;
     // Cranelift's x86-64 tail calls rely on frame pointers (every x86-64 frame has one
@@ -116,7 +115,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
     let num_defined = env.bodies.len();
     let mut func_ids = Vec::with_capacity(num_defined);
     for def_index in 0..num_defined {
-        let func_index = env.num_imported_funcs + def_index as u32;
+        let func_index = env.func_index(def_index);
         let sig = translate::wasm_signature(env.func_type(func_index));
         let name = crate::symbols::function_symbol(func_index, env.func_name(func_index));
         func_ids.push(
@@ -189,7 +188,7 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
     }
     // Only a function import can be a host function.
     let mut host_adapters = vec![None; env.types.len()];
-    for &type_index in &env.func_types[..env.num_imported_funcs as usize] {
+    for &type_index in env.imported_func_types() {
         let slot = &mut host_adapters[type_index as usize];
         if slot.is_none() {
             let ty = &env.types[type_index as usize];
@@ -307,7 +306,7 @@ fn compile_one(
 ) -> Result<FunctionCode, Error> {
     context.clear();
     let env = ctx.env;
-    let func_index = env.num_imported_funcs + def_index as u32;
+    let func_index = env.func_index(def_index);
     let describe = || match env.func_name(func_index) {
         Some(name) => format!("function {func_index} `{name}`"),
         None => format!("function {func_index}"),
@@ -341,7 +340,12 @@ fn compile_one(
     // The ISA's preferred alignment (32 bytes on x86-64 and aarch64), not just what the
     // code needs: with byte-aligned functions a hot loop's placement against fetch and
     // branch-predictor boundaries varied from build to build (sort_ints: 30% apart).
-    let alignment = u64::from(compiled.buffer.alignment.max(isa.function_alignment().preferred));
+    let alignment = u64::from(
+        compiled
+            .buffer
+            .alignment
+            .max(isa.function_alignment().preferred),
+    );
     let code = compiled.buffer.data().to_vec();
     let mut trap_sites = Vec::with_capacity(compiled.buffer.traps().len());
     for trap in compiled.buffer.traps() {

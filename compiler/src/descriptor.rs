@@ -365,9 +365,7 @@ impl Emitter<'_> {
                 env.func_name(index).unwrap_or(""),
             );
             item.u32(field!(F, type_index), type_index);
-            let own = index
-                .checked_sub(env.num_imported_funcs)
-                .map(|def| &compiled[def as usize]);
+            let own = env.defined_func(index).map(|def| &compiled[def]);
             // An import has no body and no trap sites (all zero).
             if let Some(f) = own {
                 item.func_ptr(field!(F, body), f.id);

@@ -252,13 +252,13 @@ pub struct ModuleEnv<'a> {
     pub imports: Vec<Import<'a>>,
     /// Type index of every function, imported first.
     pub func_types: Vec<u32>,
-    pub num_imported_funcs: u32,
+    num_imported_funcs: u32,
     pub tables: Vec<Table>,
     num_imported_tables: u32,
     pub memories: Vec<Memory>,
     num_imported_memories: u32,
     pub globals: Vec<Global>,
-    pub num_imported_globals: u32,
+    num_imported_globals: u32,
     /// Type index of every tag (exception handling), imported first.
     pub tags: Vec<u32>,
     num_imported_tags: u32,
@@ -308,6 +308,24 @@ impl<'a> ModuleEnv<'a> {
 
     pub fn is_imported_func(&self, func_index: u32) -> bool {
         func_index < self.num_imported_funcs
+    }
+
+    /// The function index (imports first) of defined function `def_index` (its body's
+    /// position). The two index spaces meet only here and in [`Self::defined_func`].
+    pub fn func_index(&self, def_index: usize) -> u32 {
+        self.num_imported_funcs + def_index as u32
+    }
+
+    /// The defined-function index of function `func_index`, or `None` for an import.
+    pub fn defined_func(&self, func_index: u32) -> Option<usize> {
+        func_index
+            .checked_sub(self.num_imported_funcs)
+            .map(|def| def as usize)
+    }
+
+    /// The type index of every imported function, in import order.
+    pub fn imported_func_types(&self) -> &[u32] {
+        &self.func_types[..self.num_imported_funcs as usize]
     }
 
     pub fn is_imported_global(&self, global_index: u32) -> bool {

@@ -586,8 +586,11 @@ fn targets_table() -> String {
     let mut out = String::new();
     let host = Target::host();
     let mut rows: Vec<(String, Target)> = vec![(format!("host ({})", host.triple), host)];
-    for (name, _) in kiln_targets::TARGETS {
-        rows.push((name.to_string(), Target::parse(name).expect("known target")));
+    for info in kiln_targets::TARGETS {
+        rows.push((
+            info.name.to_string(),
+            Target::parse(info.name).expect("known target"),
+        ));
     }
     for (name, target) in rows {
         let linkers = kiln_targets::linkers_for(&target);

@@ -119,7 +119,7 @@ fn garbage_collection_is_reported_as_unsupported() {
 
 #[test]
 fn objects_for_every_target_carry_the_descriptor_and_entry() {
-    for (name, _) in kiln_targets::TARGETS {
+    for kiln_targets::TargetInfo { name, .. } in kiln_targets::TARGETS {
         let options = Options {
             target: Target::parse(name).unwrap(),
             ..obj_options()
@@ -168,7 +168,7 @@ fn objects_name_wasm_functions_after_the_name_section() {
       (func $_ZN3foo3barEi (result i32) (i32.const 1))
       (func $_ZN5crate6module5parse17h0123456789abcdefE (result i32) (i32.const 2))
       (func (export "_start") (call $exit (i32.const 0))))"#;
-    for (name, _) in kiln_targets::TARGETS {
+    for kiln_targets::TargetInfo { name, .. } in kiln_targets::TARGETS {
         let options = Options {
             target: Target::parse(name).unwrap(),
             ..obj_options()

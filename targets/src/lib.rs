@@ -8,18 +8,107 @@ pub use link::{
     Linker, RUNTIME_LIB_ENV, ZIG_PIP,
 };
 use std::str::FromStr;
-use target_lexicon::{Architecture, BinaryFormat, Environment, OperatingSystem, Triple};
+use target_lexicon::{
+    Aarch64Architecture, Architecture, BinaryFormat, Environment, OperatingSystem, Triple,
+};
 
-/// The six supported targets: short name and the triple it stands for. The Linux short
-/// names mean fully static executables (musl): one file that runs on any distribution,
-/// on an edge board or in a `FROM scratch` image. A `-gnu` triple asks for glibc.
-pub const TARGETS: [(&str, &str); 6] = [
-    ("x86_64-linux", "x86_64-unknown-linux-musl"),
-    ("aarch64-linux", "aarch64-unknown-linux-musl"),
-    ("x86_64-macos", "x86_64-apple-darwin"),
-    ("aarch64-macos", "aarch64-apple-darwin"),
-    ("x86_64-windows", "x86_64-pc-windows-gnu"),
-    ("aarch64-windows", "aarch64-pc-windows-gnullvm"),
+/// One supported target: everything Kiln, its tests and its tools need to know about it,
+/// in one row of [`TARGETS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetInfo {
+    /// The short name users pass to `--target`.
+    pub name: &'static str,
+    /// The triple the short name stands for, which is also the Rust target the runtime
+    /// library is built for. The Linux short names mean fully static executables (musl):
+    /// one file that runs on any distribution, on an edge board or in a `FROM scratch`
+    /// image. A `-gnu` triple asks for glibc.
+    pub rust_triple: &'static str,
+    pub architecture: Architecture,
+    pub os: Os,
+    pub format: BinaryFormat,
+    /// How an executable is linked (a `-gnu` Linux triple uses the C compiler instead).
+    pub linker: Linker,
+    /// What runs its executables on an x86_64 Linux machine (tests, spec runs), if
+    /// anything does.
+    pub runs_here: RunsHere,
+}
+
+/// The operating systems Kiln targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Os {
+    Linux,
+    MacOs,
+    Windows,
+}
+
+/// How executables for a target run on an x86_64 Linux machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunsHere {
+    Directly,
+    /// Under this user-mode emulator.
+    Emulator(&'static str),
+    /// Under wine.
+    Wine,
+    /// Not at all: checked structurally only.
+    No,
+}
+
+/// The six supported targets.
+pub const TARGETS: [TargetInfo; 6] = [
+    TargetInfo {
+        name: "x86_64-linux",
+        rust_triple: "x86_64-unknown-linux-musl",
+        architecture: Architecture::X86_64,
+        os: Os::Linux,
+        format: BinaryFormat::Elf,
+        linker: Linker::RustLld,
+        runs_here: RunsHere::Directly,
+    },
+    TargetInfo {
+        name: "aarch64-linux",
+        rust_triple: "aarch64-unknown-linux-musl",
+        architecture: Architecture::Aarch64(Aarch64Architecture::Aarch64),
+        os: Os::Linux,
+        format: BinaryFormat::Elf,
+        linker: Linker::RustLld,
+        runs_here: RunsHere::Emulator("qemu-aarch64"),
+    },
+    TargetInfo {
+        name: "x86_64-macos",
+        rust_triple: "x86_64-apple-darwin",
+        architecture: Architecture::X86_64,
+        os: Os::MacOs,
+        format: BinaryFormat::Macho,
+        linker: Linker::ZigCc,
+        runs_here: RunsHere::No,
+    },
+    TargetInfo {
+        name: "aarch64-macos",
+        rust_triple: "aarch64-apple-darwin",
+        architecture: Architecture::Aarch64(Aarch64Architecture::Aarch64),
+        os: Os::MacOs,
+        format: BinaryFormat::Macho,
+        linker: Linker::ZigCc,
+        runs_here: RunsHere::No,
+    },
+    TargetInfo {
+        name: "x86_64-windows",
+        rust_triple: "x86_64-pc-windows-gnu",
+        architecture: Architecture::X86_64,
+        os: Os::Windows,
+        format: BinaryFormat::Coff,
+        linker: Linker::MingwGcc,
+        runs_here: RunsHere::Wine,
+    },
+    TargetInfo {
+        name: "aarch64-windows",
+        rust_triple: "aarch64-pc-windows-gnullvm",
+        architecture: Architecture::Aarch64(Aarch64Architecture::Aarch64),
+        os: Os::Windows,
+        format: BinaryFormat::Coff,
+        linker: Linker::ZigCc,
+        runs_here: RunsHere::No,
+    },
 ];
 
 /// The C library a Linux executable uses.
@@ -50,8 +139,8 @@ impl Target {
     pub fn parse(text: &str) -> Result<Target, String> {
         let triple_text = TARGETS
             .iter()
-            .find(|(name, _)| *name == text)
-            .map_or(text, |(_, triple)| triple);
+            .find(|t| t.name == text)
+            .map_or(text, |t| t.rust_triple);
         let triple = Triple::from_str(triple_text).map_err(|e| {
             format!(
                 "unknown target `{text}` ({e}); expected one of {} or a full triple",
@@ -59,7 +148,7 @@ impl Target {
             )
         })?;
         let target = Target { triple };
-        if target.short_name().is_none() {
+        if target.info().is_none() {
             return Err(format!(
                 "unsupported target `{text}`: Kiln supports x86_64 and aarch64 on Linux, macOS and Windows ({})",
                 short_names()
@@ -68,23 +157,24 @@ impl Target {
         Ok(target)
     }
 
+    /// The row of [`TARGETS`] for this triple's architecture and operating system.
+    pub fn info(&self) -> Option<&'static TargetInfo> {
+        let os = match self.triple.operating_system {
+            OperatingSystem::Linux => Os::Linux,
+            OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_) => Os::MacOs,
+            OperatingSystem::Windows => Os::Windows,
+            _ => return None,
+        };
+        let same_arch = |t: &TargetInfo| match (t.architecture, self.triple.architecture) {
+            (Architecture::Aarch64(_), Architecture::Aarch64(_)) => true,
+            (a, b) => a == b,
+        };
+        TARGETS.iter().find(|t| t.os == os && same_arch(t))
+    }
+
     /// The short name of the architecture/OS pair, e.g. `aarch64-linux`.
     pub fn short_name(&self) -> Option<&'static str> {
-        let arch = match self.triple.architecture {
-            Architecture::X86_64 => "x86_64",
-            Architecture::Aarch64(_) => "aarch64",
-            _ => return None,
-        };
-        let os = match self.triple.operating_system {
-            OperatingSystem::Linux => "linux",
-            OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_) => "macos",
-            OperatingSystem::Windows => "windows",
-            _ => return None,
-        };
-        TARGETS
-            .iter()
-            .map(|(name, _)| *name)
-            .find(|name| *name == format!("{arch}-{os}"))
+        self.info().map(|t| t.name)
     }
 
     /// The short name, or the triple for display.
@@ -103,18 +193,12 @@ impl Target {
     /// The Rust target whose build of the runtime library links into executables for
     /// this target.
     pub fn rust_triple(&self) -> String {
-        let arch = match self.triple.architecture {
-            Architecture::Aarch64(_) => "aarch64",
-            _ => "x86_64",
-        };
-        match (self.triple.operating_system, arch) {
-            (OperatingSystem::Windows, "aarch64") => "aarch64-pc-windows-gnullvm".into(),
-            (OperatingSystem::Windows, _) => "x86_64-pc-windows-gnu".into(),
-            (OperatingSystem::Linux, _) => match self.libc() {
-                Libc::Musl => format!("{arch}-unknown-linux-musl"),
-                Libc::Gnu => format!("{arch}-unknown-linux-gnu"),
-            },
-            _ => format!("{arch}-apple-darwin"),
+        match self.info() {
+            Some(t) if t.os == Os::Linux && self.libc() == Libc::Gnu => {
+                t.rust_triple.replace("-musl", "-gnu")
+            }
+            Some(t) => t.rust_triple.to_string(),
+            None => self.triple.to_string(),
         }
     }
 
@@ -126,20 +210,16 @@ impl Target {
     }
 
     pub fn binary_format(&self) -> BinaryFormat {
-        match self.triple.binary_format {
-            BinaryFormat::Unknown => match self.triple.operating_system {
-                OperatingSystem::Windows => BinaryFormat::Coff,
-                OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_) => BinaryFormat::Macho,
-                _ => BinaryFormat::Elf,
-            },
-            format => format,
+        match (self.triple.binary_format, self.info()) {
+            (BinaryFormat::Unknown, Some(t)) => t.format,
+            (format, _) => format,
         }
     }
 
     /// The file name of an executable called `stem` on this target.
     pub fn exe_suffix(&self) -> &'static str {
-        match self.triple.operating_system {
-            OperatingSystem::Windows => ".exe",
+        match self.binary_format() {
+            BinaryFormat::Coff => ".exe",
             _ => "",
         }
     }
@@ -148,7 +228,7 @@ impl Target {
 fn short_names() -> String {
     TARGETS
         .iter()
-        .map(|(name, _)| *name)
+        .map(|t| t.name)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -159,11 +239,15 @@ mod tests {
 
     #[test]
     fn short_names_and_triples_agree() {
-        for (name, triple) in TARGETS {
-            let by_name = Target::parse(name).unwrap();
-            let by_triple = Target::parse(triple).unwrap();
+        for info in TARGETS {
+            let by_name = Target::parse(info.name).unwrap();
+            let by_triple = Target::parse(info.rust_triple).unwrap();
             assert_eq!(by_name, by_triple);
-            assert_eq!(by_name.short_name(), Some(name));
+            assert_eq!(by_name.short_name(), Some(info.name));
+            assert_eq!(by_name.rust_triple(), info.rust_triple);
+            // The row's facts agree with what target-lexicon says of its triple.
+            assert_eq!(by_name.triple.architecture, info.architecture);
+            assert_eq!(by_name.binary_format(), info.format);
         }
     }
 

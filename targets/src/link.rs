@@ -1,11 +1,11 @@
 //! Linking a compiled module's object with the runtime library into an executable:
 //! where the runtime library for a target is, and the link recipes tried in order.
 
-use crate::{Libc, Target};
+use crate::{Libc, Os, Target};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use target_lexicon::OperatingSystem;
+use target_lexicon::BinaryFormat;
 
 /// Why an executable could not be linked.
 #[derive(Debug)]
@@ -142,20 +142,18 @@ impl Linker {
 
 /// The link recipes for `target`, in the order Kiln tries them.
 pub fn linkers_for(target: &Target) -> Vec<Linker> {
-    match (target.triple.operating_system, target.libc()) {
-        (OperatingSystem::Darwin(_) | OperatingSystem::MacOSX(_), _) => vec![Linker::ZigCc],
-        (OperatingSystem::Linux, Libc::Musl) => vec![Linker::RustLld],
-        (OperatingSystem::Linux, Libc::Gnu) if target.is_host() => vec![Linker::Cc],
-        (OperatingSystem::Linux, Libc::Gnu) if target.short_name() == Some("aarch64-linux") => {
-            vec![Linker::Aarch64Gcc]
+    match (target.info(), target.libc()) {
+        (Some(info), Libc::Gnu) if info.os == Os::Linux => {
+            if target.is_host() {
+                vec![Linker::Cc]
+            } else if info.name == "aarch64-linux" {
+                vec![Linker::Aarch64Gcc]
+            } else {
+                Vec::new()
+            }
         }
-        (OperatingSystem::Windows, _) if target.short_name() == Some("x86_64-windows") => {
-            vec![Linker::MingwGcc]
-        }
-        (OperatingSystem::Windows, _) if target.short_name() == Some("aarch64-windows") => {
-            vec![Linker::ZigCc]
-        }
-        _ => Vec::new(),
+        (Some(info), _) => vec![info.linker],
+        (None, _) => Vec::new(),
     }
 }
 
@@ -196,7 +194,7 @@ pub fn link_executable(
                     std::fs::rename(&linked, output)
                         .map_err(|e| format!("cannot move the output into place: {e}"))?;
                 }
-                if target.triple.operating_system == OperatingSystem::Windows {
+                if target.binary_format() == BinaryFormat::Coff {
                     clear_pe_timestamp(output)
                 } else {
                     Ok(())
@@ -332,7 +330,7 @@ fn command(
                 .arg(output)
                 .args(objects)
                 .arg(runtime);
-            if target.triple.operating_system == OperatingSystem::Windows {
+            if target.binary_format() == BinaryFormat::Coff {
                 // zig's MinGW-w64 import libraries for the DLLs the runtime calls; `-s`:
                 // no PDB file beside the output (Windows symbols live only there).
                 c.args(["-s", "-Wl,--gc-sections"]).args([

@@ -33,6 +33,7 @@ mod bench;
 mod fuzz;
 mod realworld;
 
+use kiln_targets::RunsHere;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -71,7 +72,7 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     let root = repo_root();
     let target = target_dir(&root);
 
-    ensure_rust_targets(&[&[WASM_TARGET][..], &RUNTIME_TARGETS[..]].concat())?;
+    ensure_rust_targets(&[&[WASM_TARGET][..], &runtime_targets()[..]].concat())?;
 
     step("building kiln and the runtime library");
     run(cargo().current_dir(&root).args([
@@ -116,7 +117,7 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
 
     build_c_programs(&root, &target)?;
 
-    build_runtimes(&root, &RUNTIME_TARGETS, false)?;
+    build_runtimes(&root, &runtime_targets(), false)?;
 
     step("building the real-world programs (ripgrep, pulldown-cmark, jaq, hexyl, bnz)");
     realworld::build_realworld(&root)?;
@@ -142,27 +143,34 @@ fn test(extra: &[String]) -> Result<ExitCode, String> {
     let (p, f) = fuzz::ci_round(&root, &target)?;
     passed += p;
     failed += f;
-    if on_path("qemu-aarch64") {
-        let (p, f) = run_cross(&root, "aarch64-linux", "qemu-aarch64")?;
+    // The targets that run here other than directly: under an emulator or wine.
+    for info in kiln_targets::TARGETS {
+        let (runner, tools, packages) = match info.runs_here {
+            RunsHere::Emulator(emulator) => (emulator, vec![emulator], "qemu-user"),
+            RunsHere::Wine => (
+                wine_runner(),
+                vec!["wine", "x86_64-w64-mingw32-gcc"],
+                "wine wine64 gcc-mingw-w64-x86-64",
+            ),
+            RunsHere::Directly | RunsHere::No => continue,
+        };
+        if let Some(missing) = tools.iter().find(|t| !on_path(t)) {
+            println!(
+                "not run: the {} end-to-end and spec runs (`{missing}` is not installed; \
+                 Debian: apt-get install {packages})",
+                info.name
+            );
+            continue;
+        }
+        if info.runs_here == RunsHere::Wine {
+            start_wine(&target)?;
+        }
+        let (p, f) = run_cross(&root, info.name, runner)?;
         passed += p;
         failed += f;
-    } else {
-        println!(
-            "not run: the aarch64-linux end-to-end and spec runs (qemu-aarch64 is not \
-             installed; Debian: apt-get install qemu-user)"
-        );
-    }
-    if on_path("wine") && on_path("x86_64-w64-mingw32-gcc") {
-        start_wine(&target)?;
-        let (p, f) = run_cross(&root, "x86_64-windows", wine_runner())?;
-        passed += p;
-        failed += f;
-        let _ = Command::new("wineserver").arg("-k").status();
-    } else {
-        println!(
-            "not run: the x86_64-windows end-to-end and spec runs (they need wine and \
-             x86_64-w64-mingw32-gcc; Debian: apt-get install wine wine64 gcc-mingw-w64-x86-64)"
-        );
+        if info.runs_here == RunsHere::Wine {
+            let _ = Command::new("wineserver").arg("-k").status();
+        }
     }
     // One plain closing line over every test binary and spec assertion.
     println!("total: {passed} passed, {failed} failed");
@@ -255,17 +263,15 @@ fn build_c_programs(root: &Path, target: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// The Rust targets whose runtime library `cargo xtask runtime` builds by default: the
-/// static Linux targets, macOS and Windows (the host's own glibc build comes with
-/// `cargo build`). A staticlib needs no linker, so they all build on any host.
-const RUNTIME_TARGETS: [&str; 6] = [
-    "x86_64-unknown-linux-musl",
-    "aarch64-unknown-linux-musl",
-    "x86_64-apple-darwin",
-    "aarch64-apple-darwin",
-    "x86_64-pc-windows-gnu",
-    "aarch64-pc-windows-gnullvm",
-];
+/// The Rust targets whose runtime library `cargo xtask runtime` builds by default: one
+/// per supported target (the host's own glibc build comes with `cargo build`). A
+/// staticlib needs no linker, so they all build on any host.
+fn runtime_targets() -> Vec<&'static str> {
+    kiln_targets::TARGETS
+        .iter()
+        .map(|t| t.rust_triple)
+        .collect()
+}
 
 /// How the Windows executables run: under wine, without address-space randomization
 /// where `setarch` can turn it off. With it, about one wine start in 5000 fails before
@@ -321,7 +327,7 @@ fn runtime(args: &[String]) -> Result<ExitCode, String> {
         .map(|w| w[1].as_str())
         .collect();
     if targets.is_empty() {
-        targets = RUNTIME_TARGETS.to_vec();
+        targets = runtime_targets();
     }
     build_runtimes(&repo_root(), &targets, release)?;
     Ok(ExitCode::SUCCESS)

@@ -91,7 +91,7 @@ pub fn translate_function(
     builder_ctx: &mut FunctionBuilderContext,
 ) -> Result<(), Error> {
     let env = m.env;
-    let func_index = env.num_imported_funcs + def_index as u32;
+    let func_index = env.func_index(def_index);
     let ty = env.func_type(func_index);
     func.signature = m.signature(ty);
     func.name = UserFuncName::User(UserExternalName::new(0, m.func_ids[def_index].as_u32()));
@@ -313,7 +313,11 @@ impl Translator<'_, '_> {
         if let Some(f) = self.func_refs.get(&func_index) {
             return *f;
         }
-        let def_index = (func_index - self.m.env.num_imported_funcs) as usize;
+        let def_index = self
+            .m
+            .env
+            .defined_func(func_index)
+            .expect("a direct reference names a defined function");
         let sig = self.m.signature(self.m.env.func_type(func_index));
         let f = self.import_function(self.m.func_ids[def_index], sig, true);
         self.func_refs.insert(func_index, f);
