@@ -378,7 +378,7 @@ pub(crate) fn spawn_detached(body: Box<dyn FnOnce() + Send>) -> Result<(), OsErr
 /// Sleeps for `ms` milliseconds (resuming after signals).
 pub(crate) fn sleep_ms(ms: u64) {
     let mut left = libc::timespec {
-        tv_sec: (ms / 1000) as libc::time_t,
+        tv_sec: (ms / 1000) as _,
         tv_nsec: ((ms % 1000) * 1_000_000) as libc::c_long,
     };
     loop {

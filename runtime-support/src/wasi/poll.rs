@@ -268,7 +268,7 @@ fn sleep_until(deadline: u64) {
         return;
     };
     let ts = libc::timespec {
-        tv_sec: (left / 1_000_000_000) as libc::time_t,
+        tv_sec: (left / 1_000_000_000) as _,
         tv_nsec: (left % 1_000_000_000) as _,
     };
     // SAFETY: `ts` is a valid timespec; no remaining-time pointer.
