@@ -8,6 +8,9 @@
 //! A missing tool fails its test with the command that installs it: a test that
 //! silently did nothing would count as a pass. containerd and runc need root, which CI
 //! has.
+//!
+//! (Over 600 lines: one test per consuming tool, sharing the image built once; each is
+//! a scenario read top to bottom.)
 
 use kiln_testsuite::{compile_ok, example, kiln, run, Cmd, Output, Scratch};
 use serde_json::Value;

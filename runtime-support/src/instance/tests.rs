@@ -1,3 +1,6 @@
+//! Instantiation, linking and invocation tests on hand-built module descriptors. (Over
+//! 600 lines: the cases share the descriptor-building helpers at the top.)
+
 use super::*;
 use crate::builtins::*;
 use crate::sig_registry;

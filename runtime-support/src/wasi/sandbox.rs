@@ -32,6 +32,10 @@
 //! meaning itself.
 //!
 //! All `unsafe` system calls of the file-system functions live in this module.
+//!
+//! (Over 600 lines on purpose: the resolver is one algorithm whose rules — `..` at the
+//! start directory, the symlink hop budget, the final component — are easiest to check
+//! read whole.)
 
 use super::dirs::DirEntry;
 use super::host::{from_host, fstat, syscall};

@@ -1,7 +1,8 @@
 //! Recovery from real traps: hand-written machine code with trap sites (an undefined
 //! instruction, a stack-limit check in a recursive function, a load from a guard page, a
 //! trap after a failing builtin), run in child processes so that a recovery bug kills only
-//! the child.
+//! the child. (Over 600 lines: each case is hand-assembled machine code for both
+//! architectures beside its expectations.)
 
 use super::*;
 use crate::entry::init_wasm_thread;

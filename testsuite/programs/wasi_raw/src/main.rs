@@ -9,6 +9,9 @@
 //! preopen `/work` (an empty directory, granted read-write); `args` prints the
 //! arguments, `env` the environment; `exit=N` ends with `proc_exit(N)`. The
 //! native build only says that it needs WASI.
+//!
+//! (Over 600 lines: one section per preview1 function, in one program so that one
+//! build and one run cover them all.)
 
 #[cfg(not(target_os = "wasi"))]
 fn main() {
