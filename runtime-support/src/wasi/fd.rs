@@ -3,7 +3,7 @@
 
 use super::host::{check_code, filestat, filetype, fstat, set_times_spec, syscall};
 use super::state;
-use super::types::{advice, errno, fdflags, rights, whence, Errno, FDSTAT_SIZE, FILESTAT_SIZE};
+use super::types::{advice, errno, fdflags, rights, Errno, FDSTAT_SIZE, FILESTAT_SIZE};
 use super::{ret, GuestMemory};
 use core::ffi::c_int;
 use kiln_abi::VMContext;
@@ -11,192 +11,6 @@ use kiln_abi::VMContext;
 /// An offset or length the host's `off_t` can represent.
 fn off_t(value: u64) -> Result<libc::off_t, Errno> {
     libc::off_t::try_from(value).map_err(|_| errno::INVAL)
-}
-
-// --- reading and writing -------------------------------------------------------------
-
-/// `readv`/`writev`/`preadv`/`pwritev` on the guest's iovecs; writes the byte count.
-fn transfer(
-    mem: &GuestMemory,
-    fd: u32,
-    required: u64,
-    iovs: u32,
-    iovs_len: u32,
-    count_ptr: u32,
-    call: impl Fn(c_int, *const libc::iovec, c_int) -> isize,
-) -> Result<(), Errno> {
-    let entry = state::fd(fd, required)?;
-    mem.ptr(count_ptr.into(), 4)?;
-    let iov = mem.iovecs(iovs, iovs_len)?;
-    let n = syscall(|| call(entry.host, iov.as_ptr(), iov.len() as c_int) as i64)?;
-    // `iovecs` caps the total at u32::MAX, so the count fits.
-    mem.write_u32(count_ptr.into(), n as u32)
-}
-
-/// # Safety
-/// `vmctx` must be null or the calling instance's context (host function contract).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_read(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    nread: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        transfer(
-            &m,
-            fd,
-            rights::FD_READ,
-            iovs,
-            iovs_len,
-            nread,
-            |h, iov, n| {
-                // SAFETY: every iovec was bounds-checked against guest memory.
-                unsafe { libc::readv(h, iov, n) }
-            },
-        )
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_read`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_write(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    nwritten: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        transfer(
-            &m,
-            fd,
-            rights::FD_WRITE,
-            iovs,
-            iovs_len,
-            nwritten,
-            |h, iov, n| {
-                // SAFETY: every iovec was bounds-checked against guest memory.
-                unsafe { libc::writev(h, iov, n) }
-            },
-        )
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_read`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_pread(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    offset: u64,
-    nread: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let offset = off_t(offset)?;
-        transfer(
-            &m,
-            fd,
-            rights::FD_READ | rights::FD_SEEK,
-            iovs,
-            iovs_len,
-            nread,
-            |h, iov, n| {
-                // SAFETY: every iovec was bounds-checked against guest memory.
-                unsafe { libc::preadv(h, iov, n, offset) }
-            },
-        )
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_read`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_pwrite(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    offset: u64,
-    nwritten: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let offset = off_t(offset)?;
-        transfer(
-            &m,
-            fd,
-            rights::FD_WRITE | rights::FD_SEEK,
-            iovs,
-            iovs_len,
-            nwritten,
-            |h, iov, n| {
-                // SAFETY: every iovec was bounds-checked against guest memory.
-                unsafe { libc::pwritev(h, iov, n, offset) }
-            },
-        )
-    }))
-}
-
-// --- position ------------------------------------------------------------------------
-
-/// # Safety
-/// As for [`kiln_wasi_fd_read`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_seek(
-    vmctx: *mut VMContext,
-    fd: u32,
-    offset: i64,
-    whence: u32,
-    newoffset: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let how = match u8::try_from(whence) {
-            Ok(whence::SET) => libc::SEEK_SET,
-            Ok(whence::CUR) => libc::SEEK_CUR,
-            Ok(whence::END) => libc::SEEK_END,
-            _ => return Err(errno::INVAL),
-        };
-        // Reading the position only needs FD_TELL.
-        let required = if how == libc::SEEK_CUR && offset == 0 {
-            rights::FD_TELL
-        } else {
-            rights::FD_SEEK
-        };
-        let entry = state::fd(fd, required)?;
-        m.ptr(newoffset.into(), 8)?;
-        // SAFETY: lseek has no memory preconditions.
-        let pos = syscall(|| unsafe { libc::lseek(entry.host, offset, how) })?;
-        m.write_u64(newoffset.into(), pos as u64)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_read`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_tell(vmctx: *mut VMContext, fd: u32, offset: u32) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let entry = state::fd(fd, rights::FD_TELL)?;
-        m.ptr(offset.into(), 8)?;
-        // SAFETY: lseek has no memory preconditions.
-        let pos = syscall(|| unsafe { libc::lseek(entry.host, 0, libc::SEEK_CUR) })?;
-        m.write_u64(offset.into(), pos as u64)
-    }))
 }
 
 // --- descriptor state ----------------------------------------------------------------
@@ -207,7 +21,7 @@ fn host_fdflags(host: c_int) -> Result<c_int, Errno> {
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32, buf: u32) -> i32 {
     // SAFETY: caller's contract.
@@ -244,7 +58,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32,
 /// is `EINVAL`, as in wasmtime.
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
     _vmctx: *mut VMContext,
@@ -276,7 +90,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
 // --- file attributes -----------------------------------------------------------------
 
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_filestat_get(
     vmctx: *mut VMContext,
@@ -294,7 +108,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_get(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_size(
     _vmctx: *mut VMContext,
@@ -310,7 +124,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_size(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
     _vmctx: *mut VMContext,
@@ -330,7 +144,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
 // --- syncing and allocation ----------------------------------------------------------
 
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_sync(_vmctx: *mut VMContext, fd: u32) -> i32 {
     let result = state::fd(fd, rights::FD_SYNC).and_then(|entry| {
@@ -341,7 +155,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_sync(_vmctx: *mut VMContext, fd: u32) -> i
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_datasync(_vmctx: *mut VMContext, fd: u32) -> i32 {
     let result = state::fd(fd, rights::FD_DATASYNC).and_then(|entry| {
@@ -352,7 +166,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_datasync(_vmctx: *mut VMContext, fd: u32) 
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_advise(
     _vmctx: *mut VMContext,
@@ -379,7 +193,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_advise(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_read`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_allocate(
     _vmctx: *mut VMContext,

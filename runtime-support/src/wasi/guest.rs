@@ -3,9 +3,7 @@
 //! crash. Access is by raw copies, never Rust references into guest memory: guest buffers
 //! may overlap each other arbitrarily.
 
-#[cfg(unix)]
-use super::types::IOVEC_SIZE;
-use super::types::{errno, Errno, PATH_MAX};
+use super::types::{errno, Errno, IOVEC_SIZE, PATH_MAX};
 use crate::prelude::*;
 use core::ptr;
 use kiln_abi::VMContext;
@@ -16,8 +14,14 @@ pub(crate) struct GuestMemory {
 }
 
 /// `writev`/`readv` take at most this many buffers; a longer list is a short transfer.
-#[cfg(unix)]
 const MAX_IOVECS: usize = 1024;
+
+/// One buffer of a guest's iovec list, checked to lie in guest memory.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GuestBuf {
+    pub ptr: *mut u8,
+    pub len: usize,
+}
 
 impl GuestMemory {
     /// The memory of the instance owning `vmctx`; `EFAULT` if it has none.
@@ -86,11 +90,11 @@ impl GuestMemory {
         self.write(addr, &value.to_le_bytes())
     }
 
-    /// The guest's `iovec` array at `iovs` as host iovecs, every buffer checked. The list
-    /// is cut at [`MAX_IOVECS`] buffers and 4 GiB - 1 bytes in total, so the count moved
-    /// fits the u32 the guest gets back (a short transfer, which callers must expect).
-    #[cfg(unix)]
-    pub fn iovecs(&self, iovs: u32, count: u32) -> Result<Vec<libc::iovec>, Errno> {
+    /// The guest's `iovec` array at `iovs`, every buffer checked; empty buffers are left
+    /// out. The list is cut at [`MAX_IOVECS`] buffers and 4 GiB - 1 bytes in total, so the
+    /// count moved fits the u32 the guest gets back (a short transfer, which callers must
+    /// expect).
+    pub fn iovecs(&self, iovs: u32, count: u32) -> Result<Vec<GuestBuf>, Errno> {
         let iovs = u64::from(iovs);
         self.ptr(iovs, u64::from(count) * IOVEC_SIZE)?;
         let mut out = Vec::with_capacity((count as usize).min(MAX_IOVECS));
@@ -102,9 +106,9 @@ impl GuestMemory {
             let p = self.ptr(buf, len)?;
             let len = len.min(room);
             if len > 0 && out.len() < MAX_IOVECS {
-                out.push(libc::iovec {
-                    iov_base: p.cast(),
-                    iov_len: len as usize,
+                out.push(GuestBuf {
+                    ptr: p,
+                    len: len as usize,
                 });
                 room -= len;
             }
@@ -175,8 +179,8 @@ mod tests {
             m.write_u32(12, 8).unwrap();
             let one = m.iovecs(0, 1).unwrap();
             assert_eq!(one.len(), 1);
-            assert_eq!(one[0].iov_base as usize, base as usize + 32);
-            assert_eq!(one[0].iov_len, 8);
+            assert_eq!(one[0].ptr as usize, base as usize + 32);
+            assert_eq!(one[0].len, 8);
             assert_eq!(m.iovecs(0, 2).err(), Some(errno::FAULT), "bad buffer");
             assert_eq!(
                 m.iovecs(60, 1).err(),
@@ -213,7 +217,7 @@ mod tests {
         // against the (pretend) 4 GiB length, never accessed.
         let m = unsafe { GuestMemory::of(&mut vmctx) }.unwrap();
         let v = m.iovecs(0, 3).unwrap();
-        let total: usize = v.iter().map(|i| i.iov_len).sum();
+        let total: usize = v.iter().map(|b| b.len).sum();
         assert_eq!(total, u32::MAX as usize);
         assert_eq!(v.len(), 2);
     }

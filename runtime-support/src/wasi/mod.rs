@@ -20,6 +20,7 @@ mod grants;
 mod guest;
 #[cfg(unix)]
 mod host;
+mod io;
 #[cfg(unix)]
 mod path;
 #[cfg(unix)]
@@ -39,7 +40,10 @@ mod windows_fs;
 #[cfg(windows)]
 use windows::{self as clock_random, self as poll, self as sock};
 #[cfg(windows)]
-use windows_fs::{self as fd, self as path};
+use windows_fs::{self as fd, self as host_io, self as path};
+// The platform's read/write/seek primitives under the shared `io` layer.
+#[cfg(unix)]
+use host as host_io;
 
 pub use grants::{Grants, Preopen};
 pub use state::{install, set_args, set_env};
@@ -145,17 +149,17 @@ wasi_functions! {
     "fd_filestat_get" => fd::kiln_wasi_fd_filestat_get, (u32, u32) -> i32;
     "fd_filestat_set_size" => fd::kiln_wasi_fd_filestat_set_size, (u32, u64) -> i32;
     "fd_filestat_set_times" => fd::kiln_wasi_fd_filestat_set_times, (u32, u64, u64, u32) -> i32;
-    "fd_pread" => fd::kiln_wasi_fd_pread, (u32, u32, u32, u64, u32) -> i32;
+    "fd_pread" => io::kiln_wasi_fd_pread, (u32, u32, u32, u64, u32) -> i32;
     "fd_prestat_get" => dirs::kiln_wasi_fd_prestat_get, (u32, u32) -> i32;
     "fd_prestat_dir_name" => dirs::kiln_wasi_fd_prestat_dir_name, (u32, u32, u32) -> i32;
-    "fd_pwrite" => fd::kiln_wasi_fd_pwrite, (u32, u32, u32, u64, u32) -> i32;
-    "fd_read" => fd::kiln_wasi_fd_read, (u32, u32, u32, u32) -> i32;
+    "fd_pwrite" => io::kiln_wasi_fd_pwrite, (u32, u32, u32, u64, u32) -> i32;
+    "fd_read" => io::kiln_wasi_fd_read, (u32, u32, u32, u32) -> i32;
     "fd_readdir" => dirs::kiln_wasi_fd_readdir, (u32, u32, u32, u64, u32) -> i32;
     "fd_renumber" => state::kiln_wasi_fd_renumber, (u32, u32) -> i32;
-    "fd_seek" => fd::kiln_wasi_fd_seek, (u32, i64, u32, u32) -> i32;
+    "fd_seek" => io::kiln_wasi_fd_seek, (u32, i64, u32, u32) -> i32;
     "fd_sync" => fd::kiln_wasi_fd_sync, (u32) -> i32;
-    "fd_tell" => fd::kiln_wasi_fd_tell, (u32, u32) -> i32;
-    "fd_write" => fd::kiln_wasi_fd_write, (u32, u32, u32, u32) -> i32;
+    "fd_tell" => io::kiln_wasi_fd_tell, (u32, u32) -> i32;
+    "fd_write" => io::kiln_wasi_fd_write, (u32, u32, u32, u32) -> i32;
     "path_create_directory" => path::kiln_wasi_path_create_directory, (u32, u32, u32) -> i32;
     "path_filestat_get" => path::kiln_wasi_path_filestat_get, (u32, u32, u32, u32, u32) -> i32;
     "path_filestat_set_times" => path::kiln_wasi_path_filestat_set_times, (u32, u32, u32, u32, u64, u64, u32) -> i32;

@@ -2,6 +2,7 @@ use super::args_env::*;
 use super::clock_random::*;
 use super::dirs::*;
 use super::fd::*;
+use super::io::*;
 use super::path::*;
 use super::poll::*;
 use super::sock::*;

@@ -23,10 +23,12 @@
 //! All `unsafe` calls of the Windows file APIs live in this module.
 
 use super::dirs::{follow, open_rights, DirEntry, OpenRights};
+use super::guest::GuestBuf;
+use super::io::Whence;
 use super::state::{self, directories, directory, with_state, FdEntry, Kind};
 use super::types::{
-    advice, errno, fdflags, filetype, fstflags, oflags, rights, whence, Errno, FDSTAT_SIZE,
-    FILESTAT_SIZE, PATH_MAX,
+    advice, errno, fdflags, filetype, fstflags, oflags, rights, Errno, FDSTAT_SIZE, FILESTAT_SIZE,
+    PATH_MAX,
 };
 use super::{ret, GuestMemory};
 use crate::prelude::*;
@@ -836,21 +838,17 @@ fn file_fdflags(h: Handle) -> u16 {
 // ---------------------------------------------------------------------------
 
 /// Reads into each iovec in turn (at `offset`, if given) until one is not filled.
-fn read_into(
-    m: &GuestMemory,
-    h: Handle,
-    iovs: u32,
-    count: u32,
-    offset: Option<u64>,
-) -> Result<u32, Errno> {
+fn read_into(h: Handle, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
     let mut total = 0u32;
-    for (p, len) in iovecs(m, iovs, count)? {
+    for &GuestBuf { ptr: p, len } in bufs {
+        // The whole list holds at most u32::MAX bytes.
+        let len = len as u32;
         let mut done = 0u32;
         let mut at = offset.map(|o| overlapped(o + u64::from(total)));
         let ov = at
             .as_mut()
             .map_or(ptr::null_mut(), |o| (o as *mut Overlapped).cast());
-        // SAFETY: `[p, p + len)` is inside guest memory (checked by `iovecs`).
+        // SAFETY: `[p, p + len)` is inside guest memory (`GuestMemory::iovecs`).
         if unsafe { ReadFile(h, p, len, &mut done, ov) } == 0 {
             match OsError::last() {
                 OsError(ERROR_BROKEN_PIPE | ERROR_HANDLE_EOF) => break,
@@ -866,15 +864,10 @@ fn read_into(
 }
 
 /// Writes each iovec in turn (at `offset`, if given).
-fn write_from(
-    m: &GuestMemory,
-    h: Handle,
-    iovs: u32,
-    count: u32,
-    offset: Option<u64>,
-) -> Result<u32, Errno> {
+fn write_from(h: Handle, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
     let mut total = 0u32;
-    for (p, len) in iovecs(m, iovs, count)? {
+    for &GuestBuf { ptr: p, len } in bufs {
+        let len = len as u32;
         let mut written = 0u32;
         while written < len {
             let mut done = 0u32;
@@ -882,7 +875,7 @@ fn write_from(
             let ov = at
                 .as_mut()
                 .map_or(ptr::null_mut(), |o| (o as *mut Overlapped).cast());
-            // SAFETY: `[p, p + len)` is inside guest memory (checked by `iovecs`).
+            // SAFETY: `[p, p + len)` is inside guest memory (`GuestMemory::iovecs`).
             let ok = unsafe { WriteFile(h, p.add(written as usize), len - written, &mut done, ov) };
             check_win32(ok)?;
             written += done;
@@ -900,20 +893,8 @@ fn overlapped(offset: u64) -> Overlapped {
     }
 }
 
-/// The `(address, length)` of each iovec at `iovs`, checked against guest memory.
-fn iovecs(mem: &GuestMemory, iovs: u32, count: u32) -> Result<Vec<(*mut u8, u32)>, Errno> {
-    let mut out = Vec::new();
-    for i in 0..u64::from(count) {
-        let entry: [u8; 8] = mem.read(u64::from(iovs) + i * 8)?;
-        let buf = u32::from_le_bytes(entry[..4].try_into().unwrap());
-        let len = u32::from_le_bytes(entry[4..].try_into().unwrap());
-        out.push((mem.ptr(buf.into(), len.into())?, len));
-    }
-    Ok(out)
-}
-
 /// Moves the file position; the new position.
-fn seek(h: Handle, offset: i64, method: u32) -> Result<u64, Errno> {
+fn set_position(h: Handle, offset: i64, method: u32) -> Result<u64, Errno> {
     if !is_disk_file(h) {
         return Err(errno::SPIPE);
     }
@@ -926,139 +907,40 @@ fn seek(h: Handle, offset: i64, method: u32) -> Result<u64, Errno> {
 /// Runs a positional transfer and puts the file position back where it was (Windows
 /// moves it even for a read or write at an explicit offset).
 fn at_offset(h: Handle, transfer: impl FnOnce() -> Result<u32, Errno>) -> Result<u32, Errno> {
-    let position = seek(h, 0, 1)?;
+    let position = set_position(h, 0, 1)?;
     let result = transfer();
-    seek(h, position as i64, 0)?;
+    set_position(h, position as i64, 0)?;
     result
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_write(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    nwritten: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let entry = state::fd(fd, rights::FD_WRITE)?;
-        m.ptr(nwritten.into(), 4)?;
-        let n = write_from(&m, handle(&entry), iovs, iovs_len, None)?;
-        m.write_u32(nwritten.into(), n)
-    }))
+/// `ReadFile` into each buffer in turn, at `offset` if given (the file position is put
+/// back afterwards); the byte count.
+pub(crate) fn read(entry: &FdEntry, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
+    let h = handle(entry);
+    match offset {
+        None => read_into(h, bufs, None),
+        Some(at) => at_offset(h, || read_into(h, bufs, Some(at))),
+    }
 }
 
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_read(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    nread: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let entry = state::fd(fd, rights::FD_READ)?;
-        m.ptr(nread.into(), 4)?;
-        let n = read_into(&m, handle(&entry), iovs, iovs_len, None)?;
-        m.write_u32(nread.into(), n)
-    }))
+/// `WriteFile` from each buffer in turn, at `offset` if given (the file position is put
+/// back afterwards); the byte count.
+pub(crate) fn write(entry: &FdEntry, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
+    let h = handle(entry);
+    match offset {
+        None => write_from(h, bufs, None),
+        Some(at) => at_offset(h, || write_from(h, bufs, Some(at))),
+    }
 }
 
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_pread(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    offset: u64,
-    nread: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let entry = state::fd(fd, rights::FD_READ | rights::FD_SEEK)?;
-        m.ptr(nread.into(), 4)?;
-        let h = handle(&entry);
-        let n = at_offset(h, || read_into(&m, h, iovs, iovs_len, Some(offset)))?;
-        m.write_u32(nread.into(), n)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_pwrite(
-    vmctx: *mut VMContext,
-    fd: u32,
-    iovs: u32,
-    iovs_len: u32,
-    offset: u64,
-    nwritten: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let entry = state::fd(fd, rights::FD_WRITE | rights::FD_SEEK)?;
-        m.ptr(nwritten.into(), 4)?;
-        let h = handle(&entry);
-        let n = at_offset(h, || write_from(&m, h, iovs, iovs_len, Some(offset)))?;
-        m.write_u32(nwritten.into(), n)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_seek(
-    vmctx: *mut VMContext,
-    fd: u32,
-    offset: i64,
-    how: u32,
-    newoffset: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let method = match u8::try_from(how) {
-            Ok(whence::SET) => 0,
-            Ok(whence::CUR) => 1,
-            Ok(whence::END) => 2,
-            _ => return Err(errno::INVAL),
-        };
-        // As on Unix: asking where the position is needs only FD_TELL.
-        let required = if method == 1 && offset == 0 {
-            rights::FD_TELL
-        } else {
-            rights::FD_SEEK
-        };
-        let entry = state::fd(fd, required)?;
-        m.ptr(newoffset.into(), 8)?;
-        let position = seek(handle(&entry), offset, method)?;
-        m.write_u64(newoffset.into(), position)
-    }))
-}
-
-/// # Safety
-/// As for [`kiln_wasi_fd_write`].
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_tell(vmctx: *mut VMContext, fd: u32, out: u32) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let entry = state::fd(fd, rights::FD_TELL)?;
-        m.ptr(out.into(), 8)?;
-        m.write_u64(out.into(), seek(handle(&entry), 0, 1)?)
-    }))
+/// Moves the file position (disk files only, else `ESPIPE`); the new position.
+pub(crate) fn seek(entry: &FdEntry, offset: i64, from: Whence) -> Result<u64, Errno> {
+    let method = match from {
+        Whence::Start => 0,
+        Whence::Current => 1,
+        Whence::End => 2,
+    };
+    set_position(handle(entry), offset, method)
 }
 
 // ---------------------------------------------------------------------------
@@ -1066,7 +948,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_tell(vmctx: *mut VMContext, fd: u32, out: 
 // ---------------------------------------------------------------------------
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32, buf: u32) -> i32 {
     // SAFETY: caller's contract.
@@ -1092,7 +974,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32,
 /// files, consoles or pipes here, is `ENOTSUP`.
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
     _vmctx: *mut VMContext,
@@ -1131,7 +1013,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
         };
         // An empty name relative to the file's own handle opens the file again.
         let reopened = nt_open(h, &[], access, FILE_OPEN, options)?;
-        seek(reopened.raw(), seek(h, 0, 1)? as i64, 0)?;
+        set_position(reopened.raw(), set_position(h, 0, 1)? as i64, 0)?;
         let old = with_state(|s| s.fds.set_host(fd, reopened.into_raw()))?;
         // SAFETY: the table owned the old handle and has let go of it.
         unsafe { crate::sys::close_host(old) };
@@ -1140,7 +1022,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_filestat_get(
     vmctx: *mut VMContext,
@@ -1165,7 +1047,7 @@ fn set_size(h: Handle, size: u64) -> Result<(), Errno> {
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_size(
     _vmctx: *mut VMContext,
@@ -1181,7 +1063,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_size(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
     _vmctx: *mut VMContext,
@@ -1197,7 +1079,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
 /// Extends the file to `offset + len` if it is shorter (as `posix_fallocate`).
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_allocate(
     _vmctx: *mut VMContext,
@@ -1224,7 +1106,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_allocate(
 /// Advice is only advice: checked, then nothing to do.
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_advise(
     _vmctx: *mut VMContext,
@@ -1260,14 +1142,14 @@ fn sync(fd: u32, right: u64) -> Result<(), Errno> {
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_sync(_vmctx: *mut VMContext, fd: u32) -> i32 {
     ret(sync(fd, rights::FD_SYNC))
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_fd_datasync(_vmctx: *mut VMContext, fd: u32) -> i32 {
     ret(sync(fd, rights::FD_DATASYNC))
@@ -1283,7 +1165,7 @@ fn entry_at(m: &GuestMemory, dir: &FdEntry, path: u32, len: u32) -> Result<Entry
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_create_directory(
     vmctx: *mut VMContext,
@@ -1306,7 +1188,7 @@ pub unsafe extern "C" fn kiln_wasi_path_create_directory(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
     vmctx: *mut VMContext,
@@ -1334,7 +1216,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
@@ -1363,7 +1245,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_link(
@@ -1474,7 +1356,7 @@ fn open_request(checked: &OpenRights) -> OpenRequest {
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_open(
@@ -1539,7 +1421,7 @@ pub unsafe extern "C" fn kiln_wasi_path_open(
 /// anything else, as for a file that is not a symbolic link.
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_readlink(
     vmctx: *mut VMContext,
@@ -1566,7 +1448,7 @@ pub unsafe extern "C" fn kiln_wasi_path_readlink(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
     vmctx: *mut VMContext,
@@ -1592,7 +1474,7 @@ pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
 }
 
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_unlink_file(
     vmctx: *mut VMContext,
@@ -1629,7 +1511,7 @@ pub unsafe extern "C" fn kiln_wasi_path_unlink_file(
 /// directory (which is removed first), and the kinds of source and target must agree.
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_rename(
     vmctx: *mut VMContext,
@@ -1689,7 +1571,7 @@ pub unsafe extern "C" fn kiln_wasi_path_rename(
 /// link path outside the directory is `EPERM`.
 ///
 /// # Safety
-/// As for [`kiln_wasi_fd_write`].
+/// `vmctx` must be the context of a live instance (compiled code passes its own).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_symlink(
     vmctx: *mut VMContext,
