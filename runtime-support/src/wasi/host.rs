@@ -1,10 +1,6 @@
 //! Host system calls as WASI results: errno translation, EINTR retries, file types.
 
-use super::guest::GuestBuf;
-use super::io::Whence;
-use super::state::FdEntry;
 use super::types::{errno, filetype, fstflags, Errno, FILESTAT_SIZE};
-use crate::prelude::*;
 use crate::sys::OsError;
 use core::ffi::c_int;
 
@@ -200,57 +196,6 @@ pub(crate) fn set_times_spec(
         time_spec(flags, fstflags::ATIM, fstflags::ATIM_NOW, atim)?,
         time_spec(flags, fstflags::MTIM, fstflags::MTIM_NOW, mtim)?,
     ])
-}
-
-// --- reading, writing, seeking: the primitives under `super::io` ----------------------
-
-/// The checked guest buffers as the host's iovecs.
-fn host_iovecs(bufs: &[GuestBuf]) -> Vec<libc::iovec> {
-    bufs.iter()
-        .map(|b| libc::iovec {
-            iov_base: b.ptr.cast(),
-            iov_len: b.len,
-        })
-        .collect()
-}
-
-/// `readv`, or `preadv` at `offset` (at most `i64::MAX`); the byte count.
-pub(crate) fn read(entry: &FdEntry, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
-    let iov = host_iovecs(bufs);
-    let (p, n) = (iov.as_ptr(), iov.len() as c_int);
-    let moved = syscall(|| match offset {
-        // SAFETY: every buffer lies in guest memory (`GuestMemory::iovecs`).
-        None => unsafe { libc::readv(entry.host, p, n) as i64 },
-        // SAFETY: as above.
-        Some(at) => unsafe { libc::preadv(entry.host, p, n, at as libc::off_t) as i64 },
-    })?;
-    // The list holds at most u32::MAX bytes.
-    Ok(moved as u32)
-}
-
-/// `writev`, or `pwritev` at `offset` (at most `i64::MAX`); the byte count.
-pub(crate) fn write(entry: &FdEntry, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
-    let iov = host_iovecs(bufs);
-    let (p, n) = (iov.as_ptr(), iov.len() as c_int);
-    let moved = syscall(|| match offset {
-        // SAFETY: every buffer lies in guest memory (`GuestMemory::iovecs`).
-        None => unsafe { libc::writev(entry.host, p, n) as i64 },
-        // SAFETY: as above.
-        Some(at) => unsafe { libc::pwritev(entry.host, p, n, at as libc::off_t) as i64 },
-    })?;
-    Ok(moved as u32)
-}
-
-/// `lseek`; the new position.
-pub(crate) fn seek(entry: &FdEntry, offset: i64, from: Whence) -> Result<u64, Errno> {
-    let how = match from {
-        Whence::Start => libc::SEEK_SET,
-        Whence::Current => libc::SEEK_CUR,
-        Whence::End => libc::SEEK_END,
-    };
-    // SAFETY: lseek has no memory preconditions.
-    let position = syscall(|| unsafe { libc::lseek(entry.host, offset, how) })?;
-    Ok(position as u64)
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! Reading, writing and the file position (`fd_read`, `fd_write`, `fd_pread`, `fd_pwrite`,
 //! `fd_seek`, `fd_tell`), written once for every platform: the descriptor and its rights,
 //! every guest pointer and the iovec list are checked here, and the result is written
-//! back here. The transfer itself is the platform's primitive (`host_io`: `host.rs` on
+//! back here. The transfer itself is the platform's primitive (`host_fs`: `unix_fs.rs` on
 //! Linux and macOS, `windows_fs.rs` on Windows), which sees only checked buffers.
 
 use super::guest::GuestBuf;
-use super::host_io;
+use super::host_fs;
 use super::state::{self, FdEntry};
 use super::types::{errno, rights, whence, Errno};
 use super::{ret, GuestMemory};
@@ -65,7 +65,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_read(
     // SAFETY: caller's contract.
     unsafe {
         transfer(vmctx, fd, rights::FD_READ, iovs, iovs_len, nread, |e, b| {
-            host_io::read(e, b, None)
+            host_fs::read(e, b, None)
         })
     }
 }
@@ -89,7 +89,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_write(
             iovs,
             iovs_len,
             nwritten,
-            |e, b| host_io::write(e, b, None),
+            |e, b| host_fs::write(e, b, None),
         )
     }
 }
@@ -109,7 +109,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_pread(
     // SAFETY: caller's contract.
     unsafe {
         transfer(vmctx, fd, required, iovs, iovs_len, nread, |e, b| {
-            host_io::read(e, b, Some(host_offset(offset)?))
+            host_fs::read(e, b, Some(host_offset(offset)?))
         })
     }
 }
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_pwrite(
     // SAFETY: caller's contract.
     unsafe {
         transfer(vmctx, fd, required, iovs, iovs_len, nwritten, |e, b| {
-            host_io::write(e, b, Some(host_offset(offset)?))
+            host_fs::write(e, b, Some(host_offset(offset)?))
         })
     }
 }
@@ -161,7 +161,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_seek(
         };
         let entry = state::fd(fd, required)?;
         m.ptr(newoffset.into(), 8)?;
-        let position = host_io::seek(&entry, offset, from)?;
+        let position = host_fs::seek(&entry, offset, from)?;
         m.write_u64(newoffset.into(), position)
     }))
 }
@@ -175,7 +175,7 @@ pub unsafe extern "C" fn kiln_wasi_fd_tell(vmctx: *mut VMContext, fd: u32, out: 
     ret(mem.and_then(|m| {
         let entry = state::fd(fd, rights::FD_TELL)?;
         m.ptr(out.into(), 8)?;
-        let position = host_io::seek(&entry, 0, Whence::Current)?;
+        let position = host_fs::seek(&entry, 0, Whence::Current)?;
         m.write_u64(out.into(), position)
     }))
 }

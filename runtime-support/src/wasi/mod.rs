@@ -14,7 +14,6 @@ mod args_env;
 #[cfg(unix)]
 mod clock_random;
 mod dirs;
-#[cfg(unix)]
 mod fd;
 mod grants;
 mod guest;
@@ -31,19 +30,23 @@ pub(crate) mod sandbox;
 mod sock;
 mod state;
 pub mod types;
+#[cfg(unix)]
+mod unix_fs;
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
 mod windows_fs;
-// On Windows two modules implement what the Unix modules do: `windows_fs` the
-// descriptors and paths, `windows` the rest; the table below names the same paths.
+// On Windows two modules implement what the Unix modules do: `windows_fs` the paths
+// and the descriptor primitives, `windows` the rest; the table below names the same paths.
 #[cfg(windows)]
 use windows::{self as clock_random, self as poll, self as sock};
 #[cfg(windows)]
-use windows_fs::{self as fd, self as host_io, self as path};
-// The platform's read/write/seek primitives under the shared `io` layer.
+use windows_fs as path;
+// The platform's descriptor primitives under the shared `io` and `fd` layers.
 #[cfg(unix)]
-use host as host_io;
+use unix_fs as host_fs;
+#[cfg(windows)]
+use windows_fs as host_fs;
 
 pub use grants::{Grants, Preopen};
 pub use state::{install, set_args, set_env};

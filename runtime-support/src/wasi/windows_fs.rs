@@ -25,10 +25,9 @@
 use super::dirs::{follow, open_rights, DirEntry, OpenRights};
 use super::guest::GuestBuf;
 use super::io::Whence;
-use super::state::{self, directories, directory, with_state, FdEntry, Kind};
+use super::state::{directories, directory, with_state, FdEntry, Kind};
 use super::types::{
-    advice, errno, fdflags, filetype, fstflags, oflags, rights, Errno, FDSTAT_SIZE, FILESTAT_SIZE,
-    PATH_MAX,
+    errno, fdflags, filetype, fstflags, oflags, rights, Errno, FILESTAT_SIZE, PATH_MAX,
 };
 use super::{ret, GuestMemory};
 use crate::prelude::*;
@@ -535,7 +534,7 @@ impl Entry {
             if Info::of(file.raw())?.is_dir() {
                 return Err(errno::ISDIR);
             }
-            set_size(file.raw(), 0)?;
+            set_file_size(file.raw(), 0)?;
         }
         Ok(file)
     }
@@ -763,14 +762,14 @@ fn requested_times(atim: u64, mtim: u64, flags: u32) -> Result<[Option<u64>; 2],
     ])
 }
 
-fn set_times(h: Handle, times: [Option<u64>; 2]) -> Result<(), Errno> {
+fn set_handle_times(h: Handle, times: [Option<u64>; 2]) -> Result<(), Errno> {
     let ptr_of = |t: &Option<u64>| t.as_ref().map_or(ptr::null(), |t| t as *const u64);
     // SAFETY: null or pointers to the live FILETIMEs in `times`.
     check_win32(unsafe { SetFileTime(h, ptr::null(), ptr_of(&times[0]), ptr_of(&times[1])) })
 }
 
 /// A WASI `filestat` of an open handle; for a console or pipe only its type is known.
-fn filestat(h: Handle) -> Result<[u8; FILESTAT_SIZE], Errno> {
+fn handle_filestat(h: Handle) -> Result<[u8; FILESTAT_SIZE], Errno> {
     let mut out = [0u8; FILESTAT_SIZE];
     // SAFETY: GetFileType only inspects the handle.
     match unsafe { GetFileType(h) } {
@@ -944,101 +943,56 @@ pub(crate) fn seek(entry: &FdEntry, offset: i64, from: Whence) -> Result<u64, Er
 }
 
 // ---------------------------------------------------------------------------
-// Descriptors
+// Descriptors: the primitives under the shared `fd.rs`
 // ---------------------------------------------------------------------------
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_fdstat_get(vmctx: *mut VMContext, fd: u32, buf: u32) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let entry = state::fd(fd, 0)?;
-        m.ptr(buf.into(), FDSTAT_SIZE as u64)?;
-        let h = handle(&entry);
-        let mut out = [0u8; FDSTAT_SIZE];
-        out[0] = filestat(h)?[16];
-        if entry.kind == Kind::File {
-            out[2..4].copy_from_slice(&file_fdflags(h).to_le_bytes());
-        }
-        out[8..16].copy_from_slice(&entry.rights_base.to_le_bytes());
-        out[16..24].copy_from_slice(&entry.rights_inheriting.to_le_bytes());
-        m.write(buf.into(), &out)
-    }))
+/// The descriptor's file type and fdflags (files only; others have none).
+pub(crate) fn fdstat(entry: &FdEntry) -> Result<(u8, u16), Errno> {
+    let h = handle(entry);
+    let flags = if entry.kind == Kind::File {
+        file_fdflags(h)
+    } else {
+        0
+    };
+    Ok((handle_filestat(h)?[16], flags))
 }
 
 /// `APPEND` is switched by reopening the file with or without `FILE_WRITE_DATA` (Windows
-/// fixes it in the handle's access) at the same position. As on Unix, the sync flags
-/// cannot be changed after opening (`EINVAL`); `NONBLOCK`, which changes nothing for
-/// files, consoles or pipes here, is `ENOTSUP`.
-///
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_fdstat_set_flags(
-    _vmctx: *mut VMContext,
-    fd: u32,
-    flags: u32,
-) -> i32 {
-    ret((|| {
-        let entry = state::fd(fd, rights::FD_FDSTAT_SET_FLAGS)?;
-        let flags = u16::try_from(flags).map_err(|_| errno::INVAL)?;
-        if flags & !fdflags::ALL != 0
-            || flags & (fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC) != 0
-        {
-            return Err(errno::INVAL);
-        }
-        if flags & fdflags::NONBLOCK != 0 {
-            return Err(errno::NOTSUP);
-        }
-        let h = handle(&entry);
-        let append = flags & fdflags::APPEND != 0;
-        if entry.kind != Kind::File {
-            return if append { Err(errno::NOTSUP) } else { Ok(()) };
-        }
-        if append == appends(h) {
-            return Ok(());
-        }
-        let access = query_u32(h, FILE_ACCESS_INFORMATION)?;
-        let access = if append {
-            (access & !FILE_WRITE_DATA) | FILE_APPEND_DATA
-        } else {
-            access | FILE_WRITE_DATA
-        };
-        let options = if writes_through(h) {
-            FILE_WRITE_THROUGH
-        } else {
-            0
-        };
-        // An empty name relative to the file's own handle opens the file again.
-        let reopened = nt_open(h, &[], access, FILE_OPEN, options)?;
-        set_position(reopened.raw(), set_position(h, 0, 1)? as i64, 0)?;
-        let old = with_state(|s| s.fds.set_host(fd, reopened.into_raw()))?;
-        // SAFETY: the table owned the old handle and has let go of it.
-        unsafe { crate::sys::close_host(old) };
-        Ok(())
-    })())
+/// fixes it in the handle's access) at the same position. `NONBLOCK`, which changes
+/// nothing for files, consoles or pipes here, is `ENOTSUP`.
+pub(crate) fn set_fdflags(fd: u32, entry: &FdEntry, flags: u16) -> Result<(), Errno> {
+    if flags & fdflags::NONBLOCK != 0 {
+        return Err(errno::NOTSUP);
+    }
+    let h = handle(entry);
+    let append = flags & fdflags::APPEND != 0;
+    if entry.kind != Kind::File {
+        return if append { Err(errno::NOTSUP) } else { Ok(()) };
+    }
+    if append == appends(h) {
+        return Ok(());
+    }
+    let access = query_u32(h, FILE_ACCESS_INFORMATION)?;
+    let access = if append {
+        (access & !FILE_WRITE_DATA) | FILE_APPEND_DATA
+    } else {
+        access | FILE_WRITE_DATA
+    };
+    let options = if writes_through(h) {
+        FILE_WRITE_THROUGH
+    } else {
+        0
+    };
+    // An empty name relative to the file's own handle opens the file again.
+    let reopened = nt_open(h, &[], access, FILE_OPEN, options)?;
+    set_position(reopened.raw(), set_position(h, 0, 1)? as i64, 0)?;
+    let old = with_state(|s| s.fds.set_host(fd, reopened.into_raw()))?;
+    // SAFETY: the table owned the old handle and has let go of it.
+    unsafe { crate::sys::close_host(old) };
+    Ok(())
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_filestat_get(
-    vmctx: *mut VMContext,
-    fd: u32,
-    out: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let entry = state::fd(fd, rights::FD_FILESTAT_GET)?;
-        m.ptr(out.into(), FILESTAT_SIZE as u64)?;
-        m.write(out.into(), &filestat(handle(&entry))?)
-    }))
-}
-
-fn set_size(h: Handle, size: u64) -> Result<(), Errno> {
+fn set_file_size(h: Handle, size: u64) -> Result<(), Errno> {
     let size = i64::try_from(size).map_err(|_| errno::FBIG)?;
     // SAFETY: FILE_END_OF_FILE_INFO is one LARGE_INTEGER.
     check_win32(unsafe {
@@ -1046,88 +1000,48 @@ fn set_size(h: Handle, size: u64) -> Result<(), Errno> {
     })
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_size(
-    _vmctx: *mut VMContext,
-    fd: u32,
-    size: u64,
-) -> i32 {
-    ret(state::fd(fd, rights::FD_FILESTAT_SET_SIZE).and_then(|e| {
-        if e.kind != Kind::File {
-            return Err(errno::INVAL);
-        }
-        set_size(handle(&e), size)
-    }))
+pub(crate) fn filestat(entry: &FdEntry) -> Result<[u8; FILESTAT_SIZE], Errno> {
+    handle_filestat(handle(entry))
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
-    _vmctx: *mut VMContext,
-    fd: u32,
-    atim: u64,
-    mtim: u64,
-    flags: u32,
-) -> i32 {
-    ret(state::fd(fd, rights::FD_FILESTAT_SET_TIMES)
-        .and_then(|e| set_times(handle(&e), requested_times(atim, mtim, flags)?)))
+/// Sets a file's size (only files have one: `EINVAL` otherwise).
+pub(crate) fn set_size(entry: &FdEntry, size: u64) -> Result<(), Errno> {
+    if entry.kind != Kind::File {
+        return Err(errno::INVAL);
+    }
+    set_file_size(handle(entry), size)
+}
+
+pub(crate) fn set_times(entry: &FdEntry, atim: u64, mtim: u64, flags: u32) -> Result<(), Errno> {
+    set_handle_times(handle(entry), requested_times(atim, mtim, flags)?)
 }
 
 /// Extends the file to `offset + len` if it is shorter (as `posix_fallocate`).
-///
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_allocate(
-    _vmctx: *mut VMContext,
-    fd: u32,
-    offset: u64,
-    len: u64,
-) -> i32 {
-    ret(state::fd(fd, rights::FD_ALLOCATE).and_then(|e| {
-        if len == 0 {
-            return Err(errno::INVAL);
-        }
-        if e.kind != Kind::File {
-            return Err(errno::NODEV);
-        }
-        let end = offset.checked_add(len).ok_or(errno::FBIG)?;
-        let h = handle(&e);
-        if end > Info::of(h)?.size {
-            set_size(h, end)?;
-        }
-        Ok(())
-    }))
+pub(crate) fn allocate(entry: &FdEntry, offset: u64, len: u64) -> Result<(), Errno> {
+    if len == 0 {
+        return Err(errno::INVAL);
+    }
+    if entry.kind != Kind::File {
+        return Err(errno::NODEV);
+    }
+    let end = offset.checked_add(len).ok_or(errno::FBIG)?;
+    let h = handle(entry);
+    if end > Info::of(h)?.size {
+        set_file_size(h, end)?;
+    }
+    Ok(())
 }
 
-/// Advice is only advice: checked, then nothing to do.
-///
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_advise(
-    _vmctx: *mut VMContext,
-    fd: u32,
-    _offset: u64,
-    _len: u64,
-    how: u32,
-) -> i32 {
-    ret(
-        state::fd(fd, rights::FD_ADVISE).and_then(|_| match u8::try_from(how) {
-            Ok(advice::NORMAL..=advice::NOREUSE) => Ok(()),
-            _ => Err(errno::INVAL),
-        }),
-    )
+/// Advice is only advice: nothing to do (the shared layer checked it).
+pub(crate) fn advise(_entry: &FdEntry, _offset: u64, _len: u64, _how: u8) -> Result<(), Errno> {
+    Ok(())
 }
 
-/// Flushes a file to disk. A directory has nothing to flush, and a handle opened only to
-/// read has no data of its own in flight (Windows refuses to flush it: Linux accepts).
-fn sync(fd: u32, right: u64) -> Result<(), Errno> {
-    let entry = state::fd(fd, right)?;
-    let h = handle(&entry);
+/// Flushes a file to disk (data and metadata alike). A directory has nothing to flush,
+/// and a handle opened only to read has no data of its own in flight (Windows refuses to
+/// flush it: Linux accepts).
+pub(crate) fn sync(entry: &FdEntry, _data_only: bool) -> Result<(), Errno> {
+    let h = handle(entry);
     if !is_disk_file(h) {
         return Err(errno::INVAL);
     }
@@ -1139,20 +1053,6 @@ fn sync(fd: u32, right: u64) -> Result<(), Errno> {
         Err(errno::ACCES) => Ok(()),
         other => other,
     }
-}
-
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_sync(_vmctx: *mut VMContext, fd: u32) -> i32 {
-    ret(sync(fd, rights::FD_SYNC))
-}
-
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_fd_datasync(_vmctx: *mut VMContext, fd: u32) -> i32 {
-    ret(sync(fd, rights::FD_DATASYNC))
 }
 
 // ---------------------------------------------------------------------------
@@ -1206,7 +1106,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
         let entry = entry_at(&m, &dir, path, path_len)?;
         m.ptr(buf.into(), FILESTAT_SIZE as u64)?;
         let file = entry.open(FILE_READ_ATTRIBUTES, FILE_OPEN, 0)?;
-        let stat = filestat(file.raw())?;
+        let stat = handle_filestat(file.raw())?;
         if follow && stat[16] == filetype::SYMBOLIC_LINK {
             // Following it could leave the sandbox: reparse points are never followed.
             return Err(errno::PERM);
@@ -1240,7 +1140,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
         if follow && Info::of(file.raw())?.is_reparse_point() {
             return Err(errno::PERM);
         }
-        set_times(file.raw(), times)
+        set_handle_times(file.raw(), times)
     }))
 }
 
