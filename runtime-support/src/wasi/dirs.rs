@@ -2,15 +2,12 @@
 //! `fd_readdir` (served from a listing the host's file-system module reads), and the
 //! checks of `path_open`'s arguments.
 
-#[cfg(unix)]
-use super::path::listing;
+use super::host_fs::listing;
 use super::state::{directory, with_state, FdEntry};
 use super::types::{
     errno, fdflags, oflags, rights, Errno, DIRENT_SIZE, LOOKUP_SYMLINK_FOLLOW, PREOPENTYPE_DIR,
     PRESTAT_SIZE,
 };
-#[cfg(windows)]
-use super::windows_fs::listing;
 use super::{ret, GuestMemory};
 use crate::prelude::*;
 use kiln_abi::VMContext;

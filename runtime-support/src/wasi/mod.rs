@@ -20,7 +20,6 @@ mod guest;
 #[cfg(unix)]
 mod host;
 mod io;
-#[cfg(unix)]
 mod path;
 #[cfg(unix)]
 mod poll;
@@ -36,12 +35,10 @@ mod unix_fs;
 mod windows;
 #[cfg(windows)]
 mod windows_fs;
-// On Windows two modules implement what the Unix modules do: `windows_fs` the paths
-// and the descriptor primitives, `windows` the rest; the table below names the same paths.
+// On Windows, `windows` implements what these Unix modules do; the table below names
+// the same paths.
 #[cfg(windows)]
 use windows::{self as clock_random, self as poll, self as sock};
-#[cfg(windows)]
-use windows_fs as path;
 // The platform's descriptor primitives under the shared `io` and `fd` layers.
 #[cfg(unix)]
 use unix_fs as host_fs;

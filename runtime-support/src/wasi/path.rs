@@ -1,8 +1,8 @@
-//! Directories: preopens, `fd_readdir` and `path_*`.
-//!
-//! Every path is resolved beneath the directory descriptor it is relative to by
-//! [`sandbox`]; this module checks descriptors, rights and guest pointers, and gives the
-//! POSIX meaning of a trailing `/` (which [`sandbox::Entry`] names never carry).
+//! `path_*`, written once for every platform: each checks the directory descriptors and
+//! their rights, the flags, every guest path and buffer, then calls the platform's
+//! primitive (`host_fs`: `unix_fs.rs` over the `sandbox` resolver, or `windows_fs.rs`),
+//! which resolves the path beneath its directory and acts on it, and writes the result
+//! back.
 //!
 //! Errno choices (wasmtime's where the spec leaves room):
 //! - a path leaving its directory (absolute, `..` above it, a symlink pointing outside,
@@ -14,42 +14,15 @@
 //!   host) with an absolute target, are `EPERM` (as wasmtime); `path_link` with
 //!   `symlink_follow` is `EINVAL` (as wasmtime).
 
-use super::dirs::{follow, open_rights, DirEntry, OpenRights};
-use super::host::{filestat, fstat, set_times_spec};
-use super::sandbox::{self, Entry};
+use super::dirs::{follow, open_rights};
+use super::host_fs;
 use super::state::{directories, directory, with_state, FdEntry, Kind};
-use super::types::{errno, fdflags, filetype, oflags, rights, Errno, FILESTAT_SIZE};
+use super::types::{errno, rights, FILESTAT_SIZE};
 use super::{ret, GuestMemory};
-use crate::prelude::*;
-use alloc::ffi::CString;
 use kiln_abi::VMContext;
 
-/// An error for a path ending in `/` whose last component, not followed, is `entry`: what
-/// creating something there answers (`ENOENT` if nothing is there, else `EEXIST`, or
-/// `ENOTDIR` for a non-directory).
-fn slash_create_error(entry: &Entry) -> Errno {
-    match entry.lstat() {
-        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => errno::EXIST,
-        Ok(_) => errno::NOTDIR,
-        Err(e) => e,
-    }
-}
-
-/// `.`, `..` (both with the directory's own inode, as wasmtime), then the entries.
-pub(crate) fn listing(dir: &FdEntry) -> Result<Vec<DirEntry>, Errno> {
-    let ino = fstat(dir.host)?.st_ino;
-    let dot = |name: &[u8]| DirEntry {
-        name: name.to_vec(),
-        ino,
-        filetype: filetype::DIRECTORY,
-    };
-    let mut all = vec![dot(b"."), dot(b"..")];
-    all.extend(sandbox::list_dir(dir.host)?);
-    Ok(all)
-}
-
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_create_directory(
     vmctx: *mut VMContext,
@@ -62,12 +35,12 @@ pub unsafe extern "C" fn kiln_wasi_path_create_directory(
     ret(mem.and_then(|m| {
         let dir = directory(fd, rights::PATH_CREATE_DIRECTORY)?;
         let path = m.read_path(path, path_len)?;
-        sandbox::parent(dir.host, &path)?.mkdir()
+        host_fs::create_directory(&dir, &path)
     }))
 }
 
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
     vmctx: *mut VMContext,
@@ -84,20 +57,12 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
         let follow = follow(flags)?;
         let path = m.read_path(path, path_len)?;
         m.ptr(buf.into(), FILESTAT_SIZE as u64)?;
-        // A trailing slash follows a final symlink and wants a directory: the kernel's
-        // own resolution does both.
-        let st = if follow || path.ends_with(b"/") {
-            let file = sandbox::open(dir.host, &path, crate::sys::fs::O_PATH, 0, true)?;
-            fstat(file.raw())?
-        } else {
-            sandbox::parent(dir.host, &path)?.lstat()?
-        };
-        m.write(buf.into(), &filestat(&st))
+        m.write(buf.into(), &host_fs::path_filestat(&dir, &path, follow)?)
     }))
 }
 
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
@@ -115,25 +80,14 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
     ret(mem.and_then(|m| {
         let dir = directory(fd, rights::PATH_FILESTAT_SET_TIMES)?;
         let follow = follow(flags)?;
-        let times = set_times_spec(atim, mtim, fst_flags)?;
+        let times = host_fs::times(atim, mtim, fst_flags)?;
         let path = m.read_path(path, path_len)?;
-        let entry = if follow || path.ends_with(b"/") {
-            sandbox::follow(dir.host, &path)?
-        } else {
-            sandbox::parent(dir.host, &path)?
-        };
-        if entry.trailing_slash && !entry.is_dir()? {
-            return Err(errno::NOTDIR);
-        }
-        entry.set_times(&times)
+        host_fs::set_path_times(&dir, &path, follow, times)
     }))
 }
 
-/// Hard links are made between two entries inside the sandbox (never following a
-/// symlink: a link to a symlink is another symlink, resolved like the first).
-///
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_link(
@@ -160,83 +114,12 @@ pub unsafe extern "C" fn kiln_wasi_path_link(
         }
         let old_path = m.read_path(old_path, old_path_len)?;
         let new_path = m.read_path(new_path, new_path_len)?;
-        let old = sandbox::parent(old_dir.host, &old_path)?;
-        let new = sandbox::parent(new_dir.host, &new_path)?;
-        if old.trailing_slash {
-            // `x/` names a directory, and directories cannot be hard-linked.
-            return Err(if old.is_dir()? {
-                errno::PERM
-            } else {
-                errno::NOTDIR
-            });
-        }
-        if new.trailing_slash {
-            return Err(match new.lstat() {
-                Ok(_) => errno::EXIST,
-                Err(e) => e,
-            });
-        }
-        old.link_to(&new)
+        host_fs::link(&old_dir, &old_path, &new_dir, &new_path)
     }))
 }
 
-/// What `path_open` asks the host for.
-struct OpenRequest {
-    flags: libc::c_int,
-    follow: bool,
-    /// Rights of the new descriptor before they are cut to its type.
-    base: u64,
-    inheriting: u64,
-}
-
-/// The host flags for `path_open`'s checked arguments ([`open_rights`]).
-fn open_request(checked: &OpenRights) -> OpenRequest {
-    let &OpenRights {
-        follow,
-        oflags: of,
-        fdflags: ff,
-        read,
-        write,
-        base,
-        inheriting,
-    } = checked;
-    let mut flags = libc::O_NOCTTY
-        | match (read, write) {
-            (true, true) => libc::O_RDWR,
-            (false, true) => libc::O_WRONLY,
-            _ => libc::O_RDONLY,
-        };
-    for (bit, host) in [
-        (oflags::CREAT, libc::O_CREAT),
-        (oflags::DIRECTORY, libc::O_DIRECTORY),
-        (oflags::EXCL, libc::O_EXCL),
-        (oflags::TRUNC, libc::O_TRUNC),
-    ] {
-        if of & bit != 0 {
-            flags |= host;
-        }
-    }
-    for (bit, host) in [
-        (fdflags::APPEND, libc::O_APPEND),
-        (fdflags::DSYNC, libc::O_DSYNC),
-        (fdflags::NONBLOCK, libc::O_NONBLOCK),
-        (fdflags::RSYNC, crate::sys::fs::O_RSYNC),
-        (fdflags::SYNC, libc::O_SYNC),
-    ] {
-        if ff & bit != 0 {
-            flags |= host;
-        }
-    }
-    OpenRequest {
-        flags,
-        follow,
-        base,
-        inheriting,
-    }
-}
-
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn kiln_wasi_path_open(
@@ -262,21 +145,18 @@ pub unsafe extern "C" fn kiln_wasi_path_open(
             rights_inheriting,
             fdflags_bits,
         )?;
-        let req = open_request(&checked);
         let path = m.read_path(path, path_len)?;
         m.ptr(opened_fd.into(), 4)?;
-        let file = sandbox::open(dir.host, &path, req.flags, 0o666, req.follow)?;
-        let st = fstat(file.raw())?;
-        let (kind, mask) = if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
-            (Kind::Directory, rights::DIRECTORY)
-        } else {
-            (Kind::File, rights::FILE)
+        let (host, kind) = host_fs::open(&dir, &path, &checked)?;
+        let mask = match kind {
+            Kind::Directory => rights::DIRECTORY,
+            _ => rights::FILE,
         };
         let entry = FdEntry {
-            host: file.into_raw(),
+            host,
             kind,
-            rights_base: req.base & mask,
-            rights_inheriting: req.inheriting,
+            rights_base: checked.base & mask,
+            rights_inheriting: checked.inheriting,
             owned: true,
             read_only: dir.read_only,
         };
@@ -286,7 +166,7 @@ pub unsafe extern "C" fn kiln_wasi_path_open(
 }
 
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_readlink(
     vmctx: *mut VMContext,
@@ -304,13 +184,7 @@ pub unsafe extern "C" fn kiln_wasi_path_readlink(
         let path = m.read_path(path, path_len)?;
         m.ptr(buf.into(), buf_len.into())?;
         m.ptr(bufused.into(), 4)?;
-        let entry = sandbox::parent(dir.host, &path)?;
-        if entry.trailing_slash {
-            // `x/` follows x: whatever it names now is not a symlink.
-            sandbox::open(dir.host, &path, crate::sys::fs::O_PATH, 0, true)?;
-            return Err(errno::INVAL);
-        }
-        let mut target = entry.readlink()?;
+        let mut target = host_fs::readlink(&dir, &path)?;
         if target.starts_with(b"/") {
             // A link that could never be followed here, whose text is a host path: as
             // wasmtime, it is not read either.
@@ -324,7 +198,7 @@ pub unsafe extern "C" fn kiln_wasi_path_readlink(
 }
 
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
     vmctx: *mut VMContext,
@@ -337,13 +211,12 @@ pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
     ret(mem.and_then(|m| {
         let dir = directory(fd, rights::PATH_REMOVE_DIRECTORY)?;
         let path = m.read_path(path, path_len)?;
-        // A trailing slash changes nothing here: rmdir wants a directory anyway.
-        sandbox::parent(dir.host, &path)?.unlink(true)
+        host_fs::remove_directory(&dir, &path)
     }))
 }
 
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_rename(
     vmctx: *mut VMContext,
@@ -365,13 +238,7 @@ pub unsafe extern "C" fn kiln_wasi_path_rename(
         )?;
         let old_path = m.read_path(old_path, old_path_len)?;
         let new_path = m.read_path(new_path, new_path_len)?;
-        let old = sandbox::parent(old_dir.host, &old_path)?;
-        let new = sandbox::parent(new_dir.host, &new_path)?;
-        // A trailing slash on either side is only for directories.
-        if (old.trailing_slash || new.trailing_slash) && !old.is_dir()? {
-            return Err(errno::NOTDIR);
-        }
-        old.rename_to(&new)
+        host_fs::rename(&old_dir, &old_path, &new_dir, &new_path)
     }))
 }
 
@@ -380,7 +247,7 @@ pub unsafe extern "C" fn kiln_wasi_path_rename(
 /// resolved from.
 ///
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_symlink(
     vmctx: *mut VMContext,
@@ -399,17 +266,12 @@ pub unsafe extern "C" fn kiln_wasi_path_symlink(
         if target.starts_with(b"/") {
             return Err(errno::PERM);
         }
-        let target = CString::new(target).map_err(|_| errno::INVAL)?;
-        let new = sandbox::parent(dir.host, &new_path)?;
-        if new.trailing_slash {
-            return Err(slash_create_error(&new));
-        }
-        new.symlink(&target)
+        host_fs::symlink(&target, &dir, &new_path)
     }))
 }
 
 /// # Safety
-/// As for [`super::dirs::kiln_wasi_fd_prestat_get`].
+/// `vmctx` must be null or the calling instance's context (host function contract).
 #[no_mangle]
 pub unsafe extern "C" fn kiln_wasi_path_unlink_file(
     vmctx: *mut VMContext,
@@ -422,15 +284,6 @@ pub unsafe extern "C" fn kiln_wasi_path_unlink_file(
     ret(mem.and_then(|m| {
         let dir = directory(fd, rights::PATH_UNLINK_FILE)?;
         let path = m.read_path(path, path_len)?;
-        let entry = sandbox::parent(dir.host, &path)?;
-        if entry.trailing_slash {
-            // Only a directory can be named `x/`, and unlink_file does not remove one.
-            return Err(match entry.lstat() {
-                Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => errno::ISDIR,
-                Ok(_) => errno::NOTDIR,
-                Err(e) => e,
-            });
-        }
-        entry.unlink(false)
+        host_fs::unlink_file(&dir, &path)
     }))
 }

@@ -1,14 +1,19 @@
 //! The Unix (Linux, macOS) primitives under the shared guest-facing WASI layer
-//! (`io.rs`, `fd.rs`): each acts on an open descriptor whose rights and guest buffers were
-//! already checked, and only translates to the host's system calls. The Windows versions
+//! (`io.rs`, `fd.rs`, `path.rs`): each acts on descriptors whose rights, and on guest
+//! buffers and paths that, were already checked, and only translates to the host's
+//! system calls (paths through the `sandbox` resolver). The Windows versions
 //! of the same functions are in `windows_fs.rs`.
 
+use super::dirs::{DirEntry, OpenRights};
 use super::guest::GuestBuf;
 use super::host::{check_code, filestat as stat_bytes, filetype, fstat, set_times_spec, syscall};
 use super::io::Whence;
-use super::state::FdEntry;
-use super::types::{advice, errno, fdflags, Errno, FILESTAT_SIZE};
+use super::sandbox::{self, Entry};
+use super::state::{FdEntry, Kind};
+use super::types::{advice, errno, fdflags, filetype, oflags, Errno, FILESTAT_SIZE};
 use crate::prelude::*;
+use crate::sys::RawHost;
+use alloc::ffi::CString;
 use core::ffi::c_int;
 
 /// An offset or length the host's `off_t` can represent.
@@ -162,4 +167,207 @@ pub(crate) fn allocate(entry: &FdEntry, offset: u64, len: u64) -> Result<(), Err
     let (offset, len) = (off_t(offset)?, off_t(len)?);
     // SAFETY: posix_fallocate has no memory preconditions.
     check_code(unsafe { crate::sys::fs::posix_fallocate(entry.host, offset, len) })
+}
+
+// --- paths: each resolved beneath its directory by `sandbox` ------------------------
+//
+// `sandbox::Entry` names never carry a trailing `/`; these give it its POSIX meaning.
+
+/// An error for a path ending in `/` whose last component, not followed, is `entry`: what
+/// creating something there answers (`ENOENT` if nothing is there, else `EEXIST`, or
+/// `ENOTDIR` for a non-directory).
+fn slash_create_error(entry: &Entry) -> Errno {
+    match entry.lstat() {
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => errno::EXIST,
+        Ok(_) => errno::NOTDIR,
+        Err(e) => e,
+    }
+}
+
+/// `.`, `..` (both with the directory's own inode, as wasmtime), then the entries.
+pub(crate) fn listing(dir: &FdEntry) -> Result<Vec<DirEntry>, Errno> {
+    let ino = fstat(dir.host)?.st_ino;
+    let dot = |name: &[u8]| DirEntry {
+        name: name.to_vec(),
+        ino,
+        filetype: filetype::DIRECTORY,
+    };
+    let mut all = vec![dot(b"."), dot(b"..")];
+    all.extend(sandbox::list_dir(dir.host)?);
+    Ok(all)
+}
+
+pub(crate) fn create_directory(dir: &FdEntry, path: &[u8]) -> Result<(), Errno> {
+    sandbox::parent(dir.host, path)?.mkdir()
+}
+
+pub(crate) fn path_filestat(
+    dir: &FdEntry,
+    path: &[u8],
+    follow: bool,
+) -> Result<[u8; FILESTAT_SIZE], Errno> {
+    // A trailing slash follows a final symlink and wants a directory: the kernel's own
+    // resolution does both.
+    let st = if follow || path.ends_with(b"/") {
+        let file = sandbox::open(dir.host, path, crate::sys::fs::O_PATH, 0, true)?;
+        fstat(file.raw())?
+    } else {
+        sandbox::parent(dir.host, path)?.lstat()?
+    };
+    Ok(stat_bytes(&st))
+}
+
+/// Timestamps to set, as the host takes them.
+pub(crate) type Times = [libc::timespec; 2];
+
+/// Checks `fst_flags` and turns the request into [`Times`].
+pub(crate) fn times(atim: u64, mtim: u64, fst_flags: u32) -> Result<Times, Errno> {
+    set_times_spec(atim, mtim, fst_flags)
+}
+
+pub(crate) fn set_path_times(
+    dir: &FdEntry,
+    path: &[u8],
+    follow: bool,
+    times: Times,
+) -> Result<(), Errno> {
+    let entry = if follow || path.ends_with(b"/") {
+        sandbox::follow(dir.host, path)?
+    } else {
+        sandbox::parent(dir.host, path)?
+    };
+    if entry.trailing_slash && !entry.is_dir()? {
+        return Err(errno::NOTDIR);
+    }
+    entry.set_times(&times)
+}
+
+/// Hard links are made between two entries inside the sandbox (never following a
+/// symlink: a link to a symlink is another symlink, resolved like the first).
+pub(crate) fn link(
+    old_dir: &FdEntry,
+    old_path: &[u8],
+    new_dir: &FdEntry,
+    new_path: &[u8],
+) -> Result<(), Errno> {
+    let old = sandbox::parent(old_dir.host, old_path)?;
+    let new = sandbox::parent(new_dir.host, new_path)?;
+    if old.trailing_slash {
+        // `x/` names a directory, and directories cannot be hard-linked.
+        return Err(if old.is_dir()? {
+            errno::PERM
+        } else {
+            errno::NOTDIR
+        });
+    }
+    if new.trailing_slash {
+        return Err(match new.lstat() {
+            Ok(_) => errno::EXIST,
+            Err(e) => e,
+        });
+    }
+    old.link_to(&new)
+}
+
+/// The host flags for `path_open`'s checked arguments.
+fn open_flags(checked: &OpenRights) -> libc::c_int {
+    let mut flags = libc::O_NOCTTY
+        | match (checked.read, checked.write) {
+            (true, true) => libc::O_RDWR,
+            (false, true) => libc::O_WRONLY,
+            _ => libc::O_RDONLY,
+        };
+    for (bit, host) in [
+        (oflags::CREAT, libc::O_CREAT),
+        (oflags::DIRECTORY, libc::O_DIRECTORY),
+        (oflags::EXCL, libc::O_EXCL),
+        (oflags::TRUNC, libc::O_TRUNC),
+    ] {
+        if checked.oflags & bit != 0 {
+            flags |= host;
+        }
+    }
+    for (bit, host) in [
+        (fdflags::APPEND, libc::O_APPEND),
+        (fdflags::DSYNC, libc::O_DSYNC),
+        (fdflags::NONBLOCK, libc::O_NONBLOCK),
+        (fdflags::RSYNC, crate::sys::fs::O_RSYNC),
+        (fdflags::SYNC, libc::O_SYNC),
+    ] {
+        if checked.fdflags & bit != 0 {
+            flags |= host;
+        }
+    }
+    flags
+}
+
+/// Opens `path` beneath `dir` as `path_open`'s checked arguments ask: the new host
+/// descriptor and what it is.
+pub(crate) fn open(
+    dir: &FdEntry,
+    path: &[u8],
+    checked: &OpenRights,
+) -> Result<(RawHost, Kind), Errno> {
+    let file = sandbox::open(dir.host, path, open_flags(checked), 0o666, checked.follow)?;
+    let st = fstat(file.raw())?;
+    let kind = if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
+        Kind::Directory
+    } else {
+        Kind::File
+    };
+    Ok((file.into_raw(), kind))
+}
+
+pub(crate) fn readlink(dir: &FdEntry, path: &[u8]) -> Result<Vec<u8>, Errno> {
+    let entry = sandbox::parent(dir.host, path)?;
+    if entry.trailing_slash {
+        // `x/` follows x: whatever it names now is not a symlink.
+        sandbox::open(dir.host, path, crate::sys::fs::O_PATH, 0, true)?;
+        return Err(errno::INVAL);
+    }
+    entry.readlink()
+}
+
+pub(crate) fn remove_directory(dir: &FdEntry, path: &[u8]) -> Result<(), Errno> {
+    // A trailing slash changes nothing here: rmdir wants a directory anyway.
+    sandbox::parent(dir.host, path)?.unlink(true)
+}
+
+pub(crate) fn rename(
+    old_dir: &FdEntry,
+    old_path: &[u8],
+    new_dir: &FdEntry,
+    new_path: &[u8],
+) -> Result<(), Errno> {
+    let old = sandbox::parent(old_dir.host, old_path)?;
+    let new = sandbox::parent(new_dir.host, new_path)?;
+    // A trailing slash on either side is only for directories.
+    if (old.trailing_slash || new.trailing_slash) && !old.is_dir()? {
+        return Err(errno::NOTDIR);
+    }
+    old.rename_to(&new)
+}
+
+/// Makes a symbolic link holding `target` (relative: the shared layer refused absolute
+/// ones) at `path`.
+pub(crate) fn symlink(target: &[u8], dir: &FdEntry, path: &[u8]) -> Result<(), Errno> {
+    let target = CString::new(target).map_err(|_| errno::INVAL)?;
+    let new = sandbox::parent(dir.host, path)?;
+    if new.trailing_slash {
+        return Err(slash_create_error(&new));
+    }
+    new.symlink(&target)
+}
+
+pub(crate) fn unlink_file(dir: &FdEntry, path: &[u8]) -> Result<(), Errno> {
+    let entry = sandbox::parent(dir.host, path)?;
+    if entry.trailing_slash {
+        // Only a directory can be named `x/`, and unlink_file does not remove one.
+        return Err(match entry.lstat() {
+            Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => errno::ISDIR,
+            Ok(_) => errno::NOTDIR,
+            Err(e) => e,
+        });
+    }
+    entry.unlink(false)
 }

@@ -1,6 +1,7 @@
-//! WASI descriptors and paths on Windows: stdin/stdout/stderr, granted directories and
-//! the files and directories opened beneath them, all as handles in the shared
-//! descriptor table ([`super::state`]).
+//! The Windows primitives under the shared guest-facing WASI layer (`io.rs`, `fd.rs`,
+//! `path.rs`, which check descriptors, rights and guest memory): reading and writing,
+//! descriptor state, and paths resolved beneath granted directories, all on handles in
+//! the shared descriptor table ([`super::state`]). The Unix versions are in `unix_fs.rs`.
 //!
 //! The sandbox: a guest path is resolved beneath the directory handle it is relative to,
 //! one component at a time, each opened with `NtCreateFile` relative to the handle of the
@@ -22,19 +23,17 @@
 //!
 //! All `unsafe` calls of the Windows file APIs live in this module.
 
-use super::dirs::{follow, open_rights, DirEntry, OpenRights};
+use super::dirs::{DirEntry, OpenRights};
 use super::guest::GuestBuf;
 use super::io::Whence;
-use super::state::{directories, directory, with_state, FdEntry, Kind};
+use super::state::{with_state, FdEntry, Kind};
 use super::types::{
     errno, fdflags, filetype, fstflags, oflags, rights, Errno, FILESTAT_SIZE, PATH_MAX,
 };
-use super::{ret, GuestMemory};
 use crate::prelude::*;
 use crate::sys::{Fd, Handle, OsError, RawHost};
 use core::ffi::c_void;
 use core::ptr;
-use kiln_abi::VMContext;
 
 #[repr(C)]
 struct UnicodeString {
@@ -1056,156 +1055,91 @@ pub(crate) fn sync(entry: &FdEntry, _data_only: bool) -> Result<(), Errno> {
 }
 
 // ---------------------------------------------------------------------------
-// Paths
+// Paths: the primitives under the shared `path.rs`
 // ---------------------------------------------------------------------------
 
-/// Reads the guest path and resolves it beneath directory `dir`.
-fn entry_at(m: &GuestMemory, dir: &FdEntry, path: u32, len: u32) -> Result<Entry, Errno> {
-    resolve(handle(dir), &m.read_path(path, len)?)
+pub(crate) fn create_directory(dir: &FdEntry, path: &[u8]) -> Result<(), Errno> {
+    let entry = resolve(handle(dir), path)?;
+    if entry.name.is_empty() {
+        return Err(errno::EXIST);
+    }
+    entry
+        .open(FILE_READ_ATTRIBUTES, FILE_CREATE, FILE_DIRECTORY_FILE)
+        .map(drop)
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_path_create_directory(
-    vmctx: *mut VMContext,
-    fd: u32,
-    path: u32,
-    path_len: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let dir = directory(fd, rights::PATH_CREATE_DIRECTORY)?;
-        let entry = entry_at(&m, &dir, path, path_len)?;
-        if entry.name.is_empty() {
-            return Err(errno::EXIST);
-        }
-        entry
-            .open(FILE_READ_ATTRIBUTES, FILE_CREATE, FILE_DIRECTORY_FILE)
-            .map(drop)
-    }))
+pub(crate) fn path_filestat(
+    dir: &FdEntry,
+    path: &[u8],
+    follow: bool,
+) -> Result<[u8; FILESTAT_SIZE], Errno> {
+    let entry = resolve(handle(dir), path)?;
+    let file = entry.open(FILE_READ_ATTRIBUTES, FILE_OPEN, 0)?;
+    let stat = handle_filestat(file.raw())?;
+    if follow && stat[16] == filetype::SYMBOLIC_LINK {
+        // Following it could leave the sandbox: reparse points are never followed.
+        return Err(errno::PERM);
+    }
+    Ok(stat)
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_path_filestat_get(
-    vmctx: *mut VMContext,
-    fd: u32,
-    flags: u32,
-    path: u32,
-    path_len: u32,
-    buf: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let dir = directory(fd, rights::PATH_FILESTAT_GET)?;
-        let follow = follow(flags)?;
-        let entry = entry_at(&m, &dir, path, path_len)?;
-        m.ptr(buf.into(), FILESTAT_SIZE as u64)?;
-        let file = entry.open(FILE_READ_ATTRIBUTES, FILE_OPEN, 0)?;
-        let stat = handle_filestat(file.raw())?;
-        if follow && stat[16] == filetype::SYMBOLIC_LINK {
-            // Following it could leave the sandbox: reparse points are never followed.
-            return Err(errno::PERM);
-        }
-        m.write(buf.into(), &stat)
-    }))
+/// Timestamps to set, as `FILETIME`s (`None`: leave it).
+pub(crate) type Times = [Option<u64>; 2];
+
+/// Checks `fst_flags` and turns the request into [`Times`].
+pub(crate) fn times(atim: u64, mtim: u64, fst_flags: u32) -> Result<Times, Errno> {
+    requested_times(atim, mtim, fst_flags)
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
-    vmctx: *mut VMContext,
-    fd: u32,
-    flags: u32,
-    path: u32,
-    path_len: u32,
-    atim: u64,
-    mtim: u64,
-    fst_flags: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let dir = directory(fd, rights::PATH_FILESTAT_SET_TIMES)?;
-        let follow = follow(flags)?;
-        let times = requested_times(atim, mtim, fst_flags)?;
-        let entry = entry_at(&m, &dir, path, path_len)?;
-        let file = entry.open(FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, FILE_OPEN, 0)?;
-        if follow && Info::of(file.raw())?.is_reparse_point() {
-            return Err(errno::PERM);
-        }
-        set_handle_times(file.raw(), times)
-    }))
+pub(crate) fn set_path_times(
+    dir: &FdEntry,
+    path: &[u8],
+    follow: bool,
+    times: Times,
+) -> Result<(), Errno> {
+    let entry = resolve(handle(dir), path)?;
+    let file = entry.open(FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, FILE_OPEN, 0)?;
+    if follow && Info::of(file.raw())?.is_reparse_point() {
+        return Err(errno::PERM);
+    }
+    set_handle_times(file.raw(), times)
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn kiln_wasi_path_link(
-    vmctx: *mut VMContext,
-    old_fd: u32,
-    old_flags: u32,
-    old_path: u32,
-    old_path_len: u32,
-    new_fd: u32,
-    new_path: u32,
-    new_path_len: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let (old_dir, new_dir) = directories(
-            old_fd,
-            rights::PATH_LINK_SOURCE,
-            new_fd,
-            rights::PATH_LINK_TARGET,
-        )?;
-        if follow(old_flags)? {
-            return Err(errno::INVAL);
-        }
-        let old = entry_at(&m, &old_dir, old_path, old_path_len)?;
-        let new = entry_at(&m, &new_dir, new_path, new_path_len)?;
-        if new.name.is_empty() || new.trailing_slash {
-            return Err(errno::EXIST);
-        }
-        let file = match old.open(FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_NON_DIRECTORY_FILE) {
-            // Directories cannot be hard-linked.
-            Err(errno::ISDIR) => return Err(errno::PERM),
-            other => other?,
-        };
-        set_name(&file, &new, false, true)
-    }))
+pub(crate) fn link(
+    old_dir: &FdEntry,
+    old_path: &[u8],
+    new_dir: &FdEntry,
+    new_path: &[u8],
+) -> Result<(), Errno> {
+    let old = resolve(handle(old_dir), old_path)?;
+    let new = resolve(handle(new_dir), new_path)?;
+    if new.name.is_empty() || new.trailing_slash {
+        return Err(errno::EXIST);
+    }
+    let file = match old.open(FILE_READ_ATTRIBUTES, FILE_OPEN, FILE_NON_DIRECTORY_FILE) {
+        // Directories cannot be hard-linked.
+        Err(errno::ISDIR) => return Err(errno::PERM),
+        other => other?,
+    };
+    set_name(&file, &new, false, true)
 }
 
-/// How `path_open` opens: NtCreateFile's access, disposition and options, and the new
-/// descriptor's rights before they are cut to its type.
+/// How `path_open` opens: NtCreateFile's access, disposition and options.
 struct OpenRequest {
     access: u32,
     disposition: u32,
     options: u32,
-    write: bool,
-    follow: bool,
-    base: u64,
-    inheriting: u64,
 }
 
-/// NtCreateFile's arguments for `path_open`'s checked arguments ([`open_rights`]).
+/// NtCreateFile's arguments for `path_open`'s checked arguments ([`super::dirs::open_rights`]).
 fn open_request(checked: &OpenRights) -> OpenRequest {
     let &OpenRights {
-        follow,
         oflags: of,
         fdflags: ff,
         read,
         write,
         base,
-        inheriting,
+        ..
     } = checked;
     let mut access = FILE_READ_ATTRIBUTES;
     if read {
@@ -1248,248 +1182,133 @@ fn open_request(checked: &OpenRights) -> OpenRequest {
         access,
         disposition,
         options,
-        write,
-        follow,
-        base,
-        inheriting,
     }
 }
 
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn kiln_wasi_path_open(
-    vmctx: *mut VMContext,
-    fd: u32,
-    dirflags: u32,
-    path: u32,
-    path_len: u32,
-    oflags_bits: u32,
-    rights_base: u64,
-    rights_inheriting: u64,
-    fdflags_bits: u32,
-    opened_fd: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let (dir, checked) = open_rights(
-            fd,
-            dirflags,
-            oflags_bits,
-            rights_base,
-            rights_inheriting,
-            fdflags_bits,
-        )?;
-        let of = checked.oflags;
-        let req = open_request(&checked);
-        let entry = entry_at(&m, &dir, path, path_len)?;
-        m.ptr(opened_fd.into(), 4)?;
-        if entry.trailing_slash && of & oflags::CREAT != 0 {
-            // Only a directory can be named with a trailing `/`, and this creates files.
+/// Opens `path` beneath `dir` as `path_open`'s checked arguments ([`super::dirs::open_rights`]) ask:
+/// the new handle and what it is.
+pub(crate) fn open(
+    dir: &FdEntry,
+    path: &[u8],
+    checked: &OpenRights,
+) -> Result<(RawHost, Kind), Errno> {
+    let req = open_request(checked);
+    let entry = resolve(handle(dir), path)?;
+    if entry.trailing_slash && checked.oflags & oflags::CREAT != 0 {
+        // Only a directory can be named with a trailing `/`, and this creates files.
+        return Err(errno::ISDIR);
+    }
+    let file = entry.open(req.access, req.disposition, req.options)?;
+    let info = Info::of(file.raw())?;
+    if info.is_reparse_point() {
+        // Never followed; not following it means not opening it (as O_NOFOLLOW).
+        return Err(if checked.follow {
+            errno::PERM
+        } else {
+            errno::LOOP
+        });
+    }
+    let kind = if info.is_dir() {
+        if checked.write {
             return Err(errno::ISDIR);
         }
-        let file = entry.open(req.access, req.disposition, req.options)?;
-        let info = Info::of(file.raw())?;
-        if info.is_reparse_point() {
-            // Never followed; not following it means not opening it (as O_NOFOLLOW).
-            return Err(if req.follow { errno::PERM } else { errno::LOOP });
-        }
-        let (kind, mask) = if info.is_dir() {
-            if req.write {
-                return Err(errno::ISDIR);
-            }
-            (Kind::Directory, rights::DIRECTORY)
-        } else {
-            (Kind::File, rights::FILE)
-        };
-        let entry = FdEntry {
-            host: file.into_raw() as RawHost,
-            kind,
-            rights_base: req.base & mask,
-            rights_inheriting: req.inheriting,
-            owned: true,
-            read_only: dir.read_only,
-        };
-        let new_fd = with_state(|s| s.fds.insert(entry, None));
-        m.write_u32(opened_fd.into(), new_fd)
-    }))
+        Kind::Directory
+    } else {
+        Kind::File
+    };
+    Ok((file.into_raw() as RawHost, kind))
 }
 
 /// Reparse points are never read (nor followed): `ENOTSUP` for one, `EINVAL` for
 /// anything else, as for a file that is not a symbolic link.
-///
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_path_readlink(
-    vmctx: *mut VMContext,
-    fd: u32,
-    path: u32,
-    path_len: u32,
-    buf: u32,
-    buf_len: u32,
-    bufused: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let dir = directory(fd, rights::PATH_READLINK)?;
-        let entry = entry_at(&m, &dir, path, path_len)?;
-        m.ptr(buf.into(), buf_len.into())?;
-        m.ptr(bufused.into(), 4)?;
-        if entry.info()?.is_reparse_point() {
-            Err(errno::NOTSUP)
+pub(crate) fn readlink(dir: &FdEntry, path: &[u8]) -> Result<Vec<u8>, Errno> {
+    if resolve(handle(dir), path)?.info()?.is_reparse_point() {
+        Err(errno::NOTSUP)
+    } else {
+        Err(errno::INVAL)
+    }
+}
+
+pub(crate) fn remove_directory(dir: &FdEntry, path: &[u8]) -> Result<(), Errno> {
+    let entry = resolve(handle(dir), path)?;
+    if entry.name.is_empty() {
+        return Err(errno::INVAL);
+    }
+    let file = entry.open(
+        DELETE | FILE_READ_ATTRIBUTES,
+        FILE_OPEN,
+        FILE_DIRECTORY_FILE,
+    )?;
+    delete(&file)
+}
+
+pub(crate) fn unlink_file(dir: &FdEntry, path: &[u8]) -> Result<(), Errno> {
+    let entry = resolve(handle(dir), path)?;
+    if entry.name.is_empty() {
+        return Err(errno::ISDIR);
+    }
+    if entry.trailing_slash {
+        // `x/` names a directory: one is not unlinked, anything else is not one.
+        return Err(if entry.info()?.is_dir() {
+            errno::ISDIR
         } else {
-            Err(errno::INVAL)
-        }
-    }))
-}
-
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_path_remove_directory(
-    vmctx: *mut VMContext,
-    fd: u32,
-    path: u32,
-    path_len: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let dir = directory(fd, rights::PATH_REMOVE_DIRECTORY)?;
-        let entry = entry_at(&m, &dir, path, path_len)?;
-        if entry.name.is_empty() {
-            return Err(errno::INVAL);
-        }
-        let file = entry.open(
-            DELETE | FILE_READ_ATTRIBUTES,
-            FILE_OPEN,
-            FILE_DIRECTORY_FILE,
-        )?;
-        delete(&file)
-    }))
-}
-
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_path_unlink_file(
-    vmctx: *mut VMContext,
-    fd: u32,
-    path: u32,
-    path_len: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let dir = directory(fd, rights::PATH_UNLINK_FILE)?;
-        let entry = entry_at(&m, &dir, path, path_len)?;
-        if entry.name.is_empty() {
-            return Err(errno::ISDIR);
-        }
-        if entry.trailing_slash {
-            // `x/` names a directory: one is not unlinked, anything else is not one.
-            return Err(if entry.info()?.is_dir() {
-                errno::ISDIR
-            } else {
-                errno::NOTDIR
-            });
-        }
-        let file = entry.open(
-            DELETE | FILE_READ_ATTRIBUTES,
-            FILE_OPEN,
-            FILE_NON_DIRECTORY_FILE,
-        )?;
-        delete(&file)
-    }))
+            errno::NOTDIR
+        });
+    }
+    let file = entry.open(
+        DELETE | FILE_READ_ATTRIBUTES,
+        FILE_OPEN,
+        FILE_NON_DIRECTORY_FILE,
+    )?;
+    delete(&file)
 }
 
 /// Renames with POSIX's rules where Windows' differ: a directory may replace an empty
 /// directory (which is removed first), and the kinds of source and target must agree.
-///
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_path_rename(
-    vmctx: *mut VMContext,
-    fd: u32,
-    old_path: u32,
-    old_path_len: u32,
-    new_fd: u32,
-    new_path: u32,
-    new_path_len: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let (old_dir, new_dir) = directories(
-            fd,
-            rights::PATH_RENAME_SOURCE,
-            new_fd,
-            rights::PATH_RENAME_TARGET,
-        )?;
-        let old = entry_at(&m, &old_dir, old_path, old_path_len)?;
-        let new = entry_at(&m, &new_dir, new_path, new_path_len)?;
-        if old.name.is_empty() || new.name.is_empty() {
-            return Err(errno::BUSY);
-        }
-        let file = old.open(DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN, 0)?;
-        let source = Info::of(file.raw())?;
-        if new.trailing_slash && !source.is_dir() {
-            return Err(errno::NOTDIR);
-        }
-        match new.open(DELETE | FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN, 0) {
-            Err(errno::NOENT) => {}
-            Err(e) => return Err(e),
-            Ok(target) => {
-                let existing = Info::of(target.raw())?;
-                if (existing.volume, existing.index) == (source.volume, source.index) {
-                    return Ok(()); // the same file: nothing to do
-                }
-                match (source.is_dir(), existing.is_dir()) {
-                    (true, false) => return Err(errno::NOTDIR),
-                    (false, true) => return Err(errno::ISDIR),
-                    (true, true) => {
-                        if !list_dir(target.raw())?.is_empty() {
-                            return Err(errno::NOTEMPTY);
-                        }
-                        delete(&target)?;
+pub(crate) fn rename(
+    old_dir: &FdEntry,
+    old_path: &[u8],
+    new_dir: &FdEntry,
+    new_path: &[u8],
+) -> Result<(), Errno> {
+    let old = resolve(handle(old_dir), old_path)?;
+    let new = resolve(handle(new_dir), new_path)?;
+    if old.name.is_empty() || new.name.is_empty() {
+        return Err(errno::BUSY);
+    }
+    let file = old.open(DELETE | FILE_READ_ATTRIBUTES, FILE_OPEN, 0)?;
+    let source = Info::of(file.raw())?;
+    if new.trailing_slash && !source.is_dir() {
+        return Err(errno::NOTDIR);
+    }
+    match new.open(DELETE | FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN, 0) {
+        Err(errno::NOENT) => {}
+        Err(e) => return Err(e),
+        Ok(target) => {
+            let existing = Info::of(target.raw())?;
+            if (existing.volume, existing.index) == (source.volume, source.index) {
+                return Ok(()); // the same file: nothing to do
+            }
+            match (source.is_dir(), existing.is_dir()) {
+                (true, false) => return Err(errno::NOTDIR),
+                (false, true) => return Err(errno::ISDIR),
+                (true, true) => {
+                    if !list_dir(target.raw())?.is_empty() {
+                        return Err(errno::NOTEMPTY);
                     }
-                    (false, false) => {}
+                    delete(&target)?;
                 }
+                (false, false) => {}
             }
         }
-        set_name(&file, &new, true, false)
-    }))
+    }
+    set_name(&file, &new, true, false)
 }
 
 /// Symbolic links cannot be made: Windows wants a privilege (or developer mode) for them.
-/// What would be refused anyway is refused first, as on Unix: an absolute target or a
-/// link path outside the directory is `EPERM`.
-///
-/// # Safety
-/// `vmctx` must be the context of a live instance (compiled code passes its own).
-#[no_mangle]
-pub unsafe extern "C" fn kiln_wasi_path_symlink(
-    vmctx: *mut VMContext,
-    old_path: u32,
-    old_path_len: u32,
-    fd: u32,
-    new_path: u32,
-    new_path_len: u32,
-) -> i32 {
-    // SAFETY: caller's contract.
-    let mem = unsafe { GuestMemory::of(vmctx) };
-    ret(mem.and_then(|m| {
-        let dir = directory(fd, rights::PATH_SYMLINK)?;
-        let target = m.read_path(old_path, old_path_len)?;
-        entry_at(&m, &dir, new_path, new_path_len)?;
-        if target.starts_with(b"/") {
-            return Err(errno::PERM);
-        }
-        Err(errno::NOTSUP)
-    }))
+/// What would be refused anyway is refused first, as on Unix: a link path outside the
+/// directory is `EPERM` (the shared layer refused absolute targets).
+pub(crate) fn symlink(_target: &[u8], dir: &FdEntry, path: &[u8]) -> Result<(), Errno> {
+    resolve(handle(dir), path)?;
+    Err(errno::NOTSUP)
 }
