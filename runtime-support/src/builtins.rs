@@ -89,24 +89,70 @@ pub unsafe extern "C" fn kiln_memory_copy(
     src: u64,
     len: u64,
 ) -> u32 {
+    // Within memory 0, the common case (every single-memory module): one load finds it.
+    if dst_index == 0 && src_index == 0 {
+        // SAFETY: caller's contract.
+        return match unsafe { (*vmctx).memory.as_ref() } {
+            // SAFETY: a live memory's base and length describe its accessible bytes.
+            Some(m) => unsafe { copy_checked(m.base, m.length, m.base, m.length, dst, src, len) },
+            None => TRAP,
+        };
+    }
+    // SAFETY: caller's contract.
+    unsafe { copy_between_memories(vmctx, dst_index, src_index, dst, src, len) }
+}
+
+/// [`kiln_memory_copy`] when a memory other than memory 0 is involved; kept out of line
+/// so that the memory-0 path stays short.
+///
+/// # Safety
+/// As for [`kiln_memory_grow`].
+#[cold]
+#[inline(never)]
+unsafe fn copy_between_memories(
+    vmctx: *mut VMContext,
+    dst_index: u32,
+    src_index: u32,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
     // SAFETY: caller's contract (the two may be the same memory: only bases and lengths
     // are read).
-    let (Some(dst_mem), Some(src_mem)) = (unsafe {
-        (
-            memory(vmctx, dst_index).map(|m| (m.base, m.length)),
-            memory(vmctx, src_index).map(|m| (m.base, m.length)),
-        )
-    }) else {
+    let memories = unsafe {
+        memory(vmctx, dst_index)
+            .map(|m| (m.base, m.length))
+            .zip(memory(vmctx, src_index).map(|m| (m.base, m.length)))
+    };
+    let Some(((dst_base, dst_size), (src_base, src_size))) = memories else {
         return TRAP;
     };
-    let (Some(dst), Some(src)) = (
-        in_bounds(dst, len, dst_mem.1),
-        in_bounds(src, len, src_mem.1),
-    ) else {
+    // SAFETY: as above.
+    unsafe { copy_checked(dst_base, dst_size, src_base, src_size, dst, src, len) }
+}
+
+/// Copies `len` bytes from `src` in the memory at `src_base` (`src_size` bytes) to `dst`
+/// in the one at `dst_base`, or traps when either range is out of bounds.
+///
+/// # Safety
+/// Each base must point at that many accessible bytes.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn copy_checked(
+    dst_base: *mut u8,
+    dst_size: u64,
+    src_base: *mut u8,
+    src_size: u64,
+    dst: u64,
+    src: u64,
+    len: u64,
+) -> u32 {
+    let (Some(dst), Some(src)) = (in_bounds(dst, len, dst_size), in_bounds(src, len, src_size))
+    else {
         return TRAP;
     };
     // SAFETY: both ranges are inside accessible memory; they may overlap (same memory).
-    unsafe { bytes::move_bytes(dst_mem.0.add(dst), src_mem.0.add(src), len as usize) };
+    unsafe { bytes::move_bytes(dst_base.add(dst), src_base.add(src), len as usize) };
     OK
 }
 const _: fn_types::MemoryCopy = kiln_memory_copy;
