@@ -94,6 +94,8 @@ pub struct Options {
     pub limits: Limits,
     /// Link with this recipe instead of trying the target's recipes in order.
     pub linker: Option<Linker>,
+    /// Link the executable without a symbol table (`--strip`).
+    pub strip: bool,
     /// Explicit bounds checks only: address space reserved for the module's memory
     /// (default: its declared maximum, else 4 GiB).
     pub memory_reservation: Option<u64>,
@@ -119,6 +121,7 @@ impl Default for Options {
             grants: Vec::new(),
             limits: Limits::default(),
             linker: None,
+            strip: false,
             memory_reservation: None,
             wasm: WasmVersion::V3,
             #[cfg(feature = "fault-injection")]

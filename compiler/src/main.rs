@@ -153,10 +153,15 @@ struct CodegenArgs {
     /// reservations, or 64-bit memories that need more than 64GiB.
     #[arg(long, value_name = "SIZE")]
     reserve: Option<String>,
-    /// Link with this recipe (cc, aarch64-linux-gnu-gcc, rust-lld, zig-cc) instead of trying the
-    /// target's recipes in order (see `kiln targets`).
+    /// Link with this recipe (cc, aarch64-linux-gnu-gcc, rust-lld, zig-cc,
+    /// x86_64-w64-mingw32-gcc) instead of trying the target's recipes in order (see
+    /// `kiln targets`).
     #[arg(long)]
     linker: Option<String>,
+    /// Leave the symbol table out of the executable: smaller, but profilers, debuggers
+    /// and crash dumps then show addresses instead of wasm function names.
+    #[arg(long)]
+    strip: bool,
 }
 
 /// What the module is granted: capabilities (nothing else: deny by default) and resource
@@ -320,6 +325,7 @@ fn options(
             }
             Some(size) => Some(parse_size("--reserve", size, 1 << 48)?),
         },
+        strip: codegen.strip,
         linker: match &codegen.linker {
             Some(name) => Some(Linker::parse(name).map_err(|e| e.0)?),
             None => None,

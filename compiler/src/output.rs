@@ -62,6 +62,7 @@ fn link(object: &[u8], runtime: &Path, exe: &Path, options: &Options) -> Result<
         runtime,
         exe,
         options.linker,
+        options.strip,
     )
     .map_err(|e| Error::new(e.0))
 }

@@ -415,8 +415,15 @@ pub fn link_harness(
     std::fs::write(&entry_path, entry).map_err(|e| e.to_string())?;
     let mut all: Vec<&Path> = objects.iter().map(PathBuf::as_path).collect();
     all.push(&entry_path);
-    kiln_targets::link_executable(&options.target, &all, runtime_lib, exe, options.linker)
-        .map_err(|e| format!("cannot link the harness: {e}"))
+    kiln_targets::link_executable(
+        &options.target,
+        &all,
+        runtime_lib,
+        exe,
+        options.linker,
+        options.strip,
+    )
+    .map_err(|e| format!("cannot link the harness: {e}"))
 }
 
 /// What the driver knows about the harness process's instances.

@@ -159,13 +159,16 @@ pub fn linkers_for(target: &Target) -> Vec<Linker> {
 
 /// Links `objects` and `runtime` into the executable `output`, with `forced` or else
 /// the first recipe for the target that works; the error lists every attempt. Object
-/// file names must end in `.o` (`zig cc` tells its inputs apart by extension).
+/// file names must end in `.o` (`zig cc` tells its inputs apart by extension). With
+/// `strip`, the executable keeps no symbols it does not need to run (the wasm function
+/// names among them).
 pub fn link_executable(
     target: &Target,
     objects: &[&Path],
     runtime: &Path,
     output: &Path,
     forced: Option<Linker>,
+    strip: bool,
 ) -> Result<(), LinkError> {
     let linkers = match forced {
         Some(linker) => vec![linker],
@@ -187,7 +190,7 @@ pub fn link_executable(
             Linker::MingwGcc if output.extension().is_none() => output.with_extension("exe"),
             _ => output.to_path_buf(),
         };
-        let result = command(linker, target, objects, runtime, &linked)
+        let result = command(linker, target, objects, runtime, &linked, strip)
             .and_then(|c| run(linker, c))
             .and_then(|()| {
                 if linked != output {
@@ -272,8 +275,9 @@ fn command(
     objects: &[&Path],
     runtime: &Path,
     output: &Path,
+    strip: bool,
 ) -> Result<Command, String> {
-    Ok(match linker {
+    let mut command = match linker {
         Linker::Cc | Linker::Aarch64Gcc => {
             let mut c = Command::new(linker.name());
             c.args(objects)
@@ -346,7 +350,19 @@ fn command(
             }
             c
         }
-    })
+    };
+    if strip {
+        // GNU ld and lld: no symbol table; zig's Mach-O linker: no local symbols (the
+        // wasm functions) and no debug information. zig's COFF link always strips (see
+        // above).
+        match (linker, target.binary_format()) {
+            (Linker::RustLld, _) => command.arg("--strip-all"),
+            (Linker::Cc | Linker::Aarch64Gcc | Linker::MingwGcc, _) => command.arg("-s"),
+            (Linker::ZigCc, BinaryFormat::Macho) => command.args(["-s", "-Wl,-x"]),
+            (Linker::ZigCc, _) => &mut command,
+        };
+    }
+    Ok(command)
 }
 
 /// The Python interpreter that runs `python3 -m ziglang`.

@@ -16,7 +16,7 @@ use kiln_targets::{linker_available, Linker, Target};
 use kiln_testsuite::{compile, compile_ok, example, kiln, wasm_program, wat_fixture, Scratch};
 use object::macho;
 use object::read::macho::{LoadCommandVariant, MachHeader, MachOFile64, Nlist, Segment};
-use object::{Architecture, Endianness, Object, ObjectKind};
+use object::{Architecture, Endianness, Object, ObjectKind, ObjectSymbol};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -395,5 +395,47 @@ fn kiln_targets_reports_zig_cc_and_the_macos_runtimes() {
             "{}: no runtime library found\n{listing}",
             target.name
         );
+    }
+}
+
+#[test]
+fn strip_leaves_the_wasm_function_names_out() {
+    let scratch = Scratch::new("macos-strip");
+    let wasm = wasm_program("collections");
+    for target in &TARGETS {
+        require_zig(target);
+        for strip in [false, true] {
+            let name = format!("collections-{}-{strip}", target.name);
+            let mut args = vec!["--target", target.name];
+            if strip {
+                args.push("--strip");
+            }
+            let exe = compile_ok(&wasm, &scratch, &name, &args);
+            if !strip {
+                let found = check_executable(&exe, target, &name);
+                let named = found.defined.keys().filter(|n| n.contains("wasm[")).count();
+                assert!(named > 100, "{name}: only {named} wasm symbols");
+                continue;
+            }
+            // The full check looks runtime symbols up, which stripping removes: here, an
+            // executable of the right kind, signed on arm64, without wasm names.
+            let data = std::fs::read(&exe).unwrap();
+            let file = MachOFile64::<Endianness, _>::parse(&*data).expect("a 64-bit Mach-O");
+            assert_eq!(file.kind(), ObjectKind::Executable, "{name}: kind");
+            assert_eq!(file.architecture(), target.arch, "{name}: architecture");
+            if target.cputype == macho::CPU_TYPE_ARM64 {
+                let mut commands = file.macho_load_commands().expect("load commands");
+                let mut signed = false;
+                while let Some(command) = commands.next().expect("a load command") {
+                    signed |= command.cmd() == macho::LC_CODE_SIGNATURE;
+                }
+                assert!(signed, "{name}: arm64 executable without LC_CODE_SIGNATURE");
+            }
+            let named = file
+                .symbols()
+                .filter(|s| s.name().is_ok_and(|n| n.contains("wasm[")))
+                .count();
+            assert_eq!(named, 0, "{name}: --strip left {named} wasm symbols");
+        }
     }
 }

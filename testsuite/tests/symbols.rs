@@ -3,7 +3,7 @@
 //! function names (README, "Profiling a Kiln executable"). Checked on the symbol table,
 //! since perf has no hardware counters on CI machines.
 
-use kiln_testsuite::{compile_ok, wasm_program, Scratch};
+use kiln_testsuite::{compile_ok, run, wasm_program, Scratch};
 use object::{Object, ObjectSymbol};
 
 #[test]
@@ -28,4 +28,51 @@ fn a_rust_program_s_functions_are_named_in_the_executable() {
         "no demangled standard-library names: {:?}",
         &names[..names.len().min(20)]
     );
+}
+
+/// The `wasm[...]` symbols of an executable, and its size.
+fn wasm_symbols(exe: &std::path::Path) -> (usize, u64) {
+    let bytes = std::fs::read(exe).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    let count = file
+        .symbols()
+        .filter_map(|s| s.name().ok().map(str::to_string))
+        .filter(|n| n.starts_with("wasm["))
+        .count();
+    (count, bytes.len() as u64)
+}
+
+#[test]
+fn strip_leaves_the_names_out_and_the_program_still_runs() {
+    let scratch = Scratch::new("strip");
+    let wasm = wasm_program("collections");
+    // The host's own recipe (cc) and the static one (rust-lld).
+    for (label, flags) in [
+        ("host", &[][..]),
+        ("static", &["--target", "x86_64-linux"][..]),
+    ] {
+        let full = compile_ok(&wasm, &scratch, &format!("{label}-full"), flags);
+        let stripped_flags: Vec<&str> = flags.iter().copied().chain(["--strip"]).collect();
+        let stripped = compile_ok(
+            &wasm,
+            &scratch,
+            &format!("{label}-stripped"),
+            &stripped_flags,
+        );
+        let (named, full_size) = wasm_symbols(&full);
+        let (left, stripped_size) = wasm_symbols(&stripped);
+        assert!(
+            named > 100,
+            "{label}: only {named} wasm symbols without --strip"
+        );
+        assert_eq!(left, 0, "{label}: --strip left {left} wasm symbols");
+        assert!(
+            stripped_size < full_size,
+            "{label}: stripped {stripped_size} bytes, not smaller than {full_size}"
+        );
+        let (a, b) = (run(&full, &[], b""), run(&stripped, &[], b""));
+        a.assert_success();
+        b.assert_success();
+        assert_eq!(a.stdout, b.stdout, "{label}: stripped output differs");
+    }
 }
