@@ -33,31 +33,33 @@ fn host_iovecs(bufs: &[GuestBuf]) -> Vec<libc::iovec> {
         .collect()
 }
 
-/// `readv`, or `preadv` at `offset` (at most `i64::MAX`); the byte count.
-pub(crate) fn read(entry: &FdEntry, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
+/// `readv`/`writev`, or the positional `preadv`/`pwritev` at `offset` (at most
+/// `i64::MAX`), on the checked guest buffers; the byte count.
+fn transfer(
+    entry: &FdEntry,
+    bufs: &[GuestBuf],
+    offset: Option<u64>,
+    vectored: unsafe extern "C" fn(c_int, *const libc::iovec, c_int) -> isize,
+    positional: unsafe extern "C" fn(c_int, *const libc::iovec, c_int, libc::off_t) -> isize,
+) -> Result<u32, Errno> {
     let iov = host_iovecs(bufs);
     let (p, n) = (iov.as_ptr(), iov.len() as c_int);
     let moved = syscall(|| match offset {
         // SAFETY: every buffer lies in guest memory (`GuestMemory::iovecs`).
-        None => unsafe { libc::readv(entry.host, p, n) as i64 },
+        None => unsafe { vectored(entry.host, p, n) as i64 },
         // SAFETY: as above.
-        Some(at) => unsafe { libc::preadv(entry.host, p, n, at as libc::off_t) as i64 },
+        Some(at) => unsafe { positional(entry.host, p, n, at as libc::off_t) as i64 },
     })?;
     // The list holds at most u32::MAX bytes.
     Ok(moved as u32)
 }
 
-/// `writev`, or `pwritev` at `offset` (at most `i64::MAX`); the byte count.
+pub(crate) fn read(entry: &FdEntry, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
+    transfer(entry, bufs, offset, libc::readv, libc::preadv)
+}
+
 pub(crate) fn write(entry: &FdEntry, bufs: &[GuestBuf], offset: Option<u64>) -> Result<u32, Errno> {
-    let iov = host_iovecs(bufs);
-    let (p, n) = (iov.as_ptr(), iov.len() as c_int);
-    let moved = syscall(|| match offset {
-        // SAFETY: every buffer lies in guest memory (`GuestMemory::iovecs`).
-        None => unsafe { libc::writev(entry.host, p, n) as i64 },
-        // SAFETY: as above.
-        Some(at) => unsafe { libc::pwritev(entry.host, p, n, at as libc::off_t) as i64 },
-    })?;
-    Ok(moved as u32)
+    transfer(entry, bufs, offset, libc::writev, libc::pwritev)
 }
 
 /// `lseek`; the new position.
