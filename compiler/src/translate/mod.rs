@@ -2,8 +2,8 @@
 //!
 //! The wasm operand stack becomes a stack of SSA values, locals become frontend
 //! variables, and structured control flow becomes blocks with parameters. Each family
-//! of instructions lives in its own file as an `impl Translator` block whose method
-//! returns `Ok(false)` for operators it does not handle.
+//! of instructions lives in its own file as an `impl Translator` block; `route.rs` says
+//! which family owns each operator.
 
 mod atomics;
 mod calls;
@@ -11,6 +11,7 @@ mod control;
 mod exceptions;
 mod memory;
 mod numeric;
+mod route;
 mod simd;
 mod simd_memory;
 mod tables;
@@ -32,6 +33,7 @@ use std::collections::HashMap;
 use wasmparser::{FuncType, ValType};
 
 pub(crate) use control::Frame;
+use route::Family;
 
 /// What every function translation of one module shares.
 pub struct ModuleContext<'a> {
@@ -163,19 +165,29 @@ pub fn translate_function(
             continue;
         }
         t.b.set_srcloc(ir::SourceLoc::new(offset as u32));
-        let handled = t.control(&op)?
-            || t.variable(&op)?
-            || t.numeric(&op)?
-            || t.memory(&op)?
-            || t.call(&op)?
-            || t.table(&op)?
-            || t.simd(&op)?
-            || t.simd_memory(&op)?
-            || t.atomic(&op)?
-            || t.exception(&op)?;
+        let family = route::family_of(&op);
+        let handled = match family {
+            Family::Control => t.control(&op)?,
+            Family::Variable => t.variable(&op)?,
+            Family::Numeric => t.numeric(&op)?,
+            Family::Memory => t.memory(&op)?,
+            Family::Call => t.call(&op)?,
+            Family::Table => t.table(&op)?,
+            Family::Simd => t.simd(&op)?,
+            Family::SimdMemory => t.simd_memory(&op)?,
+            Family::Atomic => t.atomic(&op)?,
+            Family::Exception => t.exception(&op)?,
+            Family::Unsupported(proposal) => {
+                return Err(Error::unsupported(format!(
+                    "instruction `{op:?}` ({proposal}) at byte offset {offset:#x}"
+                )))
+            }
+        };
+        // A family that does not translate an operator routed to it is a bug in Kiln.
         if !handled {
-            return Err(Error::unsupported(format!(
-                "instruction `{op:?}` at byte offset {offset:#x}"
+            return Err(Error::new(format!(
+                "internal error: the {family:?} family does not translate `{op:?}` \
+                 (at byte offset {offset:#x})"
             )));
         }
     }
