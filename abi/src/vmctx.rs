@@ -30,7 +30,7 @@ pub struct VMFuncRef {
     /// [`VMHostFunc`].
     pub vmctx: *mut VMContext,
     /// Canonical signature id, comparable across modules (see `VMContextLayout::sig_ids`).
-    pub type_id: u32,
+    pub sig_id: u32,
     pub _pad: u32,
 }
 
@@ -80,7 +80,7 @@ pub const VMTABLE_ELEMENTS: u32 = offset_of!(VMTable, elements) as u32;
 pub const VMTABLE_LENGTH: u32 = offset_of!(VMTable, length) as u32;
 pub const VMFUNCREF_FN_PTR: u32 = offset_of!(VMFuncRef, fn_ptr) as u32;
 pub const VMFUNCREF_VMCTX: u32 = offset_of!(VMFuncRef, vmctx) as u32;
-pub const VMFUNCREF_TYPE_ID: u32 = offset_of!(VMFuncRef, type_id) as u32;
+pub const VMFUNCREF_SIG_ID: u32 = offset_of!(VMFuncRef, sig_id) as u32;
 pub const VMHOSTFUNC_HOST_FN: u32 = offset_of!(VMHostFunc, host_fn) as u32;
 pub const VMHOSTFUNC_VMCTX: u32 = offset_of!(VMHostFunc, vmctx) as u32;
 pub const VMFUNCREF_SIZE: u32 = core::mem::size_of::<VMFuncRef>() as u32;

@@ -6,9 +6,11 @@ use crate::descriptor::{self, CompiledFunction};
 use crate::entry::{self, MainArg};
 use crate::environ::ModuleEnv;
 use crate::error::Error;
+use crate::index::{DefinedFuncIndex, TypeIndex};
 use crate::manifest;
 use crate::translate::{self, ModuleContext};
 use crate::{traps, Cpu, Emit, OptLevel, Options};
+use cranelift_codegen::entity::{EntityRef, PrimaryMap};
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::{control::ControlPlane, Context, FinalizedMachExceptionHandler};
@@ -112,9 +114,8 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
     let call_conv = isa.default_call_conv();
     let module_err = |e: cranelift_module::ModuleError| Error::new(format!("internal error: {e}"));
 
-    let num_defined = env.bodies.len();
-    let mut func_ids = Vec::with_capacity(num_defined);
-    for def_index in 0..num_defined {
+    let mut func_ids = PrimaryMap::with_capacity(env.bodies.len());
+    for def_index in env.bodies.keys() {
         let func_index = env.func_index(def_index);
         let sig = translate::wasm_signature(env.func_type(func_index));
         let name = crate::symbols::function_symbol(func_index, env.func_name(func_index));
@@ -181,21 +182,21 @@ pub fn compile_module(env: &ModuleEnv<'_>, options: &Options) -> Result<Output, 
             .map_err(module_err)?;
     }
 
-    let mut trampolines = Vec::with_capacity(env.types.len());
-    for (index, ty) in env.types.iter().enumerate() {
-        let id = entry::define_trampoline(&mut module, index, ty)?;
-        trampolines.push(id);
+    let mut trampolines = PrimaryMap::with_capacity(env.types.len());
+    for (index, ty) in &env.types {
+        trampolines.push(entry::define_trampoline(&mut module, index, ty)?);
     }
     // Only a function import can be a host function.
-    let mut host_adapters = vec![None; env.types.len()];
+    let mut host_adapters: PrimaryMap<TypeIndex, Option<FuncId>> =
+        env.types.keys().map(|_| None).collect();
     for &type_index in env.imported_func_types() {
-        let slot = &mut host_adapters[type_index as usize];
+        let slot = &mut host_adapters[type_index];
         if slot.is_none() {
-            let ty = &env.types[type_index as usize];
+            let ty = &env.types[type_index];
             *slot = Some(entry::define_host_adapter(&mut module, type_index, ty)?);
         }
     }
-    let functions: Vec<CompiledFunction> = compiled
+    let functions: PrimaryMap<DefinedFuncIndex, CompiledFunction> = compiled
         .into_iter()
         .map(|f| CompiledFunction {
             id: f.id,
@@ -268,14 +269,15 @@ fn compile_functions(
                 let mut context = Context::new();
                 let mut builder_ctx = FunctionBuilderContext::new();
                 loop {
-                    let def_index = next.fetch_add(1, Ordering::Relaxed);
-                    if def_index >= count {
+                    let position = next.fetch_add(1, Ordering::Relaxed);
+                    if position >= count {
                         break;
                     }
+                    let def_index = DefinedFuncIndex::new(position);
                     let result =
                         compile_one(ctx, isa, def_index, &mut context, &mut builder_ctx, emit);
                     let failed = result.is_err();
-                    results.lock().unwrap()[def_index] = Some(result);
+                    results.lock().unwrap()[position] = Some(result);
                     if failed {
                         // Stop handing out work; the first error is reported.
                         next.store(count, Ordering::Relaxed);
@@ -299,7 +301,7 @@ fn compile_functions(
 fn compile_one(
     ctx: &ModuleContext<'_>,
     isa: &dyn isa::TargetIsa,
-    def_index: usize,
+    def_index: DefinedFuncIndex,
     context: &mut Context,
     builder_ctx: &mut FunctionBuilderContext,
     emit: Emit,

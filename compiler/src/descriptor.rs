@@ -3,8 +3,10 @@
 
 use crate::environ::{ConstExpr, ConstOp, ImportKind, ModuleEnv, SegmentMode};
 use crate::error::Error;
+use crate::index::{DefinedFuncIndex, FuncIndex, TypeIndex};
 use crate::type_text;
 use crate::Options;
+use cranelift_codegen::entity::{EntityRef, PrimaryMap};
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 use cranelift_object::ObjectModule;
 use kiln_abi::exception::HandlerSite;
@@ -26,9 +28,9 @@ pub fn define(
     module: &mut ObjectModule,
     env: &ModuleEnv<'_>,
     options: &Options,
-    functions: &[CompiledFunction],
-    trampolines: &[FuncId],
-    host_adapters: &[Option<FuncId>],
+    functions: &PrimaryMap<DefinedFuncIndex, CompiledFunction>,
+    trampolines: &PrimaryMap<TypeIndex, FuncId>,
+    host_adapters: &PrimaryMap<TypeIndex, Option<FuncId>>,
 ) -> Result<DataId, Error> {
     let desc_id = module
         .declare_data(&options.descriptor_symbol, Linkage::Export, false, false)
@@ -64,7 +66,8 @@ pub fn define(
     d.exports(r.nested(field!(M, exports)), env)?;
     d.data(r.nested(field!(M, data)), env)?;
     d.elements(r.nested(field!(M, elements)), env)?;
-    r.u32(field!(M, start), env.start.unwrap_or(abi::NO_INDEX));
+    let start = env.start.map_or(abi::NO_INDEX, FuncIndex::as_u32);
+    r.u32(field!(M, start), start);
     r.u64(
         field!(M, memory_reservation),
         options.memory_reservation.unwrap_or(0),
@@ -241,9 +244,9 @@ impl Emitter<'_> {
         for &op in &expr.0 {
             let (code, index, bits) = match op {
                 ConstOp::Value(bits) => (const_op::VALUE, 0, bits),
-                ConstOp::GlobalGet(index) => (const_op::GLOBAL_GET, index, 0),
+                ConstOp::GlobalGet(index) => (const_op::GLOBAL_GET, index.as_u32(), 0),
                 ConstOp::RefNull => (const_op::REF_NULL, 0, 0),
-                ConstOp::RefFunc(index) => (const_op::REF_FUNC, index, 0),
+                ConstOp::RefFunc(index) => (const_op::REF_FUNC, index.as_u32(), 0),
                 ConstOp::I32Add => (const_op::I32_ADD, 0, 0),
                 ConstOp::I32Sub => (const_op::I32_SUB, 0, 0),
                 ConstOp::I32Mul => (const_op::I32_MUL, 0, 0),
@@ -295,24 +298,22 @@ impl Emitter<'_> {
         &mut self,
         r: Record<'_, abi::Slice<abi::FuncTypeDesc>>,
         env: &ModuleEnv<'_>,
-        tramps: &[FuncId],
-        host_adapters: &[Option<FuncId>],
+        tramps: &PrimaryMap<TypeIndex, FuncId>,
+        host_adapters: &PrimaryMap<TypeIndex, Option<FuncId>>,
     ) -> Result<(), Error> {
         use abi::FuncTypeDesc as T;
         let mut items = Writer::default();
-        for (index, ((ty, &trampoline), adapter)) in
-            env.types.iter().zip(tramps).zip(host_adapters).enumerate()
-        {
+        for (index, ty) in &env.types {
             let params: Vec<u8> = ty.params().iter().map(|t| valtype_code(*t)).collect();
             let results: Vec<u8> = ty.results().iter().map(|t| valtype_code(*t)).collect();
             let mut item = items.record::<T>();
             self.bytes(item.nested(field!(T, params)), &params)?;
             self.bytes(item.nested(field!(T, results)), &results)?;
-            item.func_ptr(field!(T, trampoline), trampoline);
-            if let Some(adapter) = *adapter {
+            item.func_ptr(field!(T, trampoline), tramps[index]);
+            if let Some(adapter) = host_adapters[index] {
                 item.func_ptr(field!(T, host_adapter), adapter);
             }
-            let key = type_text::func_type_key(env, index as u32);
+            let key = type_text::func_type_key(env, index);
             self.str(item.nested(field!(T, key)), &key);
         }
         self.slice(r, items, env.types.len())
@@ -339,7 +340,7 @@ impl Emitter<'_> {
         &mut self,
         r: Record<'_, abi::Slice<abi::FunctionDesc>>,
         env: &ModuleEnv<'_>,
-        compiled: &[CompiledFunction],
+        compiled: &PrimaryMap<DefinedFuncIndex, CompiledFunction>,
     ) -> Result<(), Error> {
         use abi::FunctionDesc as F;
         use abi::TrapSite as S;
@@ -357,14 +358,13 @@ impl Emitter<'_> {
         let mut traps = Writer::default();
         let mut handlers = Writer::default();
         let mut items = Writer::default();
-        for (index, &type_index) in env.func_types.iter().enumerate() {
-            let index = index as u32;
+        for (index, &type_index) in &env.func_types {
             let mut item = items.record::<F>();
             self.str(
                 item.nested(field!(F, name)),
                 env.func_name(index).unwrap_or(""),
             );
-            item.u32(field!(F, type_index), type_index);
+            item.u32(field!(F, type_index), type_index.as_u32());
             let own = env.defined_func(index).map(|def| &compiled[def]);
             // An import has no body and no trap sites (all zero).
             if let Some(f) = own {
@@ -413,7 +413,7 @@ impl Emitter<'_> {
     ) -> Result<(), Error> {
         use abi::TableDesc as T;
         let mut items = Writer::default();
-        for table in &env.tables {
+        for table in env.tables.values() {
             let mut item = items.record::<T>();
             item.u32(field!(T, elem_type), ref_code(table.elem));
             item.u32(field!(T, min), table.min);
@@ -432,7 +432,7 @@ impl Emitter<'_> {
     ) -> Result<(), Error> {
         use abi::MemoryDesc as M;
         let mut items = Writer::default();
-        for memory in &env.memories {
+        for memory in env.memories.values() {
             let mut item = items.record::<M>();
             item.u64(field!(M, min_pages), memory.min_pages);
             item.u64(field!(M, max_pages), memory.max_pages.unwrap_or(u64::MAX));
@@ -449,7 +449,7 @@ impl Emitter<'_> {
     ) -> Result<(), Error> {
         use abi::GlobalDesc as G;
         let mut items = Writer::default();
-        for global in &env.globals {
+        for global in env.globals.values() {
             let mut item = items.record::<G>();
             item.u32(field!(G, val_type), valtype_code(global.ty) as u32);
             item.u32(field!(G, mutable), global.mutable as u32);
@@ -468,7 +468,8 @@ impl Emitter<'_> {
     ) -> Result<(), Error> {
         use abi::TagDesc as T;
         let mut items = Writer::default();
-        for &type_index in &env.tags {
+        for type_index in env.tags.values() {
+            let type_index = type_index.as_u32();
             items.record::<T>().u32(field!(T, type_index), type_index);
         }
         self.slice(r, items, env.tags.len())
@@ -497,7 +498,7 @@ impl Emitter<'_> {
     ) -> Result<(), Error> {
         use abi::DataDesc as D;
         let mut items = Writer::default();
-        for segment in &env.data {
+        for segment in env.data.values() {
             let mut item = items.record::<D>();
             self.bytes(item.nested(field!(D, bytes)), segment.bytes)?;
             let (mode, memory, offset) = segment_fields(&segment.mode, segment_mode::PASSIVE);
@@ -517,7 +518,7 @@ impl Emitter<'_> {
     ) -> Result<(), Error> {
         use abi::ElemDesc as E;
         let mut items = Writer::default();
-        for segment in &env.elements {
+        for segment in env.elements.values() {
             let mut item = items.record::<E>();
             item.u32(field!(E, elem_type), ref_code(segment.elem));
             let (mode, table, offset) = segment_fields(&segment.mode, segment_mode::DECLARED);
@@ -539,11 +540,16 @@ impl Emitter<'_> {
 /// A segment's `(mode, memory or table index, offset)` fields (only an active segment
 /// has an offset); `declared` is the code a declarative segment gets (data segments have
 /// none, so they pass `PASSIVE`).
-fn segment_fields(mode: &SegmentMode, declared: u32) -> (u32, u32, Option<&ConstExpr>) {
+fn segment_fields<I: EntityRef>(
+    mode: &SegmentMode<I>,
+    declared: u32,
+) -> (u32, u32, Option<&ConstExpr>) {
     match mode {
         SegmentMode::Passive => (segment_mode::PASSIVE, 0, None),
         SegmentMode::Declared => (declared, 0, None),
-        SegmentMode::Active { index, offset } => (segment_mode::ACTIVE, *index, Some(offset)),
+        SegmentMode::Active { index, offset } => {
+            (segment_mode::ACTIVE, index.index() as u32, Some(offset))
+        }
     }
 }
 

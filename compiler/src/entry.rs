@@ -4,6 +4,7 @@
 
 use crate::codegen::new_object_module;
 use crate::error::Error;
+use crate::index::TypeIndex;
 use crate::translate::{self, enter_function};
 use crate::Options;
 use cranelift_codegen::ir::{
@@ -119,7 +120,7 @@ pub fn harness_object(options: &Options, descriptors: &[String]) -> Result<Vec<u
 /// arguments from `values`, calls, and stores the results back (see `abi::Trampoline`).
 pub fn define_trampoline(
     module: &mut ObjectModule,
-    index: usize,
+    index: TypeIndex,
     ty: &wasmparser::FuncType,
 ) -> Result<FuncId, Error> {
     let call_conv = module.isa().default_call_conv();
@@ -164,7 +165,7 @@ pub fn define_trampoline(
 /// (see `abi::FuncTypeDesc::host_adapter`).
 pub fn define_host_adapter(
     module: &mut ObjectModule,
-    index: u32,
+    index: TypeIndex,
     ty: &wasmparser::FuncType,
 ) -> Result<FuncId, Error> {
     let call_conv = module.isa().default_call_conv();

@@ -2,7 +2,12 @@
 //! translation, as plain data read once with wasmparser.
 
 use crate::error::Error;
+use crate::index::{
+    DataIndex, DefinedFuncIndex, ElemIndex, FuncIndex, GlobalIndex, MemoryIndex, TableIndex,
+    TagIndex, TypeIndex,
+};
 use crate::WasmVersion;
+use cranelift_codegen::entity::PrimaryMap;
 use std::collections::HashMap;
 use wasmparser::{
     ConstExpr as WasmConstExpr, DataKind, ElementItems, ElementKind, ExternalKind, FuncType,
@@ -126,9 +131,9 @@ pub fn missing_feature(wasm: &[u8]) -> Option<&'static str> {
 pub enum ConstOp {
     /// Raw bits, little-endian from the low end (an i32/f32 uses the low 32 bits).
     Value(u128),
-    GlobalGet(u32),
+    GlobalGet(GlobalIndex),
     RefNull,
-    RefFunc(u32),
+    RefFunc(FuncIndex),
     I32Add,
     I32Sub,
     I32Mul,
@@ -225,50 +230,51 @@ pub struct Export<'a> {
     pub index: u32,
 }
 
+/// How a segment is used; `I` is the index of the table or memory an active one fills.
 #[derive(Debug, PartialEq, Eq)]
-pub enum SegmentMode {
+pub enum SegmentMode<I> {
     Passive,
-    Active { index: u32, offset: ConstExpr },
+    Active { index: I, offset: ConstExpr },
     Declared,
 }
 
 #[derive(Debug)]
 pub struct ElemSegment {
     pub elem: RefType,
-    pub mode: SegmentMode,
+    pub mode: SegmentMode<TableIndex>,
     pub items: Vec<ConstExpr>,
 }
 
 #[derive(Debug)]
 pub struct DataSegment<'a> {
     pub bytes: &'a [u8],
-    pub mode: SegmentMode,
+    pub mode: SegmentMode<MemoryIndex>,
 }
 
 #[derive(Default)]
 pub struct ModuleEnv<'a> {
     pub name: Option<String>,
-    pub types: Vec<FuncType>,
+    pub types: PrimaryMap<TypeIndex, FuncType>,
     pub imports: Vec<Import<'a>>,
-    /// Type index of every function, imported first.
-    pub func_types: Vec<u32>,
+    /// The type of every function, imported first.
+    pub func_types: PrimaryMap<FuncIndex, TypeIndex>,
     num_imported_funcs: u32,
-    pub tables: Vec<Table>,
+    pub tables: PrimaryMap<TableIndex, Table>,
     num_imported_tables: u32,
-    pub memories: Vec<Memory>,
+    pub memories: PrimaryMap<MemoryIndex, Memory>,
     num_imported_memories: u32,
-    pub globals: Vec<Global>,
+    pub globals: PrimaryMap<GlobalIndex, Global>,
     num_imported_globals: u32,
-    /// Type index of every tag (exception handling), imported first.
-    pub tags: Vec<u32>,
+    /// The type of every tag (exception handling), imported first.
+    pub tags: PrimaryMap<TagIndex, TypeIndex>,
     num_imported_tags: u32,
     pub exports: Vec<Export<'a>>,
-    pub start: Option<u32>,
-    pub elements: Vec<ElemSegment>,
-    pub data: Vec<DataSegment<'a>>,
+    pub start: Option<FuncIndex>,
+    pub elements: PrimaryMap<ElemIndex, ElemSegment>,
+    pub data: PrimaryMap<DataIndex, DataSegment<'a>>,
     /// Bodies of the defined functions, in order.
-    pub bodies: Vec<FunctionBody<'a>>,
-    pub func_names: HashMap<u32, String>,
+    pub bodies: PrimaryMap<DefinedFuncIndex, FunctionBody<'a>>,
+    pub func_names: HashMap<FuncIndex, String>,
     /// The module's bytes.
     pub wasm: &'a [u8],
 }
@@ -302,37 +308,38 @@ impl<'a> ModuleEnv<'a> {
         Ok(env)
     }
 
-    pub fn func_type(&self, func_index: u32) -> &FuncType {
-        &self.types[self.func_types[func_index as usize] as usize]
+    pub fn func_type(&self, func_index: FuncIndex) -> &FuncType {
+        &self.types[self.func_types[func_index]]
     }
 
-    pub fn is_imported_func(&self, func_index: u32) -> bool {
-        func_index < self.num_imported_funcs
+    pub fn is_imported_func(&self, func_index: FuncIndex) -> bool {
+        func_index.as_u32() < self.num_imported_funcs
     }
 
-    /// The function index (imports first) of defined function `def_index` (its body's
-    /// position). The two index spaces meet only here and in [`Self::defined_func`].
-    pub fn func_index(&self, def_index: usize) -> u32 {
-        self.num_imported_funcs + def_index as u32
+    /// The function index (imports first) of a defined function. The two index spaces
+    /// meet only here and in [`Self::defined_func`].
+    pub fn func_index(&self, def_index: DefinedFuncIndex) -> FuncIndex {
+        FuncIndex::from_u32(self.num_imported_funcs + def_index.as_u32())
     }
 
     /// The defined-function index of function `func_index`, or `None` for an import.
-    pub fn defined_func(&self, func_index: u32) -> Option<usize> {
+    pub fn defined_func(&self, func_index: FuncIndex) -> Option<DefinedFuncIndex> {
         func_index
+            .as_u32()
             .checked_sub(self.num_imported_funcs)
-            .map(|def| def as usize)
+            .map(DefinedFuncIndex::from_u32)
     }
 
     /// The type index of every imported function, in import order.
-    pub fn imported_func_types(&self) -> &[u32] {
-        &self.func_types[..self.num_imported_funcs as usize]
+    pub fn imported_func_types(&self) -> &[TypeIndex] {
+        &self.func_types.as_values_slice()[..self.num_imported_funcs as usize]
     }
 
-    pub fn is_imported_global(&self, global_index: u32) -> bool {
-        global_index < self.num_imported_globals
+    pub fn is_imported_global(&self, global_index: GlobalIndex) -> bool {
+        global_index.as_u32() < self.num_imported_globals
     }
 
-    pub fn func_name(&self, func_index: u32) -> Option<&str> {
+    pub fn func_name(&self, func_index: FuncIndex) -> Option<&str> {
         self.func_names.get(&func_index).map(String::as_str)
     }
 
@@ -351,7 +358,8 @@ impl<'a> ModuleEnv<'a> {
             }
             Payload::FunctionSection(reader) => {
                 for ty in reader {
-                    self.func_types.push(ty.map_err(Error::invalid)?);
+                    self.func_types
+                        .push(TypeIndex::from_u32(ty.map_err(Error::invalid)?));
                 }
             }
             Payload::TableSection(reader) => {
@@ -399,10 +407,11 @@ impl<'a> ModuleEnv<'a> {
             }
             Payload::TagSection(reader) => {
                 for tag in reader {
-                    self.tags.push(tag.map_err(Error::invalid)?.func_type_idx);
+                    let tag = tag.map_err(Error::invalid)?;
+                    self.tags.push(TypeIndex::from_u32(tag.func_type_idx));
                 }
             }
-            Payload::StartSection { func, .. } => self.start = Some(func),
+            Payload::StartSection { func, .. } => self.start = Some(FuncIndex::from_u32(func)),
             Payload::ElementSection(reader) => {
                 for element in reader {
                     let element = element.map_err(Error::invalid)?;
@@ -418,7 +427,7 @@ impl<'a> ModuleEnv<'a> {
                             memory_index,
                             offset_expr,
                         } => SegmentMode::Active {
-                            index: memory_index,
+                            index: MemoryIndex::from_u32(memory_index),
                             offset: const_expr(&offset_expr)?,
                         },
                     };
@@ -428,7 +437,9 @@ impl<'a> ModuleEnv<'a> {
                     });
                 }
             }
-            Payload::CodeSectionEntry(body) => self.bodies.push(body),
+            Payload::CodeSectionEntry(body) => {
+                self.bodies.push(body);
+            }
             Payload::CustomSection(reader) => {
                 if let KnownCustom::Name(names) = reader.as_known() {
                     // A malformed name section is not an error (the spec says so):
@@ -446,7 +457,7 @@ impl<'a> ModuleEnv<'a> {
     fn read_import(&mut self, module: &'a str, name: &'a str, ty: TypeRef) -> Result<(), Error> {
         let (kind, index) = match ty {
             TypeRef::Func(type_index) | TypeRef::FuncExact(type_index) => {
-                self.func_types.push(type_index);
+                self.func_types.push(TypeIndex::from_u32(type_index));
                 self.num_imported_funcs += 1;
                 (ImportKind::Func, self.num_imported_funcs - 1)
             }
@@ -470,7 +481,7 @@ impl<'a> ModuleEnv<'a> {
                 (ImportKind::Global, self.num_imported_globals - 1)
             }
             TypeRef::Tag(tag) => {
-                self.tags.push(tag.func_type_idx);
+                self.tags.push(TypeIndex::from_u32(tag.func_type_idx));
                 self.num_imported_tags += 1;
                 (ImportKind::Tag, self.num_imported_tags - 1)
             }
@@ -492,7 +503,7 @@ impl<'a> ModuleEnv<'a> {
                 table_index,
                 offset_expr,
             } => SegmentMode::Active {
-                index: table_index.unwrap_or(0),
+                index: TableIndex::from_u32(table_index.unwrap_or(0)),
                 offset: const_expr(&offset_expr)?,
             },
         };
@@ -500,7 +511,10 @@ impl<'a> ModuleEnv<'a> {
             ElementItems::Functions(funcs) => {
                 let items = funcs
                     .into_iter()
-                    .map(|f| Ok(ConstOp::RefFunc(f.map_err(Error::invalid)?).into()))
+                    .map(|f| {
+                        let f = FuncIndex::from_u32(f.map_err(Error::invalid)?);
+                        Ok(ConstOp::RefFunc(f).into())
+                    })
                     .collect::<Result<_, _>>()?;
                 (RefType::FUNCREF, items)
             }
@@ -521,8 +535,8 @@ impl<'a> ModuleEnv<'a> {
             Name::Module { name, .. } => self.name = Some(name.to_string()),
             Name::Function(map) => {
                 for naming in map.into_iter().map_while(Result::ok) {
-                    self.func_names
-                        .insert(naming.index, naming.name.to_string());
+                    let index = FuncIndex::from_u32(naming.index);
+                    self.func_names.insert(index, naming.name.to_string());
                 }
             }
             _ => {}
@@ -543,8 +557,12 @@ fn const_expr(expr: &WasmConstExpr<'_>) -> Result<ConstExpr, Error> {
             Operator::F64Const { value } => ConstOp::Value(value.bits() as u128),
             Operator::V128Const { value } => ConstOp::Value(u128::from_le_bytes(*value.bytes())),
             Operator::RefNull { .. } => ConstOp::RefNull,
-            Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
-            Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            Operator::RefFunc { function_index } => {
+                ConstOp::RefFunc(FuncIndex::from_u32(function_index))
+            }
+            Operator::GlobalGet { global_index } => {
+                ConstOp::GlobalGet(GlobalIndex::from_u32(global_index))
+            }
             Operator::I32Add => ConstOp::I32Add,
             Operator::I32Sub => ConstOp::I32Sub,
             Operator::I32Mul => ConstOp::I32Mul,

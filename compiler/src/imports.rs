@@ -3,6 +3,7 @@
 use crate::descriptor::valtype_code;
 use crate::environ::{ImportKind, ModuleEnv};
 use crate::error::Error;
+use crate::index::FuncIndex;
 use kiln_abi::wasi;
 
 /// Checks that `env` is a WASI command Kiln can run on its own: it exports a `_start`
@@ -29,7 +30,7 @@ pub fn check_command(env: &ModuleEnv<'_>) -> Result<(), Error> {
             problems.push(format!("{what}: not provided by the Kiln runtime"));
             continue;
         };
-        let ty = env.func_type(import.index);
+        let ty = env.func_type(FuncIndex::from_u32(import.index));
         let codes = |types: &[wasmparser::ValType]| -> Vec<u8> {
             types.iter().map(|t| valtype_code(*t)).collect()
         };
@@ -57,7 +58,7 @@ pub fn check_command(env: &ModuleEnv<'_>) -> Result<(), Error> {
              `_start`",
         )),
         Some(start) => {
-            let ty = env.func_type(start.index);
+            let ty = env.func_type(FuncIndex::from_u32(start.index));
             if ty.params().is_empty() && ty.results().is_empty() {
                 Ok(())
             } else {
@@ -74,7 +75,7 @@ pub fn check_command(env: &ModuleEnv<'_>) -> Result<(), Error> {
 /// which preview1 is not).
 pub fn check_wasi_memory(env: &ModuleEnv<'_>) -> Result<(), Error> {
     let wasi = env.imports.iter().find(|i| i.module == wasi::MODULE);
-    match (wasi, env.memories.first()) {
+    match (wasi, env.memories.values().next()) {
         (Some(import), Some(memory)) if memory.memory64 => Err(Error::new(format!(
             "the module imports WASI preview1 (`{}::{}`), whose pointers are 32-bit, but its \
              memory 0 is a 64-bit memory (memory64); build it for wasm32-wasip1",

@@ -258,7 +258,7 @@ fn from_module(bytes: &[u8]) -> Result<Inspection, Error> {
             .collect(),
         memories: env
             .memories
-            .iter()
+            .values()
             .map(|m| (m.min_pages, m.max_pages, m.memory64))
             .collect(),
         features: features_used(&wasm).into_iter().map(String::from).collect(),

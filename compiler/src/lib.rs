@@ -15,6 +15,7 @@ mod environ;
 mod error;
 pub mod image;
 mod imports;
+mod index;
 mod inspect;
 mod manifest;
 mod output;

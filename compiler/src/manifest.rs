@@ -46,7 +46,7 @@ pub fn render(env: &ModuleEnv<'_>, features: &[&str], options: &Options) -> Stri
             kind_name(export.kind)
         );
     }
-    for memory in &env.memories {
+    for memory in env.memories.values() {
         let max = memory.max_pages.map_or("-".to_string(), |m| m.to_string());
         let index_type = index_type_name(memory.memory64);
         let _ = writeln!(text, "memory {} {max} {index_type}", memory.min_pages);

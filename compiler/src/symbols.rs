@@ -3,8 +3,10 @@
 //! debuggers and crash dumps show real names. The symbols are local to the object: two
 //! modules linked together (the spec harness) may repeat them.
 
+use crate::index::FuncIndex;
+
 /// The symbol of function `index`, whose name-section name is `name`.
-pub fn function_symbol(index: u32, name: Option<&str>) -> String {
+pub fn function_symbol(index: FuncIndex, name: Option<&str>) -> String {
     match name.filter(|n| !n.is_empty()) {
         Some(name) => format!("wasm[{index}]::{}", demangle(name)),
         None => format!("wasm[{index}]"),
@@ -33,17 +35,26 @@ mod tests {
 
     #[test]
     fn names_are_demangled_and_carry_the_index() {
-        assert_eq!(function_symbol(3, None), "wasm[3]");
-        assert_eq!(function_symbol(4, Some("")), "wasm[4]");
-        assert_eq!(function_symbol(5, Some("main")), "wasm[5]::main");
+        assert_eq!(function_symbol(FuncIndex::from_u32(3), None), "wasm[3]");
+        assert_eq!(function_symbol(FuncIndex::from_u32(4), Some("")), "wasm[4]");
         assert_eq!(
-            function_symbol(6, Some("_ZN4core3fmt5write17h0123456789abcdefE")),
+            function_symbol(FuncIndex::from_u32(5), Some("main")),
+            "wasm[5]::main"
+        );
+        assert_eq!(
+            function_symbol(
+                FuncIndex::from_u32(6),
+                Some("_ZN4core3fmt5write17h0123456789abcdefE")
+            ),
             "wasm[6]::core::fmt::write"
         );
         assert_eq!(
-            function_symbol(7, Some("_ZN3foo3barEi")),
+            function_symbol(FuncIndex::from_u32(7), Some("_ZN3foo3barEi")),
             "wasm[7]::foo::bar(int)"
         );
-        assert_eq!(function_symbol(8, Some("_Zbogus")), "wasm[8]::_Zbogus");
+        assert_eq!(
+            function_symbol(FuncIndex::from_u32(8), Some("_Zbogus")),
+            "wasm[8]::_Zbogus"
+        );
     }
 }

@@ -5,14 +5,15 @@
 //! here) and to itself (`rec`).
 
 use crate::environ::ModuleEnv;
+use crate::index::TypeIndex;
 use kiln_abi::heap_type;
 use wasmparser::{AbstractHeapType, HeapType, RefType, UnpackedIndex, ValType};
 
 /// The key of function type `index` (`FuncTypeDesc::key`): its text when a parameter or
 /// result is a reference other than `funcref`/`externref`, else empty (the one-byte
 /// codes then say everything).
-pub fn func_type_key(env: &ModuleEnv<'_>, index: u32) -> String {
-    let ty = &env.types[index as usize];
+pub fn func_type_key(env: &ModuleEnv<'_>, index: TypeIndex) -> String {
+    let ty = &env.types[index];
     let plain = |t: &ValType| match t {
         ValType::Ref(r) => *r == RefType::FUNCREF || *r == RefType::EXTERNREF,
         _ => true,
@@ -28,7 +29,9 @@ pub fn func_type_key(env: &ModuleEnv<'_>, index: u32) -> String {
 pub fn ref_type(env: &ModuleEnv<'_>, ty: RefType) -> (u32, bool, String) {
     let (heap, key) = match ty.heap_type() {
         HeapType::Concrete(index) | HeapType::Exact(index) => match index {
-            UnpackedIndex::Module(i) => (heap_type::CONCRETE, func_text(env, i)),
+            UnpackedIndex::Module(i) => {
+                (heap_type::CONCRETE, func_text(env, TypeIndex::from_u32(i)))
+            }
             // Only the validator's canonical forms use these; not the module reader.
             _ => (heap_type::CONCRETE, "rec".to_string()),
         },
@@ -48,8 +51,8 @@ pub fn ref_type(env: &ModuleEnv<'_>, ty: RefType) -> (u32, bool, String) {
 }
 
 /// `(func PARAMS -> RESULTS)` of type `index`.
-fn func_text(env: &ModuleEnv<'_>, index: u32) -> String {
-    let ty = &env.types[index as usize];
+fn func_text(env: &ModuleEnv<'_>, index: TypeIndex) -> String {
+    let ty = &env.types[index];
     let list = |types: &[ValType]| -> String {
         types
             .iter()
@@ -59,16 +62,16 @@ fn func_text(env: &ModuleEnv<'_>, index: u32) -> String {
     format!("(func{} ->{})", list(ty.params()), list(ty.results()))
 }
 
-fn val_text(env: &ModuleEnv<'_>, ty: ValType, within: u32) -> String {
+fn val_text(env: &ModuleEnv<'_>, ty: ValType, within: TypeIndex) -> String {
     let ValType::Ref(r) = ty else {
         return ty.to_string();
     };
     let heap = match r.heap_type() {
         HeapType::Concrete(UnpackedIndex::Module(i))
         | HeapType::Exact(UnpackedIndex::Module(i))
-            if i != within =>
+            if i != within.as_u32() =>
         {
-            func_text(env, i)
+            func_text(env, TypeIndex::from_u32(i))
         }
         HeapType::Concrete(_) | HeapType::Exact(_) => "rec".to_string(),
         HeapType::Abstract { ty, .. } => format!("{ty:?}").to_lowercase(),

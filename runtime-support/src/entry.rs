@@ -153,8 +153,8 @@ fn run(desc: &'static ModuleDescriptor) -> i32 {
         return 1;
     };
     // SAFETY: an exported funcref of a live instance.
-    let type_id = unsafe { (*start).type_id };
-    if sig_registry::signature(type_id) != Some((vec![], vec![])) {
+    let sig_id = unsafe { (*start).sig_id };
+    if sig_registry::signature(sig_id) != Some((vec![], vec![])) {
         fail("`_start` must have type [] -> []");
         return 1;
     }

@@ -243,10 +243,10 @@ impl Harness {
             return Err(format!("export {name:?} is not a function"));
         };
         // SAFETY: an exported funcref of a live instance.
-        let (fn_ptr, vmctx, type_id) = unsafe { ((*func).fn_ptr, (*func).vmctx, (*func).type_id) };
+        let (fn_ptr, vmctx, sig_id) = unsafe { ((*func).fn_ptr, (*func).vmctx, (*func).sig_id) };
         let (Some((params, results)), Some(trampoline)) = (
-            sig_registry::signature(type_id),
-            sig_registry::trampoline(type_id),
+            sig_registry::signature(sig_id),
+            sig_registry::trampoline(sig_id),
         ) else {
             return Err(format!("export {name:?} has an unknown signature"));
         };

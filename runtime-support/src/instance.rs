@@ -260,13 +260,13 @@ impl Instance {
                     f.type_index
                 )));
             }
-            let type_id = inst.vmctx.sig_id(f.type_index);
+            let sig_id = inst.vmctx.sig_id(f.type_index);
             inst.vmctx.set_funcref(
                 i,
                 VMFuncRef {
                     fn_ptr: f.body,
                     vmctx: inst.vmctx.raw(),
-                    type_id,
+                    sig_id,
                     _pad: 0,
                 },
             );

@@ -1,7 +1,7 @@
 //! Canonical signature ids, shared by every instance in the process.
 //!
 //! Each module's function types are interned here by `(params, results)` at instantiation,
-//! so the `type_id` in a [`VMFuncRef`](kiln_abi::VMFuncRef) means the same in every
+//! so the `sig_id` in a [`VMFuncRef`](kiln_abi::VMFuncRef) means the same in every
 //! module and `call_indirect` works on functions from other instances. The registry also
 //! remembers a trampoline per signature, so the host can call any funcref.
 

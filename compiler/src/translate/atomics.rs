@@ -10,6 +10,7 @@ use super::memory::heap_flags;
 use super::Translator;
 use crate::builtins::Builtin;
 use crate::error::Error;
+use crate::index::MemoryIndex;
 use crate::traps;
 use cranelift_codegen::ir::{types, AtomicRmwOp, InstBuilder, Type, Value};
 use wasmparser::{MemArg, Operator};
@@ -190,7 +191,7 @@ impl Translator<'_, '_> {
         let timeout = self.pop();
         let expected = self.pop();
         let addr = self.atomic_address(memarg, ty.bytes(), true);
-        if !self.m.env.memories[memarg.memory as usize].shared {
+        if !self.m.env.memories[MemoryIndex::from_u32(memarg.memory)].shared {
             self.b.ins().trap(traps::ATOMIC_WAIT_NON_SHARED);
             self.reachable = false;
             return;

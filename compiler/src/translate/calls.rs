@@ -7,6 +7,7 @@
 
 use super::{fixed_flags, Translator};
 use crate::error::Error;
+use crate::index::{FuncIndex, TableIndex, TypeIndex};
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{self, types, InstBuilder, MemFlagsData, Value};
@@ -28,30 +29,46 @@ enum Callee {
 impl Translator<'_, '_> {
     pub(super) fn call(&mut self, op: &Operator<'_>) -> Result<bool, Error> {
         match *op {
-            Operator::Call { function_index } => self.call_function(function_index, false),
-            Operator::ReturnCall { function_index } => self.call_function(function_index, true),
+            Operator::Call { function_index } => {
+                self.call_function(FuncIndex::from_u32(function_index), false)
+            }
+            Operator::ReturnCall { function_index } => {
+                self.call_function(FuncIndex::from_u32(function_index), true)
+            }
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(type_index, table_index, false),
+            } => self.call_indirect(
+                TypeIndex::from_u32(type_index),
+                TableIndex::from_u32(table_index),
+                false,
+            ),
             Operator::ReturnCallIndirect {
                 type_index,
                 table_index,
-            } => self.call_indirect(type_index, table_index, true),
-            Operator::CallRef { type_index } => self.call_ref(type_index, false),
-            Operator::ReturnCallRef { type_index } => self.call_ref(type_index, true),
+            } => self.call_indirect(
+                TypeIndex::from_u32(type_index),
+                TableIndex::from_u32(table_index),
+                true,
+            ),
+            Operator::CallRef { type_index } => {
+                self.call_ref(TypeIndex::from_u32(type_index), false)
+            }
+            Operator::ReturnCallRef { type_index } => {
+                self.call_ref(TypeIndex::from_u32(type_index), true)
+            }
             _ => return Ok(false),
         }
         Ok(true)
     }
 
-    fn call_function(&mut self, function_index: u32, tail: bool) {
+    fn call_function(&mut self, function_index: FuncIndex, tail: bool) {
         let num_params = self.m.env.func_type(function_index).params().len();
         let callee = if self.m.env.is_imported_func(function_index) {
             // Imports are called through their funcref entry: code pointer plus the
             // callee's own context.
-            let entry = self.m.layout.funcref(function_index);
-            let type_index = self.m.env.func_types[function_index as usize];
+            let entry = self.m.layout.funcref(function_index.as_u32());
+            let type_index = self.m.env.func_types[function_index];
             Callee::Pointer {
                 sig: self.sig_ref(type_index),
                 code: self.vmctx_fixed(entry + abi::VMFUNCREF_FN_PTR),
@@ -63,21 +80,21 @@ impl Translator<'_, '_> {
         self.emit_call(callee, num_params, tail);
     }
 
-    fn call_indirect(&mut self, type_index: u32, table_index: u32, tail: bool) {
+    fn call_indirect(&mut self, type_index: TypeIndex, table_index: TableIndex, tail: bool) {
         let index = self.pop();
-        let num_params = self.m.env.types[type_index as usize].params().len();
+        let num_params = self.m.env.types[type_index].params().len();
         let funcref = self.table_element(table_index, index);
         self.b.ins().trapz(funcref, traps::INDIRECT_CALL_TO_NULL);
         let flags = MemFlagsData::trusted();
         let actual = self
             .b
             .ins()
-            .load(types::I32, flags, funcref, abi::VMFUNCREF_TYPE_ID as i32);
+            .load(types::I32, flags, funcref, abi::VMFUNCREF_SIG_ID as i32);
         let expected = self.b.ins().load(
             types::I32,
             fixed_flags(),
             self.vmctx,
-            self.m.layout.sig_id(type_index) as i32,
+            self.m.layout.sig_id(type_index.as_u32()) as i32,
         );
         let mismatch = self.b.ins().icmp(IntCC::NotEqual, actual, expected);
         self.trap_if(mismatch, traps::INDIRECT_CALL_TYPE_MISMATCH);
@@ -90,9 +107,9 @@ impl Translator<'_, '_> {
     }
 
     /// `call_ref`: the function reference is typed, so only null needs a check.
-    fn call_ref(&mut self, type_index: u32, tail: bool) {
+    fn call_ref(&mut self, type_index: TypeIndex, tail: bool) {
         let funcref = self.pop();
-        let num_params = self.m.env.types[type_index as usize].params().len();
+        let num_params = self.m.env.types[type_index].params().len();
         self.b.ins().trapz(funcref, traps::NULL_REFERENCE);
         let callee = Callee::Pointer {
             sig: self.sig_ref(type_index),

@@ -3,6 +3,7 @@
 
 use super::{clif_type, Translator};
 use crate::error::Error;
+use crate::index::TypeIndex;
 use crate::traps;
 use cranelift_codegen::ir::{self, BlockArg, BlockCall, InstBuilder, JumpTableData, Type};
 use wasmparser::{BlockType, Operator};
@@ -338,7 +339,7 @@ impl Translator<'_, '_> {
             BlockType::Empty => (vec![], vec![]),
             BlockType::Type(ty) => (vec![], vec![clif_type(ty)]),
             BlockType::FuncType(index) => {
-                let ty = &self.m.env.types[index as usize];
+                let ty = &self.m.env.types[TypeIndex::from_u32(index)];
                 (
                     ty.params().iter().map(|t| clif_type(*t)).collect(),
                     ty.results().iter().map(|t| clif_type(*t)).collect(),

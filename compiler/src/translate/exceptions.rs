@@ -11,6 +11,7 @@
 use super::control::{Frame, FrameKind};
 use super::{clif_type, Translator};
 use crate::error::Error;
+use crate::index::TagIndex;
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
@@ -171,8 +172,8 @@ impl Translator<'_, '_> {
 
     /// `throw`: a new exception of `tag_index` carrying the operands its type takes.
     fn throw(&mut self, tag_index: u32) {
-        let type_index = self.m.env.tags[tag_index as usize];
-        let count = self.m.env.types[type_index as usize].params().len();
+        let type_index = self.m.env.tags[TagIndex::from_u32(tag_index)];
+        let count = self.m.env.types[type_index].params().len();
         let values = self.peek_n(count).to_vec();
         self.stack.truncate(self.stack.len() - count);
         let tag = self.b.ins().iconst(types::I32, tag_index as i64);
@@ -268,8 +269,8 @@ impl Translator<'_, '_> {
 
     /// The payload of an exception known to carry tag `tag_index`.
     fn payload(&mut self, exception: Value, tag_index: u32) -> Vec<Value> {
-        let type_index = self.m.env.tags[tag_index as usize];
-        let params = self.m.env.types[type_index as usize].params().to_vec();
+        let type_index = self.m.env.tags[TagIndex::from_u32(tag_index)];
+        let params = self.m.env.types[type_index].params().to_vec();
         params
             .iter()
             .enumerate()

@@ -14,6 +14,7 @@
 use super::Translator;
 use crate::builtins::Builtin;
 use crate::error::Error;
+use crate::index::MemoryIndex;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, MemFlagsData, TrapCode, Type, Value};
 use kiln_abi::{self as abi, BoundsChecks};
@@ -146,7 +147,7 @@ impl Translator<'_, '_> {
         always: bool,
     ) -> (Value, i32) {
         let mem = memarg.memory;
-        let memory64 = self.m.env.memories[mem as usize].memory64;
+        let memory64 = self.m.env.memories[MemoryIndex::from_u32(mem)].memory64;
         let index = self.pop();
         let index = self.widen(index);
         if always || memory64 || self.m.bounds_checks == BoundsChecks::Explicit {
@@ -192,7 +193,7 @@ impl Translator<'_, '_> {
 
     /// A u64 page count or size as memory `mem`'s address type.
     fn narrow_to_address(&mut self, mem: u32, value: Value) -> Value {
-        if self.m.env.memories[mem as usize].memory64 {
+        if self.m.env.memories[MemoryIndex::from_u32(mem)].memory64 {
             value
         } else {
             self.b.ins().ireduce(types::I32, value)

@@ -20,7 +20,9 @@ mod variables;
 use crate::builtins::{self, Builtin};
 use crate::environ::ModuleEnv;
 use crate::error::Error;
+use crate::index::{DefinedFuncIndex, FuncIndex, TypeIndex};
 use crate::traps;
+use cranelift_codegen::entity::PrimaryMap;
 use cranelift_codegen::ir::{
     self, types, AbiParam, ArgumentPurpose, Function, GlobalValueData, InstBuilder, MemFlagsData,
     Signature, Type, UserExternalName, UserFuncName, Value,
@@ -46,8 +48,8 @@ pub struct ModuleContext<'a> {
     /// Check for an interrupt at every loop header (`--max-time`; function entries are
     /// covered by the stack-limit check, see `interrupt_check`).
     pub interruptible: bool,
-    /// Object-module ids of the defined functions, by defined index.
-    pub func_ids: Vec<FuncId>,
+    /// Object-module ids of the defined functions.
+    pub func_ids: PrimaryMap<DefinedFuncIndex, FuncId>,
     pub builtin_ids: Vec<FuncId>,
     #[cfg(feature = "fault-injection")]
     pub swap_i32_sub_operands: bool,
@@ -88,7 +90,7 @@ pub fn clif_type(ty: ValType) -> Type {
 /// Translates defined function `def_index` into `func`.
 pub fn translate_function(
     m: &ModuleContext<'_>,
-    def_index: usize,
+    def_index: DefinedFuncIndex,
     func: &mut Function,
     builder_ctx: &mut FunctionBuilderContext,
 ) -> Result<(), Error> {
@@ -228,11 +230,11 @@ pub(crate) struct Translator<'m, 'f> {
     pub reachable: bool,
     /// Blocks opened inside unreachable code, skipped without translation.
     pub dead_depth: u32,
-    func_refs: HashMap<u32, ir::FuncRef>,
-    sig_refs: HashMap<u32, ir::SigRef>,
+    func_refs: HashMap<FuncIndex, ir::FuncRef>,
+    sig_refs: HashMap<TypeIndex, ir::SigRef>,
     builtin_refs: HashMap<Builtin, ir::FuncRef>,
-    /// The function's index among the defined functions.
-    pub def_index: usize,
+    /// The function being translated.
+    pub def_index: DefinedFuncIndex,
     /// For each legacy `try`, whether a `rethrow` names its catches (computed at the
     /// first one, see `exceptions::rethrown_tries`), and how many were seen so far.
     pub legacy_tries: Option<Vec<bool>>,
@@ -310,18 +312,18 @@ impl Translator<'_, '_> {
         self.b.ins().trapnz(cond, code);
     }
 
-    pub fn sig_ref(&mut self, type_index: u32) -> ir::SigRef {
+    pub fn sig_ref(&mut self, type_index: TypeIndex) -> ir::SigRef {
         if let Some(sig) = self.sig_refs.get(&type_index) {
             return *sig;
         }
-        let sig = self.m.signature(&self.m.env.types[type_index as usize]);
+        let sig = self.m.signature(&self.m.env.types[type_index]);
         let sig = self.b.import_signature(sig);
         self.sig_refs.insert(type_index, sig);
         sig
     }
 
     /// A direct reference to a defined function of this module.
-    pub fn func_ref(&mut self, func_index: u32) -> ir::FuncRef {
+    pub fn func_ref(&mut self, func_index: FuncIndex) -> ir::FuncRef {
         if let Some(f) = self.func_refs.get(&func_index) {
             return *f;
         }

@@ -4,6 +4,7 @@
 use super::{fixed_flags, Translator};
 use crate::builtins::Builtin;
 use crate::error::Error;
+use crate::index::TableIndex;
 use crate::traps;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::{I32, I64};
@@ -16,15 +17,16 @@ impl Translator<'_, '_> {
         match *op {
             Operator::TableGet { table } => {
                 let index = self.pop();
-                let value = self.table_element(table, index);
+                let value = self.table_element(TableIndex::from_u32(table), index);
                 self.push(value);
             }
             Operator::TableSet { table } => {
                 let (index, value) = self.pop2();
-                let addr = self.table_element_address(table, index);
+                let addr = self.table_element_address(TableIndex::from_u32(table), index);
                 self.b.ins().store(MemFlagsData::trusted(), value, addr, 0);
             }
             Operator::TableSize { table } => {
+                let table = TableIndex::from_u32(table);
                 let vmtable = self.vmtable(table);
                 let size = self.b.ins().load(
                     I32,
@@ -45,7 +47,7 @@ impl Translator<'_, '_> {
                 let index = self.b.ins().iconst(I32, table as i64);
                 let old = self.call_builtin(Builtin::TableGrow, &[index, init, delta]);
                 let old = old.unwrap();
-                let old = if self.is_table64(table) {
+                let old = if self.is_table64(TableIndex::from_u32(table)) {
                     old
                 } else {
                     self.b.ins().ireduce(I32, old)
@@ -104,20 +106,20 @@ impl Translator<'_, '_> {
         Ok(true)
     }
 
-    fn is_table64(&self, table: u32) -> bool {
-        self.m.env.tables[table as usize].table64
+    fn is_table64(&self, table: TableIndex) -> bool {
+        self.m.env.tables[table].table64
     }
 
     /// The `VMTable` of `table` (own or imported); the pointer is fixed per instance.
-    fn vmtable(&mut self, table: u32) -> Value {
-        let slot = self.m.layout.table(table);
+    fn vmtable(&mut self, table: TableIndex) -> Value {
+        let slot = self.m.layout.table(table.as_u32());
         self.b
             .ins()
             .load(I64, fixed_flags(), self.vmctx, slot as i32)
     }
 
     /// Address of element `index` of `table`, trapping when it is out of bounds.
-    fn table_element_address(&mut self, table: u32, index: Value) -> Value {
+    fn table_element_address(&mut self, table: TableIndex, index: Value) -> Value {
         let vmtable = self.vmtable(table);
         let flags = MemFlagsData::trusted();
         let length = self
@@ -141,7 +143,7 @@ impl Translator<'_, '_> {
     }
 
     /// Element `index` of `table` (a funcref pointer or externref; 0 is null).
-    pub(super) fn table_element(&mut self, table: u32, index: Value) -> Value {
+    pub(super) fn table_element(&mut self, table: TableIndex, index: Value) -> Value {
         let addr = self.table_element_address(table, index);
         self.b.ins().load(I64, MemFlagsData::trusted(), addr, 0)
     }

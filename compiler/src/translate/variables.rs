@@ -2,6 +2,7 @@
 
 use super::{clif_type, fixed_flags, Translator};
 use crate::error::Error;
+use crate::index::GlobalIndex;
 use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
 use wasmparser::Operator;
 
@@ -21,7 +22,8 @@ impl Translator<'_, '_> {
                 self.b.def_var(self.locals[local_index as usize], value);
             }
             Operator::GlobalGet { global_index } => {
-                let global = &self.m.env.globals[global_index as usize];
+                let global_index = GlobalIndex::from_u32(global_index);
+                let global = &self.m.env.globals[global_index];
                 let ty = clif_type(global.ty);
                 let flags = if global.mutable {
                     MemFlagsData::trusted()
@@ -34,7 +36,7 @@ impl Translator<'_, '_> {
             }
             Operator::GlobalSet { global_index } => {
                 let value = self.pop();
-                let (base, offset) = self.global_address(global_index);
+                let (base, offset) = self.global_address(GlobalIndex::from_u32(global_index));
                 self.b
                     .ins()
                     .store(MemFlagsData::trusted(), value, base, offset);
@@ -46,8 +48,8 @@ impl Translator<'_, '_> {
 
     /// Base and offset of a global's storage: inline in the VMContext when defined
     /// here, behind the pointer in its slot when imported.
-    fn global_address(&mut self, global_index: u32) -> (Value, i32) {
-        let slot = self.m.layout.global(global_index);
+    fn global_address(&mut self, global_index: GlobalIndex) -> (Value, i32) {
+        let slot = self.m.layout.global(global_index.as_u32());
         if self.m.env.is_imported_global(global_index) {
             (self.vmctx_fixed(slot), 0)
         } else {

@@ -16,11 +16,11 @@ use kiln_abi::{VMFuncRef, VMGlobal};
 pub unsafe fn invoke(func: *const VMFuncRef, values: &mut [VMGlobal]) -> Result<(), String> {
     // SAFETY: caller's contract.
     let f = unsafe { &*func };
-    let (trampoline, needed) = call_info(f.type_id)?;
+    let (trampoline, needed) = call_info(f.sig_id)?;
     if values.len() < needed {
         return Err(format!(
             "calling a function of type {} needs {needed} value slots",
-            sig_name(f.type_id)
+            sig_name(f.sig_id)
         ));
     }
     // SAFETY: the trampoline matches the function's signature; `values` is big enough.
@@ -28,15 +28,15 @@ pub unsafe fn invoke(func: *const VMFuncRef, values: &mut [VMGlobal]) -> Result<
     Ok(())
 }
 
-/// The trampoline of signature `type_id` and how many value slots a call needs.
-fn call_info(type_id: u32) -> Result<(kiln_abi::Trampoline, usize), String> {
+/// The trampoline of signature `sig_id` and how many value slots a call needs.
+fn call_info(sig_id: u32) -> Result<(kiln_abi::Trampoline, usize), String> {
     match (
-        sig_registry::signature(type_id),
-        sig_registry::trampoline(type_id),
+        sig_registry::signature(sig_id),
+        sig_registry::trampoline(sig_id),
     ) {
         (Some((params, results)), Some(trampoline)) => {
             Ok((trampoline, params.len().max(results.len())))
         }
-        _ => Err(format!("funcref with unknown signature id {type_id}")),
+        _ => Err(format!("funcref with unknown signature id {sig_id}")),
     }
 }

@@ -61,17 +61,17 @@ impl Instance {
                     Extern::Func(p) => {
                         // SAFETY: resolver's contract: `p` is a live funcref.
                         let p = unsafe { &*p };
-                        if p.type_id != expected {
+                        if p.sig_id != expected {
                             return Err(incompatible(format!(
                                 "expected function type {}, found {}",
                                 sig_name(expected),
-                                sig_name(p.type_id)
+                                sig_name(p.sig_id)
                             )));
                         }
                         VMFuncRef {
                             fn_ptr: p.fn_ptr,
                             vmctx: p.vmctx,
-                            type_id: p.type_id,
+                            sig_id: p.sig_id,
                             _pad: 0,
                         }
                     }
@@ -90,7 +90,7 @@ impl Instance {
                         VMFuncRef {
                             fn_ptr: adapter,
                             vmctx: host.as_ptr().cast(),
-                            type_id: expected,
+                            sig_id: expected,
                             _pad: 0,
                         }
                     }
@@ -180,17 +180,17 @@ impl Instance {
                 }
                 vmctx.set_global(index, value_from_bits(g as u64));
             }
-            (extern_kind::TAG, Extern::Tag(identity, type_id)) => {
+            (extern_kind::TAG, Extern::Tag(identity, sig_id)) => {
                 let td = d.tags.get(index as usize).ok_or_else(malformed)?;
                 if td.type_index >= vmctx.counts().types {
                     return Err(malformed());
                 }
                 let expected = vmctx.sig_id(td.type_index);
-                if type_id != expected {
+                if sig_id != expected {
                     return Err(incompatible(format!(
                         "expected tag type {}, found {}",
                         sig_name(expected),
-                        sig_name(type_id)
+                        sig_name(sig_id)
                     )));
                 }
                 vmctx.set_tag(index, identity);

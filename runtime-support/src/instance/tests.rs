@@ -107,7 +107,7 @@ fn instantiation_fills_everything() {
     let f = unsafe { &*f };
     assert_eq!(f.fn_ptr, answer as *const u8);
     assert_eq!(f.vmctx, vmctx);
-    assert_eq!(f.type_id, sig_registry::intern(&[], &[I32], "", tramp_v_i));
+    assert_eq!(f.sig_id, sig_registry::intern(&[], &[I32], "", tramp_v_i));
     let mut values = [VMGlobal::default()];
     // SAFETY: `answer` takes nothing and returns an i32.
     unsafe { invoke(f, &mut values) }.unwrap();
@@ -128,7 +128,7 @@ fn instantiation_fills_everything() {
             .add(layout.sig_id(0) as usize)
             .cast::<u32>()
     };
-    assert_eq!(sig0, f.type_id);
+    assert_eq!(sig0, f.sig_id);
 
     // Table: the active segment at 1, dropped segments.
     let tab = table_of(&inst, "tab");

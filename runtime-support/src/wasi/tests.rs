@@ -153,7 +153,7 @@ fn host_function_imports_get_the_importers_vmctx_through_an_adapter() {
     assert_eq!(host.vmctx, inst.vmctx());
     assert_eq!(host.host_fn, wasi_function("args_sizes_get").unwrap());
     assert_eq!(
-        f.type_id,
+        f.sig_id,
         crate::sig_registry::intern(&[0x7f; 2], &[0x7f], "", tramp_unused)
     );
 }
