@@ -79,7 +79,7 @@ fn trusted() -> MemFlagsData {
 impl Translator<'_, '_> {
     pub(super) fn exception(&mut self, op: &Operator<'_>) -> Result<bool, Error> {
         match *op {
-            Operator::Throw { tag_index } => self.throw(tag_index),
+            Operator::Throw { tag_index } => self.throw(TagIndex::from_u32(tag_index)),
             Operator::ThrowRef => {
                 let exception = self.pop();
                 self.b.ins().trapz(exception, traps::NULL_REFERENCE);
@@ -171,12 +171,12 @@ impl Translator<'_, '_> {
     }
 
     /// `throw`: a new exception of `tag_index` carrying the operands its type takes.
-    fn throw(&mut self, tag_index: u32) {
-        let type_index = self.m.env.tags[TagIndex::from_u32(tag_index)];
+    fn throw(&mut self, tag_index: TagIndex) {
+        let type_index = self.m.env.tags[tag_index];
         let count = self.m.env.types[type_index].params().len();
         let values = self.peek_n(count).to_vec();
         self.stack.truncate(self.stack.len() - count);
-        let tag = self.b.ins().iconst(types::I32, tag_index as i64);
+        let tag = self.b.ins().iconst(types::I32, tag_index.as_u32() as i64);
         let slots = self.b.ins().iconst(types::I32, count as i64);
         let exception = self
             .call_builtin(Builtin::ExceptionNew, &[tag, slots])
@@ -258,18 +258,18 @@ impl Translator<'_, '_> {
 
     /// Whether `exception` carries tag `tag_index` (tags are identities: see
     /// `kiln_abi::exception`).
-    fn tag_matches(&mut self, exception: Value, tag_index: u32) -> Value {
+    fn tag_matches(&mut self, exception: Value, tag_index: TagIndex) -> Value {
         let actual = self
             .b
             .ins()
             .load(types::I64, trusted(), exception, TAG_OFFSET as i32);
-        let expected = self.vmctx_fixed(self.m.layout.tag(tag_index));
+        let expected = self.vmctx_fixed(self.m.layout.tag(tag_index.as_u32()));
         self.b.ins().icmp(IntCC::Equal, actual, expected)
     }
 
     /// The payload of an exception known to carry tag `tag_index`.
-    fn payload(&mut self, exception: Value, tag_index: u32) -> Vec<Value> {
-        let type_index = self.m.env.tags[TagIndex::from_u32(tag_index)];
+    fn payload(&mut self, exception: Value, tag_index: TagIndex) -> Vec<Value> {
+        let type_index = self.m.env.tags[tag_index];
         let params = self.m.env.types[type_index].params().to_vec();
         params
             .iter()
@@ -285,7 +285,7 @@ impl Translator<'_, '_> {
 
     /// Branches to `hit` when `exception` carries `tag_index`; continues in a new block
     /// otherwise.
-    fn branch_on_tag(&mut self, exception: Value, tag_index: u32, hit: ir::Block) {
+    fn branch_on_tag(&mut self, exception: Value, tag_index: TagIndex, hit: ir::Block) {
         let matched = self.tag_matches(exception, tag_index);
         let miss = self.b.create_block();
         self.b.ins().brif(matched, hit, &[], miss, &[]);
@@ -304,6 +304,7 @@ impl Translator<'_, '_> {
                 for catch in catches {
                     match *catch {
                         Catch::One { tag, label } | Catch::OneRef { tag, label } => {
+                            let tag = TagIndex::from_u32(tag);
                             let hit = self.b.create_block();
                             self.branch_on_tag(exception, tag, hit);
                             let miss = self.b.current_block().expect("just switched");
@@ -402,6 +403,7 @@ impl Translator<'_, '_> {
         let exception = self.b.use_var(exception_var);
         let next_test = match tag {
             Some(tag) => {
+                let tag = TagIndex::from_u32(tag);
                 let hit = self.b.create_block();
                 self.branch_on_tag(exception, tag, hit);
                 let miss = self.b.current_block().expect("just switched");

@@ -58,6 +58,7 @@ impl Translator<'_, '_> {
             I32Store16 { memarg } | I64Store16 { memarg } => self.store(memarg, 2),
             I64Store32 { memarg } => self.store(memarg, 4),
             MemorySize { mem } => {
+                let mem = MemoryIndex::from_u32(mem);
                 let length = self.memory_length(mem);
                 let pages = self.b.ins().ushr_imm_u(length, 16);
                 let pages = self.narrow_to_address(mem, pages);
@@ -68,7 +69,7 @@ impl Translator<'_, '_> {
                 let delta = self.widen(delta);
                 let index = self.b.ins().iconst(I32, mem as i64);
                 let old = self.call_builtin(Builtin::MemoryGrow, &[index, delta]);
-                let old = self.narrow_to_address(mem, old.unwrap());
+                let old = self.narrow_to_address(MemoryIndex::from_u32(mem), old.unwrap());
                 self.push(old);
             }
             MemoryFill { mem } => {
@@ -146,8 +147,8 @@ impl Translator<'_, '_> {
         size: u32,
         always: bool,
     ) -> (Value, i32) {
-        let mem = memarg.memory;
-        let memory64 = self.m.env.memories[MemoryIndex::from_u32(mem)].memory64;
+        let mem = MemoryIndex::from_u32(memarg.memory);
+        let memory64 = self.m.env.memories[mem].memory64;
         let index = self.pop();
         let index = self.widen(index);
         if always || memory64 || self.m.bounds_checks == BoundsChecks::Explicit {
@@ -192,8 +193,8 @@ impl Translator<'_, '_> {
     }
 
     /// A u64 page count or size as memory `mem`'s address type.
-    fn narrow_to_address(&mut self, mem: u32, value: Value) -> Value {
-        if self.m.env.memories[MemoryIndex::from_u32(mem)].memory64 {
+    fn narrow_to_address(&mut self, mem: MemoryIndex, value: Value) -> Value {
+        if self.m.env.memories[mem].memory64 {
             value
         } else {
             self.b.ins().ireduce(types::I32, value)
@@ -201,17 +202,17 @@ impl Translator<'_, '_> {
     }
 
     /// The `VMMemory` of memory `mem` (own or imported); the pointer is fixed per instance.
-    fn vmmemory(&mut self, mem: u32) -> Value {
-        if mem == 0 {
+    fn vmmemory(&mut self, mem: MemoryIndex) -> Value {
+        if mem.as_u32() == 0 {
             self.vmctx_fixed(abi::VMCTX_MEMORY)
         } else {
-            self.vmctx_fixed(self.m.layout.memory(mem))
+            self.vmctx_fixed(self.m.layout.memory(mem.as_u32()))
         }
     }
 
     /// The base address of memory `mem`, which never moves.
-    fn memory_base(&mut self, mem: u32) -> Value {
-        if mem == 0 {
+    fn memory_base(&mut self, mem: MemoryIndex) -> Value {
+        if mem.as_u32() == 0 {
             return self.vmctx_fixed(abi::VMCTX_MEMORY_BASE);
         }
         let memory = self.vmmemory(mem);
@@ -225,7 +226,7 @@ impl Translator<'_, '_> {
 
     /// The current size of memory `mem` in bytes (it changes with memory.grow, so never
     /// cached).
-    fn memory_length(&mut self, mem: u32) -> Value {
+    fn memory_length(&mut self, mem: MemoryIndex) -> Value {
         let memory = self.vmmemory(mem);
         self.b.ins().load(
             types::I64,
