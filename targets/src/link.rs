@@ -2,6 +2,7 @@
 //! where the runtime library for a target is, and the link recipes tried in order.
 
 use crate::{Libc, Os, Target};
+use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,29 +24,38 @@ const RUNTIME_LIB_NAME: &str = "libkiln_runtime.a";
 /// beside the `kiln` executable.
 pub const RUNTIME_LIB_ENV: &str = "KILN_RUNTIME_LIB";
 
+/// The directory of the running `kiln`.
+fn kiln_dir() -> Option<PathBuf> {
+    Some(std::env::current_exe().ok()?.parent()?.to_path_buf())
+}
+
+/// For a `kiln` inside a cargo target directory (`target/<profile>/kiln`; cargo marks the
+/// directory with `CACHEDIR.TAG`): the target directory and the profile.
+fn cargo_layout(kiln_dir: &Path) -> Option<(&Path, &OsStr)> {
+    let target_dir = kiln_dir.parent()?;
+    let profile = kiln_dir.file_name()?;
+    target_dir
+        .join("CACHEDIR.TAG")
+        .is_file()
+        .then_some((target_dir, profile))
+}
+
 /// The places the runtime library for `target` may be, best first: the distribution
-/// layout (`<kiln dir>/runtime/<rust triple>/`), cargo's `--target` layout
-/// (`target/<rust triple>/<profile>/` beside `target/<profile>/kiln`) and, for the
-/// host's own triple, `target/<profile>/` itself.
+/// layout (`<kiln dir>/runtime/<rust triple>/`), then, for a `kiln` inside a cargo target
+/// directory, cargo's `--target` layout (`target/<rust triple>/<profile>/` beside
+/// `target/<profile>/kiln`) and, for the host's own triple, `target/<profile>/` itself.
 pub fn runtime_candidates(target: &Target) -> Vec<PathBuf> {
-    let Some(dir) = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(Path::to_path_buf))
-    else {
+    let Some(dir) = kiln_dir() else {
         return Vec::new();
     };
     let triple = target.rust_triple();
     let mut candidates = vec![dir.join("runtime").join(&triple).join(RUNTIME_LIB_NAME)];
-    if let (Some(profile), Some(target_dir)) = (dir.file_name(), dir.parent()) {
-        candidates.push(
-            target_dir
-                .join(&triple)
-                .join(profile)
-                .join(RUNTIME_LIB_NAME),
-        );
-    }
-    if triple == target_lexicon::Triple::host().to_string() {
-        candidates.push(dir.join(RUNTIME_LIB_NAME));
+    if let Some((target_dir, profile)) = cargo_layout(&dir) {
+        let cross = target_dir.join(&triple).join(profile);
+        candidates.push(cross.join(RUNTIME_LIB_NAME));
+        if triple == target_lexicon::Triple::host().to_string() {
+            candidates.push(dir.join(RUNTIME_LIB_NAME));
+        }
     }
     candidates
 }
@@ -70,18 +80,25 @@ pub fn runtime_library(target: &Target) -> Result<PathBuf, LinkError> {
     }
     let triple = target.rust_triple();
     let looked: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
-    // The library of the same profile as this kiln: a release kiln needs `--release`.
-    let release = std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.file_name()? == "release"))
-        .unwrap_or(false);
+    let profile = kiln_dir().and_then(|dir| Some(cargo_layout(&dir)?.1.to_owned()));
+    // In a source checkout the library is built; an installed kiln needs it installed.
+    let remedy =
+        match profile {
+            // The library of the same profile as this kiln: a release kiln needs `--release`.
+            Some(profile) => {
+                format!(
+            "Build it with `cargo xtask runtime{} --target {triple}` (after `rustup target \
+             add {triple}`)",
+            if profile == "release" { " --release" } else { "" }
+        )
+            }
+            None => format!("Install the runtime library built for {triple} there"),
+        };
     Err(LinkError(format!(
-        "no Kiln runtime library for {} ({triple}); looked for {}. Build it with \
-         `cargo xtask runtime{} --target {triple}` (after `rustup target add {triple}`), or set \
+        "no Kiln runtime library for {} ({triple}); looked for {}. {remedy}, or set \
          {RUNTIME_LIB_ENV}",
         target.name(),
         looked.join(", "),
-        if release { " --release" } else { "" }
     )))
 }
 

@@ -1,7 +1,9 @@
 //! Command-line behaviour that is not about one instruction or trap:
 //! `.wat` and `.wasm` inputs, `--emit` kinds, optimisation levels, usage errors.
 
-use kiln_testsuite::{compile, compile_ok, example, kiln, run, wat_fixture, Scratch};
+use kiln_testsuite::{
+    compile, compile_ok, example, kiln, kiln_exe, profile_dir, run, wat_fixture, Cmd, Scratch,
+};
 
 #[test]
 fn wat_and_wasm_inputs_behave_the_same() {
@@ -162,4 +164,45 @@ fn cpu_native_runs_here_and_is_refused_for_another_architecture() {
         out.describe()
     );
     assert!(!output.exists(), "{}", out.describe());
+}
+
+/// A `kiln` copied out of the cargo target directory (as an install would) finds its
+/// runtime library only in the distribution layout, `<its dir>/runtime/<triple>/`, and
+/// says exactly where it looked when the library is missing.
+#[test]
+fn an_installed_kiln_uses_the_distribution_layout() {
+    let scratch = Scratch::new("installed-kiln");
+    let bin = scratch.join("dist");
+    std::fs::create_dir_all(&bin).unwrap();
+    let installed = bin.join(format!("kiln{}", std::env::consts::EXE_SUFFIX));
+    std::fs::copy(kiln_exe(), &installed).unwrap();
+    let triple = kiln_targets::Target::host().rust_triple();
+    let expected = bin.join("runtime").join(&triple).join("libkiln_runtime.a");
+    let output = scratch.join("hello");
+    let compile = || {
+        Cmd::new(&installed)
+            .env_remove("KILN_RUNTIME_LIB")
+            .args(["compile".as_ref(), example("hello.wat").as_os_str()])
+            .args(["-o".as_ref(), output.as_os_str()])
+            .output()
+    };
+
+    let missing = compile();
+    missing.assert_cli_error();
+    let stderr = missing.stderr_text();
+    let looked = format!("looked for {}. ", expected.display());
+    assert!(
+        stderr.contains(&looked),
+        "the error should name the one place looked in, `{}`\n{}",
+        expected.display(),
+        missing.describe()
+    );
+    assert!(!output.exists(), "a failed link left output behind");
+
+    std::fs::create_dir_all(expected.parent().unwrap()).unwrap();
+    std::fs::copy(profile_dir().join("libkiln_runtime.a"), &expected).unwrap();
+    compile().assert_success();
+    run(&output, &[], b"")
+        .assert_success()
+        .assert_stdout("Hello from Kiln!\n");
 }
