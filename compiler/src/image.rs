@@ -18,9 +18,10 @@ mod read;
 pub use layout::{write_image, ImageFormat};
 pub use read::{inspect_image, is_image};
 
-use crate::inspect::{describe_grant, inspect, json_str};
+use crate::inspect::{describe_grant, inspect};
 use crate::{output, to_binary, BoundsChecks, Cpu, Emit, Error, Options, Target};
 use flate2::{Compression, GzBuilder};
+use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::Path;
@@ -174,14 +175,17 @@ impl Blob {
         }
     }
 
-    /// The JSON descriptor of this blob, with extra members after the required ones.
-    fn descriptor(&self, extra: &str) -> String {
-        format!(
-            "{{\"mediaType\":{},\"digest\":{},\"size\":{}{extra}}}",
-            json_str(self.media_type),
-            json_str(&self.digest),
-            self.bytes.len()
-        )
+    /// The JSON descriptor of this blob, with `extra` members after the required ones.
+    fn descriptor(&self, extra: Value) -> Value {
+        let mut descriptor = json!({
+            "mediaType": self.media_type,
+            "digest": self.digest,
+            "size": self.bytes.len(),
+        });
+        if let (Some(members), Value::Object(extra)) = (descriptor.as_object_mut(), extra) {
+            members.extend(extra);
+        }
+        descriptor
     }
 
     /// The file name under `blobs/sha256/`.
@@ -332,31 +336,29 @@ pub fn assemble(executables: &[(Arch, Vec<u8>)], spec: &ImageSpec) -> Result<Ima
     for (arch, executable) in executables {
         platforms.push(platform_image(*arch, executable, spec)?);
     }
-    let manifests: Vec<String> = platforms
+    let manifests: Vec<Value> = platforms
         .iter()
         .map(|p| {
-            p.manifest.descriptor(&format!(
-                ",\"platform\":{{\"architecture\":\"{}\",\"os\":\"linux\"}}",
-                p.arch.oci_name()
-            ))
+            p.manifest.descriptor(json!({
+                "platform": { "architecture": p.arch.oci_name(), "os": "linux" },
+            }))
         })
         .collect();
-    let index = Blob::new(
-        INDEX_MEDIA_TYPE,
-        format!(
-            "{{\"schemaVersion\":2,\"mediaType\":\"{INDEX_MEDIA_TYPE}\",\"manifests\":[{}]}}",
-            manifests.join(",")
-        )
-        .into_bytes(),
-    );
-    let index_json = format!(
-        "{{\"schemaVersion\":2,\"mediaType\":\"{INDEX_MEDIA_TYPE}\",\"manifests\":[{}]}}",
-        index.descriptor(&format!(
-            ",\"annotations\":{{\"io.containerd.image.name\":{},\"org.opencontainers.image.ref.name\":{}}}",
-            json_str(&spec.reference.qualified()),
-            json_str(&spec.reference.tag)
-        ))
-    );
+    let index_of = |manifests: Vec<Value>| {
+        json!({
+            "schemaVersion": 2,
+            "mediaType": INDEX_MEDIA_TYPE,
+            "manifests": manifests,
+        })
+        .to_string()
+    };
+    let index = Blob::new(INDEX_MEDIA_TYPE, index_of(manifests).into_bytes());
+    let index_json = index_of(vec![index.descriptor(json!({
+        "annotations": {
+            "io.containerd.image.name": spec.reference.qualified(),
+            "org.opencontainers.image.ref.name": spec.reference.tag,
+        },
+    }))]);
     Ok(Image {
         reference: spec.reference.clone(),
         platforms,
@@ -373,33 +375,31 @@ fn platform_image(
     let tar = layer_tar(executable, spec.epoch)?;
     let diff_id = sha256_digest(&tar);
     let layer = Blob::new(LAYER_MEDIA_TYPE, gzip(&tar)?);
-    let labels: Vec<String> = spec
+    let labels: Map<String, Value> = spec
         .labels
         .iter()
-        .map(|(k, v)| format!("{}:{}", json_str(k), json_str(v)))
+        .map(|(k, v)| (k.clone(), Value::from(v.as_str())))
         .collect();
-    let config = Blob::new(
-        CONFIG_MEDIA_TYPE,
-        format!(
-            "{{\"architecture\":\"{}\",\"os\":\"linux\",\"created\":\"{}\",\
-             \"config\":{{\"User\":\"{USER}\",\"Entrypoint\":[\"/{APP_PATH}\"],\
-             \"WorkingDir\":\"/\",\"Labels\":{{{}}}}},\
-             \"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[\"{diff_id}\"]}}}}",
-            arch.oci_name(),
-            rfc3339(spec.epoch),
-            labels.join(",")
-        )
-        .into_bytes(),
-    );
-    let manifest = Blob::new(
-        MANIFEST_MEDIA_TYPE,
-        format!(
-            "{{\"schemaVersion\":2,\"mediaType\":\"{MANIFEST_MEDIA_TYPE}\",\"config\":{},\"layers\":[{}]}}",
-            config.descriptor(""),
-            layer.descriptor("")
-        )
-        .into_bytes(),
-    );
+    let config = json!({
+        "architecture": arch.oci_name(),
+        "os": "linux",
+        "created": rfc3339(spec.epoch),
+        "config": {
+            "User": USER,
+            "Entrypoint": [format!("/{APP_PATH}")],
+            "WorkingDir": "/",
+            "Labels": labels,
+        },
+        "rootfs": { "type": "layers", "diff_ids": [diff_id] },
+    });
+    let config = Blob::new(CONFIG_MEDIA_TYPE, config.to_string().into_bytes());
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_MEDIA_TYPE,
+        "config": config.descriptor(json!({})),
+        "layers": [layer.descriptor(json!({}))],
+    });
+    let manifest = Blob::new(MANIFEST_MEDIA_TYPE, manifest.to_string().into_bytes());
     Ok(PlatformImage {
         arch,
         manifest,

@@ -7,6 +7,7 @@ use crate::manifest::{index_type_name, kind_name};
 use crate::{to_binary, Error};
 use kiln_abi::manifest::{self, Grant, Limits, END, HEADER};
 use kiln_abi::wasi;
+use serde_json::{json, Value};
 use std::fmt::Write;
 
 /// Everything `inspect` reports.
@@ -118,53 +119,43 @@ impl Inspection {
     }
 
     pub fn to_json(&self) -> String {
-        let list = |items: Vec<String>| format!("[{}]", items.join(","));
-        let imports = self
+        let imports: Vec<Value> = self
             .imports
             .iter()
-            .map(|(m, n, k)| {
-                format!(
-                    "{{\"module\":{},\"name\":{},\"kind\":{}}}",
-                    json_str(m),
-                    json_str(n),
-                    json_str(k)
-                )
-            })
+            .map(|(module, name, kind)| json!({ "module": module, "name": name, "kind": kind }))
             .collect();
-        let exports = self
+        let exports: Vec<Value> = self
             .exports
             .iter()
-            .map(|(n, k)| format!("{{\"name\":{},\"kind\":{}}}", json_str(n), json_str(k)))
+            .map(|(name, kind)| json!({ "name": name, "kind": kind }))
             .collect();
-        let memories = self
+        let memories: Vec<Value> = self
             .memories
             .iter()
             .map(|(min, max, index64)| {
-                let max = max.map_or("null".to_string(), |m| m.to_string());
-                let index_type = json_str(index_type_name(*index64));
-                format!("{{\"min_pages\":{min},\"max_pages\":{max},\"index_type\":{index_type}}}")
+                json!({
+                    "min_pages": min,
+                    "max_pages": max,
+                    "index_type": index_type_name(*index64),
+                })
             })
             .collect();
-        let features = self.features.iter().map(|f| json_str(f)).collect();
-        let capabilities = self.capabilities().into_iter().map(json_str).collect();
-        let grants = self.grants.iter().map(grant_json).collect();
-        let number = |n: Option<u64>| n.map_or("null".to_string(), |n| n.to_string());
-        let limits = format!(
-            "{{\"max_memory_bytes\":{},\"max_time_ms\":{}}}",
-            number(self.limits.max_memory),
-            number(self.limits.max_time_ms)
-        );
-        format!(
-            "{{\"kind\":{},\"name\":{},\"capabilities\":{},\"imports\":{},\"exports\":{},\"memories\":{},\"features\":{},\"grants\":{},\"limits\":{limits}}}\n",
-            json_str(self.kind),
-            json_str(&self.name),
-            list(capabilities),
-            list(imports),
-            list(exports),
-            list(memories),
-            list(features),
-            list(grants)
-        )
+        let grants: Vec<Value> = self.grants.iter().map(grant_json).collect();
+        let json = json!({
+            "kind": self.kind,
+            "name": self.name,
+            "capabilities": self.capabilities(),
+            "imports": imports,
+            "exports": exports,
+            "memories": memories,
+            "features": self.features,
+            "grants": grants,
+            "limits": {
+                "max_memory_bytes": self.limits.max_memory,
+                "max_time_ms": self.limits.max_time_ms,
+            },
+        });
+        format!("{json}\n")
     }
 }
 
@@ -187,45 +178,16 @@ pub(crate) fn describe_grant(grant: &Grant) -> String {
     }
 }
 
-fn grant_json(grant: &Grant) -> String {
+fn grant_json(grant: &Grant) -> Value {
     match grant {
         Grant::Dir {
             host,
             guest,
             read_only,
-        } => format!(
-            "{{\"kind\":\"dir\",\"host\":{},\"guest\":{},\"read_only\":{read_only}}}",
-            json_str(host),
-            json_str(guest)
-        ),
-        Grant::Env { key, value } => format!(
-            "{{\"kind\":\"env\",\"key\":{},\"value\":{}}}",
-            json_str(key),
-            json_str(value)
-        ),
-        Grant::InheritEnv => "{\"kind\":\"inherit-env\"}".to_string(),
+        } => json!({ "kind": "dir", "host": host, "guest": guest, "read_only": read_only }),
+        Grant::Env { key, value } => json!({ "kind": "env", "key": key, "value": value }),
+        Grant::InheritEnv => json!({ "kind": "inherit-env" }),
     }
-}
-
-/// A JSON string literal.
-pub(crate) fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Inspects a module (binary or text) or an executable/object Kiln produced.
@@ -332,11 +294,6 @@ fn from_manifest(text: &str) -> Result<Inspection, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(json_str("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\"");
-    }
 
     #[test]
     fn manifest_lines_are_read() {

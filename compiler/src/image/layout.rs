@@ -5,9 +5,9 @@
 //! destination and renamed into place.
 
 use super::{DeterministicTar, Image, OCI_LAYOUT};
-use crate::inspect::json_str;
 use crate::output::Staged;
 use crate::Error;
+use serde_json::json;
 use std::fs;
 use std::path::Path;
 
@@ -89,12 +89,12 @@ fn docker_manifest(image: &Image) -> Result<String, Error> {
              choose one with --platform linux/amd64 or --platform linux/arm64",
         ));
     };
-    Ok(format!(
-        "[{{\"Config\":\"blobs/sha256/{}\",\"RepoTags\":[{}],\"Layers\":[\"blobs/sha256/{}\"]}}]",
-        platform.config.hex(),
-        json_str(&format!("{}:{}", image.reference.name, image.reference.tag)),
-        platform.layer.hex()
-    ))
+    let manifest = json!([{
+        "Config": format!("blobs/sha256/{}", platform.config.hex()),
+        "RepoTags": [format!("{}:{}", image.reference.name, image.reference.tag)],
+        "Layers": [format!("blobs/sha256/{}", platform.layer.hex())],
+    }]);
+    Ok(manifest.to_string())
 }
 
 fn write_dir(image: &Image, out: &Path) -> Result<(), Error> {
