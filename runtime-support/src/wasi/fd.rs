@@ -6,7 +6,7 @@
 
 use super::host_fs;
 use super::state;
-use super::types::{advice, errno, fdflags, rights, FDSTAT_SIZE, FILESTAT_SIZE};
+use super::types::{advice, errno, fdflags, fstflags, rights, Errno, FDSTAT_SIZE, FILESTAT_SIZE};
 use super::{ret, GuestMemory};
 use kiln_abi::VMContext;
 
@@ -95,7 +95,36 @@ pub unsafe extern "C" fn kiln_wasi_fd_filestat_set_times(
     fst_flags: u32,
 ) -> i32 {
     ret(state::fd(fd, rights::FD_FILESTAT_SET_TIMES)
-        .and_then(|e| host_fs::set_times(&e, atim, mtim, fst_flags)))
+        .and_then(|e| host_fs::set_times(&e, requested_times(atim, mtim, fst_flags)?)))
+}
+
+/// One timestamp `fd_filestat_set_times` or `path_filestat_set_times` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SetTime {
+    Keep,
+    Now,
+    /// Nanoseconds since the Unix epoch.
+    At(u64),
+}
+
+/// The (access, modification) times `fst_flags` asks for; `EINVAL` for an unknown flag
+/// or a time both given and "now".
+pub(crate) fn requested_times(atim: u64, mtim: u64, fst_flags: u32) -> Result<[SetTime; 2], Errno> {
+    let flags = u16::try_from(fst_flags).map_err(|_| errno::INVAL)?;
+    let known = fstflags::ATIM | fstflags::ATIM_NOW | fstflags::MTIM | fstflags::MTIM_NOW;
+    if flags & !known != 0 {
+        return Err(errno::INVAL);
+    }
+    let pick = |set: u16, now: u16, nanos: u64| match (flags & set != 0, flags & now != 0) {
+        (true, true) => Err(errno::INVAL),
+        (true, false) => Ok(SetTime::At(nanos)),
+        (false, true) => Ok(SetTime::Now),
+        (false, false) => Ok(SetTime::Keep),
+    };
+    Ok([
+        pick(fstflags::ATIM, fstflags::ATIM_NOW, atim)?,
+        pick(fstflags::MTIM, fstflags::MTIM_NOW, mtim)?,
+    ])
 }
 
 // --- syncing and allocation ----------------------------------------------------------

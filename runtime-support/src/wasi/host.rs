@@ -1,6 +1,6 @@
 //! Host system calls as WASI results: errno translation, EINTR retries, file types.
 
-use super::types::{errno, filetype, fstflags, Errno, FILESTAT_SIZE};
+use super::types::{errno, filetype, Errno, FILESTAT_SIZE};
 use crate::sys::OsError;
 use core::ffi::c_int;
 
@@ -160,42 +160,6 @@ pub(crate) fn filestat(st: &libc::stat) -> [u8; FILESTAT_SIZE] {
     out[48..56].copy_from_slice(&nanos(st.st_mtime, st.st_mtime_nsec).to_le_bytes());
     out[56..64].copy_from_slice(&nanos(st.st_ctime, st.st_ctime_nsec).to_le_bytes());
     out
-}
-
-/// One `timespec` for futimens/utimensat from `fst_flags`: a given time, now, or unchanged.
-fn time_spec(flags: u16, set: u16, now: u16, nanos: u64) -> Result<libc::timespec, Errno> {
-    match (flags & set != 0, flags & now != 0) {
-        (true, true) => Err(errno::INVAL),
-        (true, false) => Ok(libc::timespec {
-            tv_sec: (nanos / 1_000_000_000) as _,
-            tv_nsec: (nanos % 1_000_000_000) as _,
-        }),
-        (false, true) => Ok(libc::timespec {
-            tv_sec: 0,
-            tv_nsec: libc::UTIME_NOW,
-        }),
-        (false, false) => Ok(libc::timespec {
-            tv_sec: 0,
-            tv_nsec: libc::UTIME_OMIT,
-        }),
-    }
-}
-
-/// The access and modification times `fd_filestat_set_times`/`path_filestat_set_times`
-/// ask for; `EINVAL` for unknown flags or a time both given and "now".
-pub(crate) fn set_times_spec(
-    atim: u64,
-    mtim: u64,
-    fst_flags: u32,
-) -> Result<[libc::timespec; 2], Errno> {
-    let flags = u16::try_from(fst_flags).map_err(|_| errno::INVAL)?;
-    if flags & !(fstflags::ATIM | fstflags::ATIM_NOW | fstflags::MTIM | fstflags::MTIM_NOW) != 0 {
-        return Err(errno::INVAL);
-    }
-    Ok([
-        time_spec(flags, fstflags::ATIM, fstflags::ATIM_NOW, atim)?,
-        time_spec(flags, fstflags::MTIM, fstflags::MTIM_NOW, mtim)?,
-    ])
 }
 
 #[cfg(test)]

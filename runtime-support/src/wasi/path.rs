@@ -15,6 +15,7 @@
 //!   `symlink_follow` is `EINVAL` (as wasmtime).
 
 use super::dirs::{follow, open_rights};
+use super::fd::requested_times;
 use super::host_fs;
 use super::state::{directories, directory, with_state, FdEntry, Kind};
 use super::types::{errno, rights, FILESTAT_SIZE};
@@ -80,7 +81,7 @@ pub unsafe extern "C" fn kiln_wasi_path_filestat_set_times(
     ret(mem.and_then(|m| {
         let dir = directory(fd, rights::PATH_FILESTAT_SET_TIMES)?;
         let follow = follow(flags)?;
-        let times = host_fs::times(atim, mtim, fst_flags)?;
+        let times = requested_times(atim, mtim, fst_flags)?;
         let path = m.read_path(path, path_len)?;
         host_fs::set_path_times(&dir, &path, follow, times)
     }))

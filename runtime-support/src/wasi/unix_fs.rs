@@ -5,8 +5,9 @@
 //! of the same functions are in `windows_fs.rs`.
 
 use super::dirs::{DirEntry, OpenRights};
+use super::fd::SetTime;
 use super::guest::GuestBuf;
-use super::host::{check_code, filestat as stat_bytes, filetype, fstat, set_times_spec, syscall};
+use super::host::{check_code, filestat as stat_bytes, filetype, fstat, syscall};
 use super::io::Whence;
 use super::sandbox::{self, Entry};
 use super::state::{FdEntry, Kind};
@@ -128,8 +129,26 @@ pub(crate) fn set_size(entry: &FdEntry, size: u64) -> Result<(), Errno> {
     syscall(|| unsafe { libc::ftruncate(entry.host, size) } as i64).map(drop)
 }
 
-pub(crate) fn set_times(entry: &FdEntry, atim: u64, mtim: u64, flags: u32) -> Result<(), Errno> {
-    let times = set_times_spec(atim, mtim, flags)?;
+/// The `timespec`s futimens/utimensat take for `times`.
+fn timespecs(times: [SetTime; 2]) -> [libc::timespec; 2] {
+    times.map(|time| match time {
+        SetTime::At(nanos) => libc::timespec {
+            tv_sec: (nanos / 1_000_000_000) as _,
+            tv_nsec: (nanos % 1_000_000_000) as _,
+        },
+        SetTime::Now => libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_NOW,
+        },
+        SetTime::Keep => libc::timespec {
+            tv_sec: 0,
+            tv_nsec: libc::UTIME_OMIT,
+        },
+    })
+}
+
+pub(crate) fn set_times(entry: &FdEntry, times: [SetTime; 2]) -> Result<(), Errno> {
+    let times = timespecs(times);
     // SAFETY: `times` is an array of two timespecs.
     syscall(|| unsafe { libc::futimens(entry.host, times.as_ptr()) } as i64).map(drop)
 }
@@ -219,19 +238,11 @@ pub(crate) fn path_filestat(
     Ok(stat_bytes(&st))
 }
 
-/// Timestamps to set, as the host takes them.
-pub(crate) type Times = [libc::timespec; 2];
-
-/// Checks `fst_flags` and turns the request into [`Times`].
-pub(crate) fn times(atim: u64, mtim: u64, fst_flags: u32) -> Result<Times, Errno> {
-    set_times_spec(atim, mtim, fst_flags)
-}
-
 pub(crate) fn set_path_times(
     dir: &FdEntry,
     path: &[u8],
     follow: bool,
-    times: Times,
+    times: [SetTime; 2],
 ) -> Result<(), Errno> {
     let entry = if follow || path.ends_with(b"/") {
         sandbox::follow(dir.host, path)?
@@ -241,7 +252,7 @@ pub(crate) fn set_path_times(
     if entry.trailing_slash && !entry.is_dir()? {
         return Err(errno::NOTDIR);
     }
-    entry.set_times(&times)
+    entry.set_times(&timespecs(times))
 }
 
 /// Hard links are made between two entries inside the sandbox (never following a

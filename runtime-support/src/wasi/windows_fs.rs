@@ -26,12 +26,11 @@
 //! and errno mapping). All `unsafe` calls of the Windows file APIs live in these three.
 
 use super::dirs::{DirEntry, OpenRights};
+use super::fd::SetTime;
 use super::guest::GuestBuf;
 use super::io::Whence;
 use super::state::{with_state, FdEntry, Kind};
-use super::types::{
-    errno, fdflags, filetype, fstflags, oflags, rights, Errno, FILESTAT_SIZE, PATH_MAX,
-};
+use super::types::{errno, fdflags, filetype, oflags, rights, Errno, FILESTAT_SIZE, PATH_MAX};
 use crate::prelude::*;
 use crate::sys::{Fd, Handle, OsError, RawHost};
 use core::ptr;
@@ -61,23 +60,13 @@ fn now_filetime() -> u64 {
     ft
 }
 
-/// The FILETIMEs (access, write) `fst_flags` asks for; `None` leaves one unchanged.
-fn requested_times(atim: u64, mtim: u64, flags: u32) -> Result<[Option<u64>; 2], Errno> {
-    let flags = u16::try_from(flags).map_err(|_| errno::INVAL)?;
-    let known = fstflags::ATIM | fstflags::ATIM_NOW | fstflags::MTIM | fstflags::MTIM_NOW;
-    if flags & !known != 0 {
-        return Err(errno::INVAL);
-    }
-    let pick = |set: u16, now: u16, nanos: u64| match (flags & set != 0, flags & now != 0) {
-        (true, true) => Err(errno::INVAL),
-        (true, false) => Ok(Some(nanos / 100 + UNIX_EPOCH_FILETIME)),
-        (false, true) => Ok(Some(now_filetime())),
-        (false, false) => Ok(None),
-    };
-    Ok([
-        pick(fstflags::ATIM, fstflags::ATIM_NOW, atim)?,
-        pick(fstflags::MTIM, fstflags::MTIM_NOW, mtim)?,
-    ])
+/// The FILETIMEs (access, write) to set for `times`; `None` leaves one unchanged.
+fn filetimes(times: [SetTime; 2]) -> [Option<u64>; 2] {
+    times.map(|time| match time {
+        SetTime::At(nanos) => Some(nanos / 100 + UNIX_EPOCH_FILETIME),
+        SetTime::Now => Some(now_filetime()),
+        SetTime::Keep => None,
+    })
 }
 
 fn set_handle_times(h: Handle, times: [Option<u64>; 2]) -> Result<(), Errno> {
@@ -330,8 +319,8 @@ pub(crate) fn set_size(entry: &FdEntry, size: u64) -> Result<(), Errno> {
     set_file_size(handle(entry), size)
 }
 
-pub(crate) fn set_times(entry: &FdEntry, atim: u64, mtim: u64, flags: u32) -> Result<(), Errno> {
-    set_handle_times(handle(entry), requested_times(atim, mtim, flags)?)
+pub(crate) fn set_times(entry: &FdEntry, times: [SetTime; 2]) -> Result<(), Errno> {
+    set_handle_times(handle(entry), filetimes(times))
 }
 
 /// Extends the file to `offset + len` if it is shorter (as `posix_fallocate`).
@@ -402,26 +391,18 @@ pub(crate) fn path_filestat(
     Ok(stat)
 }
 
-/// Timestamps to set, as `FILETIME`s (`None`: leave it).
-pub(crate) type Times = [Option<u64>; 2];
-
-/// Checks `fst_flags` and turns the request into [`Times`].
-pub(crate) fn times(atim: u64, mtim: u64, fst_flags: u32) -> Result<Times, Errno> {
-    requested_times(atim, mtim, fst_flags)
-}
-
 pub(crate) fn set_path_times(
     dir: &FdEntry,
     path: &[u8],
     follow: bool,
-    times: Times,
+    times: [SetTime; 2],
 ) -> Result<(), Errno> {
     let entry = resolve(handle(dir), path)?;
     let file = entry.open(FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES, FILE_OPEN, 0)?;
     if follow && Info::of(file.raw())?.is_reparse_point() {
         return Err(errno::PERM);
     }
-    set_handle_times(file.raw(), times)
+    set_handle_times(file.raw(), filetimes(times))
 }
 
 pub(crate) fn link(
