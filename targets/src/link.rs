@@ -1,7 +1,7 @@
 //! Linking a compiled module's object with the runtime library into an executable:
 //! where the runtime library for a target is, and the link recipes tried in order.
 
-use crate::{Libc, Os, Target};
+use crate::{Libc, Target};
 use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -160,7 +160,7 @@ impl Linker {
 /// The link recipes for `target`, in the order Kiln tries them.
 pub fn linkers_for(target: &Target) -> Vec<Linker> {
     match (target.info(), target.libc()) {
-        (Some(info), Libc::Gnu) if info.os == Os::Linux => {
+        (Some(info), Libc::Gnu) if target.is_linux() => {
             if target.is_host() {
                 vec![Linker::Cc]
             } else if info.name == "aarch64-linux" {
