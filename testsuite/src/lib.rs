@@ -39,6 +39,19 @@ pub use process::*;
 pub use scratch::*;
 pub use tree::*;
 
+/// The `wasm[INDEX]::NAME` symbols (one per compiled wasm function) in the symbol table
+/// of executable `exe`.
+pub fn wasm_symbol_names(exe: &Path) -> Vec<String> {
+    use object::{Object, ObjectSymbol};
+    let bytes = std::fs::read(exe).unwrap_or_else(|e| panic!("cannot read {}: {e}", exe.display()));
+    let file = object::File::parse(&*bytes)
+        .unwrap_or_else(|e| panic!("{} is not an object file: {e}", exe.display()));
+    file.symbols()
+        .filter_map(|s| s.name().ok().map(str::to_string))
+        .filter(|n| n.starts_with("wasm["))
+        .collect()
+}
+
 /// Runs the native build, then `wasm` compiled by kiln with each set of flags,
 /// and asserts identical stdout, empty stderr and status 0.
 pub fn assert_same_output_as_native(name: &str, wasm: &Path, native: &Path, flag_sets: &[&[&str]]) {

@@ -195,14 +195,20 @@ impl Cmd {
 
     /// Runs the process to completion (killing it after the timeout) and
     /// asserts that it exited normally rather than dying from a signal.
-    pub fn output(mut self) -> Output {
+    pub fn output(self) -> Output {
+        self.try_output().unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    /// [`Cmd::output`], with a process that could not start, ran past the timeout or
+    /// died from a signal reported as an error instead of a panic.
+    pub fn try_output(mut self) -> Result<Output, String> {
         let mut child = self
             .command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.display));
+            .map_err(|e| format!("cannot start {}: {e}", self.display))?;
         let mut stdin = child.stdin.take().unwrap();
         let input = std::mem::take(&mut self.stdin);
         // A program may exit without reading its stdin: a broken pipe is fine.
@@ -230,13 +236,13 @@ impl Cmd {
                     let _ = child.wait();
                     let stdout = out_reader.join().unwrap();
                     let stderr = err_reader.join().unwrap();
-                    panic!(
+                    return Err(format!(
                         "timed out after {:?}: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
                         self.timeout,
                         self.display,
                         truncate(&String::from_utf8_lossy(&stdout)),
                         truncate(&String::from_utf8_lossy(&stderr)),
-                    );
+                    ));
                 }
                 None => std::thread::sleep(Duration::from_millis(5)),
             }
@@ -244,20 +250,20 @@ impl Cmd {
         writer.join().unwrap();
         let stdout = out_reader.join().unwrap();
         let stderr = err_reader.join().unwrap();
-        let code = exit_code(&status).unwrap_or_else(|why| {
-            panic!(
+        let code = exit_code(&status).map_err(|why| {
+            format!(
                 "{}: {why}\n--- stdout ---\n{}\n--- stderr ---\n{}",
                 self.display,
                 truncate(&String::from_utf8_lossy(&stdout)),
                 truncate(&String::from_utf8_lossy(&stderr)),
             )
-        });
-        Output {
+        })?;
+        Ok(Output {
             command: self.display,
             status: code,
             stdout,
             stderr,
-        }
+        })
     }
 }
 

@@ -22,13 +22,12 @@
 //! - `"text:..."`: the literal text after `text:`.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kiln_testsuite::{
-    compile_ok, realworld_binaries, realworld_inputs_dir, realworld_simd_binaries, Scratch,
+    compile_ok, realworld_binaries, realworld_inputs_dir, realworld_simd_binaries, Cmd, Output,
+    Scratch,
 };
 
 type Case = (&'static str, i32, &'static [&'static str]);
@@ -253,80 +252,17 @@ fn input_bytes(spec: &str, files: &mut BTreeMap<String, Vec<u8>>) -> Vec<u8> {
     }
 }
 
-/// How one process ended.
-struct Run {
-    status: i32,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
 /// Runs `exe ARGS` with `stdin` piped in, an empty environment and `cwd` as
 /// the working directory. Err when it could not start, was killed by a
 /// signal, or ran past the timeout.
-fn run_clean(exe: &Path, args: &[&str], stdin: &[u8], cwd: &Path) -> Result<Run, String> {
-    let mut child = Command::new(exe)
+fn run_clean(exe: &Path, args: &[&str], stdin: &[u8], cwd: &Path) -> Result<Output, String> {
+    Cmd::new(exe)
         .args(args)
         .env_clear()
         .current_dir(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", exe.display()))?;
-    let mut pipe_in = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    // A program may exit without reading all of its stdin: a broken pipe is fine.
-    let writer = std::thread::spawn(move || {
-        let _ = pipe_in.write_all(&input);
-    });
-    let mut pipe_out = child.stdout.take().unwrap();
-    let mut pipe_err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = pipe_out.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = pipe_err.read_to_end(&mut buf);
-        buf
-    });
-    let deadline = Instant::now() + RUN_TIMEOUT;
-    let status = loop {
-        match child
-            .try_wait()
-            .map_err(|e| format!("waiting for {}: {e}", exe.display()))?
-        {
-            Some(status) => break status,
-            None if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("timed out after {RUN_TIMEOUT:?}"));
-            }
-            None => std::thread::sleep(Duration::from_millis(2)),
-        }
-    };
-    writer.join().unwrap();
-    let stdout = out_reader.join().unwrap();
-    let stderr = err_reader.join().unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return Err(format!(
-                "killed by signal {signal}\n--- stderr ---\n{}",
-                excerpt(&stderr)
-            ));
-        }
-    }
-    let status = status
-        .code()
-        .ok_or_else(|| format!("no exit code ({status})"))?;
-    Ok(Run {
-        status,
-        stdout,
-        stderr,
-    })
+        .stdin(stdin)
+        .timeout(RUN_TIMEOUT)
+        .try_output()
 }
 
 fn excerpt(bytes: &[u8]) -> String {

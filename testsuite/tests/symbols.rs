@@ -3,20 +3,13 @@
 //! function names (README, "Profiling a Kiln executable"). Checked on the symbol table,
 //! since perf has no hardware counters on CI machines.
 
-use kiln_testsuite::{compile_ok, run, wasm_program, Scratch};
-use object::{Object, ObjectSymbol};
+use kiln_testsuite::{compile_ok, run, wasm_program, wasm_symbol_names, Scratch};
 
 #[test]
 fn a_rust_program_s_functions_are_named_in_the_executable() {
     let scratch = Scratch::new("symbols");
     let exe = compile_ok(&wasm_program("collections"), &scratch, "collections", &[]);
-    let bytes = std::fs::read(&exe).unwrap();
-    let file = object::File::parse(&*bytes).unwrap();
-    let names: Vec<String> = file
-        .symbols()
-        .filter_map(|s| s.name().ok().map(str::to_string))
-        .filter(|n| n.starts_with("wasm["))
-        .collect();
+    let names = wasm_symbol_names(&exe);
     assert!(
         names.iter().any(|n| n.ends_with("::collections::main")),
         "no symbol for collections::main among {} wasm symbols: {:?}",
@@ -32,14 +25,8 @@ fn a_rust_program_s_functions_are_named_in_the_executable() {
 
 /// The `wasm[...]` symbols of an executable, and its size.
 fn wasm_symbols(exe: &std::path::Path) -> (usize, u64) {
-    let bytes = std::fs::read(exe).unwrap();
-    let file = object::File::parse(&*bytes).unwrap();
-    let count = file
-        .symbols()
-        .filter_map(|s| s.name().ok().map(str::to_string))
-        .filter(|n| n.starts_with("wasm["))
-        .count();
-    (count, bytes.len() as u64)
+    let size = std::fs::metadata(exe).unwrap().len();
+    (wasm_symbol_names(exe).len(), size)
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! The linker is required: without it these tests fail and say how to install it.
 
 use kiln_targets::{linker_available, Linker, Target};
-use kiln_testsuite::{compile_ok, example, wasm_program, wat_fixture, Scratch};
+use kiln_testsuite::{compile_ok, example, wasm_program, wasm_symbol_names, wat_fixture, Scratch};
 use object::{Architecture, BinaryFormat, Object, ObjectKind, ObjectSymbol};
 use std::path::Path;
 
@@ -148,13 +148,7 @@ fn strip_leaves_the_wasm_function_names_out() {
             }
             let exe = compile_ok(&wasm, &scratch, &name, &args);
             check_executable(&exe, target, &name);
-            let data = std::fs::read(&exe).unwrap();
-            let file = object::File::parse(&*data).unwrap();
-            let named = file
-                .symbols()
-                .filter_map(|s| s.name().ok().map(str::to_string))
-                .filter(|n| n.starts_with("wasm["))
-                .count();
+            let named = wasm_symbol_names(&exe).len();
             // zig links aarch64-windows with lld, whose COFF symbols go only to a PDB file,
             // which the recipe does not keep: that target has no names either way.
             if strip || target.linker == Linker::ZigCc {
